@@ -1,0 +1,94 @@
+/* The sealed Redis store (libvcstore): a connection as one ACL user, sealed
+ * put/get, generation counters and pipelined batches. Not thread-safe: one
+ * struct store per thread.
+ *
+ * Errors: functions return 0 (or a documented value) on success and -1 on failure,
+ * leaving s->err (enum store_err) and s->errstr (fixed size, no allocation). A
+ * connection error triggers a reconnect with backoff on the next call. A value that
+ * fails to open is treated as missing: counted in s->tampered, logged once per key
+ * name, never returned. Key schema: docs/architecture.md and store_key_*() below. */
+#ifndef VC_STORE_H
+#define VC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cfg.h"
+#include "seal.h"
+
+enum store_role { STORE_COLLECTOR, STORE_WEB };
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_ECONN,      /* cannot reach Redis (down, refused, timeout) */
+	STORE_EAUTH,      /* ACL user or password refused */
+	STORE_EPERM,      /* NOPERM: the ACL user may not run that command on that key */
+	STORE_EPROTO,     /* unexpected reply */
+	STORE_ECONFIG,    /* password file or key file unusable */
+};
+
+struct redisContext;
+
+struct store {
+	struct redisContext *rc;
+	struct keyring *ring;
+	enum store_role role;
+	char *socket, *host;
+	int port, timeout_ms;
+	char *user;
+	char *password;            /* wiped on free */
+	int backoff_ms;            /* grows on repeated connection failures */
+	long long next_try_ms;     /* monotonic ms before which no reconnect is tried */
+	unsigned long tampered;    /* values that failed to open */
+	unsigned long reconnects;
+	struct tamper_seen *seen;  /* key names already logged as tampered */
+	enum store_err err;
+	char errstr[128];
+};
+
+/* Connects as the role's ACL user from cfg (password file read now, key file
+ * loaded now). Returns NULL with a message in err when the configuration cannot be
+ * used; an unreachable Redis is not fatal here: the store connects lazily. */
+struct store *store_open(const struct cfg *cfg, enum store_role role, char *err, size_t errlen);
+/* Same with an explicit key ring (taken over) and connection parameters. */
+struct store *store_open_with(const char *socket, const char *host, int port,
+                              int timeout_ms, const char *user, const char *password,
+                              struct keyring *ring, char *err, size_t errlen);
+void store_free(struct store *s);
+/* Returns 0 when connected (connecting if needed), -1 otherwise. */
+int store_ping(struct store *s);
+
+/* Seals and writes one value; ttl_s > 0 sets an expiry. */
+int store_put(struct store *s, const char *key, const void *data, size_t len, int ttl_s);
+/* Reads and opens one value. Returns 1 and sets *out (malloc'd, NUL-terminated,
+ * caller frees) and *outlen when found; 0 when missing or tampered; -1 on error. */
+int store_get(struct store *s, const char *key, char **out, size_t *outlen);
+int store_del(struct store *s, const char *key);
+/* Sets the TTL of an existing key (sliding sessions). */
+int store_expire(struct store *s, const char *key, int ttl_s);
+
+/* Plain (unsealed) integer counters: generations, throttles. */
+long long store_incr(struct store *s, const char *key, int ttl_s);
+/* Returns the counter, 0 when missing, -1 on error. */
+long long store_counter(struct store *s, const char *key);
+/* Reads many counters in one round trip; missing ones are 0. Returns 0 or -1. */
+int store_counters(struct store *s, const char *const *keys, size_t n, long long *out);
+
+/* Pipelined writes: queue sealed puts, deletes and increments, send them at once,
+ * wrapped in MULTI/EXEC so readers see all or nothing. */
+struct store_batch;
+struct store_batch *store_batch_new(struct store *s);
+int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s);
+int store_batch_del(struct store_batch *b, const char *key);
+int store_batch_incr(struct store_batch *b, const char *key);
+/* Sends everything, frees the batch. Returns 0 when every command succeeded. */
+int store_batch_exec(struct store_batch *b);
+void store_batch_free(struct store_batch *b);
+
+/* Key names. vcenter ids are validated by cfg_valid_id(); the braces are Redis
+ * Cluster hash tags, so one vCenter's keys share a slot. */
+void store_key_vc(char *out, size_t n, const char *vcenter, const char *type);   /* vc:{id}:type */
+void store_key_gen(char *out, size_t n, const char *vcenter);                    /* vc:{id}:gen */
+
+const char *store_strerror(enum store_err e);
+
+#endif
