@@ -37,8 +37,8 @@ struct keyring *keyring_new(void);
 void keyring_free(struct keyring *r);
 /* Parses key-file text. Returns 0, or -1 with a message (never key material) in err. */
 int keyring_parse(struct keyring *r, const char *text, size_t len, char *err, size_t errlen);
-/* Reads and parses a key file; refuses a file readable by others (mode & 077 != 0
- * is a warning via err? no: a hard error), so keys stay where they must be. */
+/* Reads and parses a key file. Refuses a file that group or others may write, or
+ * that others may read (mode & 0027), so keys stay where they must be. */
 int keyring_load(struct keyring *r, const char *path, char *err, size_t errlen);
 /* Formats a fresh random key line "id:base64\n" into out (>= 64 bytes). */
 int keyring_generate_line(uint8_t id, char *out, size_t outlen);

@@ -89,6 +89,12 @@ void store_batch_free(struct store_batch *b);
 void store_key_vc(char *out, size_t n, const char *vcenter, const char *type);   /* vc:{id}:type */
 void store_key_gen(char *out, size_t n, const char *vcenter);                    /* vc:{id}:gen */
 
+/* The record types kept per vCenter under vc:{id}:<type> (NULL-terminated list):
+ * "status" is one object, the others are arrays of objects carrying at least
+ * moref, name and vcenter. docs/architecture.md describes each. */
+extern const char *const store_types[];
+int store_type_valid(const char *type);
+
 const char *store_strerror(enum store_err e);
 
 #endif

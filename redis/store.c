@@ -1,0 +1,430 @@
+/* The sealed Redis store (see store.h): one hiredis connection as one ACL user,
+ * lazily (re)connected with exponential backoff, every value sealed on the way in
+ * and opened on the way out. A command that fails on a broken connection is retried
+ * once on a fresh one, so a Redis restart costs the caller nothing but latency. */
+#include "store.h"
+#include "log.h"
+
+#include <hiredis/hiredis.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define TAMPER_SEEN 64
+
+/* Hashes of key names already reported as tampered, so each is logged once. */
+struct tamper_seen {
+	uint64_t h[TAMPER_SEEN];
+	unsigned next;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int set_err(struct store *s, enum store_err e, const char *msg)
+{
+	s->err = e;
+	snprintf(s->errstr, sizeof(s->errstr), "%s", msg);
+	return -1;
+}
+
+const char *store_strerror(enum store_err e)
+{
+	switch (e) {
+	case STORE_OK: return "ok";
+	case STORE_ECONN: return "cannot reach Redis";
+	case STORE_EAUTH: return "Redis refused the ACL user or password";
+	case STORE_EPERM: return "the Redis ACL user may not do this";
+	case STORE_EPROTO: return "unexpected reply from Redis";
+	case STORE_ECONFIG: return "store configuration unusable";
+	}
+	return "unknown error";
+}
+
+static void disconnect(struct store *s)
+{
+	if (s->rc)
+		redisFree(s->rc);
+	s->rc = NULL;
+}
+
+static void schedule_retry(struct store *s)
+{
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (s->backoff_ms > BACKOFF_MAX_MS)
+		s->backoff_ms = BACKOFF_MAX_MS;
+	s->next_try_ms = now_ms() + s->backoff_ms;
+}
+
+static int authenticate(struct store *s)
+{
+	redisReply *r = redisCommand(s->rc, "AUTH %s %s", s->user, s->password);
+	int ok = r && r->type == REDIS_REPLY_STATUS;
+
+	if (!ok) {
+		set_err(s, r ? STORE_EAUTH : STORE_ECONN,
+		        r ? "Redis refused the ACL user or password (check the password file)"
+		          : "connection lost during AUTH");
+	}
+	if (r)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+static int connect_now(struct store *s)
+{
+	struct timeval tv = { s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000 };
+
+	s->rc = s->socket ? redisConnectUnixWithTimeout(s->socket, tv)
+	                  : redisConnectWithTimeout(s->host, s->port, tv);
+	if (!s->rc || s->rc->err) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "cannot reach Redis at %s: %s",
+		         s->socket ? s->socket : s->host, s->rc ? s->rc->errstr : "out of memory");
+		disconnect(s);
+		return set_err(s, STORE_ECONN, msg);
+	}
+	redisSetTimeout(s->rc, tv);
+	if (authenticate(s)) {
+		disconnect(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connected, or -1 (without trying) while the backoff since the last failure runs. */
+static int ensure(struct store *s)
+{
+	if (s->rc)
+		return 0;
+	if (now_ms() < s->next_try_ms)
+		return set_err(s, STORE_ECONN, "Redis unreachable; retrying with backoff");
+	if (connect_now(s)) {
+		schedule_retry(s);
+		return -1;
+	}
+	if (s->backoff_ms)
+		s->reconnects++;
+	s->backoff_ms = 0;
+	s->next_try_ms = 0;
+	return 0;
+}
+
+/* Classifies an error reply; returns -1 always. */
+static int reply_err(struct store *s, const redisReply *r)
+{
+	if (!strncmp(r->str, "NOPERM", 6))
+		return set_err(s, STORE_EPERM, r->str);
+	if (!strncmp(r->str, "NOAUTH", 6) || !strncmp(r->str, "WRONGPASS", 9))
+		return set_err(s, STORE_EAUTH, r->str);
+	return set_err(s, STORE_EPROTO, r->str);
+}
+
+/* Runs one command (argv form) with one retry on a fresh connection. The reply is
+ * the caller's; NULL means a connection error (s->err says which). */
+static redisReply *command(struct store *s, int argc, const char **argv, const size_t *lens)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		redisReply *r;
+		if (ensure(s))
+			return NULL;
+		r = redisCommandArgv(s->rc, argc, argv, lens);
+		if (r)
+			return r;
+		log_warn("store.disconnected", "error=%s", log_q(s->rc->errstr));
+		disconnect(s);
+		s->next_try_ms = 0;
+	}
+	set_err(s, STORE_ECONN, "Redis connection lost");
+	return NULL;
+}
+
+struct store *store_open_with(const char *socket, const char *host, int port,
+                              int timeout_ms, const char *user, const char *password,
+                              struct keyring *ring, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (!s || !ring) {
+		snprintf(err, errlen, "store: no key ring");
+		free(s);
+		keyring_free(ring);
+		return NULL;
+	}
+	s->ring = ring;
+	s->socket = socket ? strdup(socket) : NULL;
+	s->host = host ? strdup(host) : NULL;
+	s->port = port;
+	s->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+	s->user = strdup(user);
+	s->password = strdup(password);
+	s->seen = calloc(1, sizeof(*s->seen));
+	return s;
+}
+
+struct store *store_open(const struct cfg *cfg, enum store_role role, char *err, size_t errlen)
+{
+	const struct cfg_redis_user *u = role == STORE_COLLECTOR ? &cfg->redis.collector : &cfg->redis.web;
+	struct keyring *ring = keyring_new();
+	struct store *s;
+	char *pass;
+
+	if (!ring || keyring_load(ring, cfg->key_file, err, errlen)) {
+		keyring_free(ring);
+		return NULL;
+	}
+	pass = cfg_read_secret(u->password_file, err, errlen);
+	if (!pass) {
+		keyring_free(ring);
+		return NULL;
+	}
+	s = store_open_with(cfg->redis.socket, cfg->redis.host, cfg->redis.port,
+	                    cfg->redis.timeout_ms, u->user, pass, ring, err, errlen);
+	sodium_memzero(pass, strlen(pass));
+	free(pass);
+	if (s)
+		s->role = role;
+	return s;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	disconnect(s);
+	keyring_free(s->ring);
+	if (s->password) {
+		sodium_memzero(s->password, strlen(s->password));
+		free(s->password);
+	}
+	free(s->socket);
+	free(s->host);
+	free(s->user);
+	free(s->seen);
+	free(s);
+}
+
+int store_ping(struct store *s)
+{
+	const char *argv[] = { "PING" };
+	redisReply *r = command(s, 1, argv, NULL);
+	int ok = r && r->type == REDIS_REPLY_STATUS;
+
+	if (r && !ok)
+		r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "PING");
+	if (r)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+/* Runs a command whose success reply is a status or an integer. */
+static int simple(struct store *s, int argc, const char **argv, const size_t *lens,
+                  long long *integer)
+{
+	redisReply *r = command(s, argc, argv, lens);
+	int rc = -1;
+
+	if (!r)
+		return -1;
+	if (r->type == REDIS_REPLY_ERROR) {
+		reply_err(s, r);
+	} else if (r->type == REDIS_REPLY_INTEGER) {
+		if (integer)
+			*integer = r->integer;
+		rc = 0;
+	} else if (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_NIL) {
+		rc = 0;
+	} else {
+		set_err(s, STORE_EPROTO, "unexpected reply type");
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+static uint8_t *seal_value(struct store *s, const char *key, const void *data, size_t len)
+{
+	uint8_t *sealed = malloc(len + SEAL_OVERHEAD);
+
+	if (!sealed)
+		abort();
+	if (seal(s->ring, key, data, len, sealed)) {
+		free(sealed);
+		set_err(s, STORE_ECONFIG, "no data key to seal with");
+		return NULL;
+	}
+	return sealed;
+}
+
+int store_put(struct store *s, const char *key, const void *data, size_t len, int ttl_s)
+{
+	uint8_t *sealed = seal_value(s, key, data, len);
+	char ttl[24];
+	const char *argv[5] = { "SET", key, (const char *)sealed, "EX", ttl };
+	size_t lens[5] = { 3, strlen(key), len + SEAL_OVERHEAD, 2, 0 };
+	int rc;
+
+	if (!sealed)
+		return -1;
+	lens[4] = (size_t)snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	rc = simple(s, ttl_s > 0 ? 5 : 3, argv, lens, NULL);
+	free(sealed);
+	return rc;
+}
+
+static uint64_t name_hash(const char *key)
+{
+	uint64_t h;
+
+	crypto_generichash((uint8_t *)&h, sizeof(h), (const uint8_t *)key, strlen(key), NULL, 0);
+	return h;
+}
+
+static void note_tampered(struct store *s, const char *key)
+{
+	uint64_t h = name_hash(key);
+
+	s->tampered++;
+	for (unsigned i = 0; i < TAMPER_SEEN; i++)
+		if (s->seen->h[i] == h)
+			return;
+	s->seen->h[s->seen->next++ % TAMPER_SEEN] = h;
+	log_error("store.tampered", "key=%s hint=%s", log_q(key),
+	          "value failed to open (tampered, moved, or sealed with a retired key); treated as missing");
+}
+
+/* Opens a sealed reply into a fresh NUL-terminated buffer; 1 ok, 0 tampered. */
+static int open_reply(struct store *s, const char *key, const redisReply *r, char **out,
+                      size_t *outlen)
+{
+	size_t n;
+	char *plain;
+
+	if (r->len < SEAL_OVERHEAD) {
+		note_tampered(s, key);
+		return 0;
+	}
+	n = r->len - SEAL_OVERHEAD;
+	plain = malloc(n + 1);
+	if (!plain)
+		abort();
+	if (seal_open(s->ring, key, (const uint8_t *)r->str, r->len, (uint8_t *)plain)) {
+		free(plain);
+		note_tampered(s, key);
+		return 0;
+	}
+	plain[n] = '\0';
+	*out = plain;
+	if (outlen)
+		*outlen = n;
+	return 1;
+}
+
+int store_get(struct store *s, const char *key, char **out, size_t *outlen)
+{
+	const char *argv[] = { "GET", key };
+	redisReply *r = command(s, 2, argv, NULL);
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return -1;
+	if (r->type == REDIS_REPLY_NIL)
+		rc = 0;
+	else if (r->type == REDIS_REPLY_STRING)
+		rc = open_reply(s, key, r, out, outlen);
+	else
+		rc = r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "GET");
+	freeReplyObject(r);
+	return rc;
+}
+
+int store_del(struct store *s, const char *key)
+{
+	const char *argv[] = { "DEL", key };
+
+	return simple(s, 2, argv, NULL, NULL);
+}
+
+int store_expire(struct store *s, const char *key, int ttl_s)
+{
+	char ttl[24];
+	const char *argv[] = { "EXPIRE", key, ttl };
+
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	return simple(s, 3, argv, NULL, NULL);
+}
+
+long long store_incr(struct store *s, const char *key, int ttl_s)
+{
+	const char *argv[] = { "INCR", key };
+	long long v = -1;
+
+	if (simple(s, 2, argv, NULL, &v))
+		return -1;
+	if (ttl_s > 0 && v == 1 && store_expire(s, key, ttl_s))
+		return -1;
+	return v;
+}
+
+int store_counters(struct store *s, const char *const *keys, size_t n, long long *out)
+{
+	const char **argv = calloc(n + 1, sizeof(*argv));
+	redisReply *r;
+	int rc = -1;
+
+	argv[0] = "MGET";
+	memcpy(argv + 1, keys, n * sizeof(*argv));
+	r = command(s, (int)n + 1, argv, NULL);
+	free(argv);
+	if (!r)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == n) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = r->element[i]->type == REDIS_REPLY_STRING ? atoll(r->element[i]->str) : 0;
+		rc = 0;
+	} else {
+		r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "MGET");
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+long long store_counter(struct store *s, const char *key)
+{
+	long long v;
+
+	return store_counters(s, &key, 1, &v) ? -1 : v;
+}
+
+const char *const store_types[] = {
+	"status", "datacenter", "cluster", "host", "vm", "datastore", "pod", "network",
+	"dvs", "portgroup", "vswitch", "vmk", "pnic", "snapshot", "alarm", "resourcepool",
+	"tag", NULL
+};
+
+int store_type_valid(const char *type)
+{
+	for (const char *const *t = store_types; *t; t++)
+		if (!strcmp(*t, type))
+			return 1;
+	return 0;
+}
+
+void store_key_vc(char *out, size_t n, const char *vcenter, const char *type)
+{
+	snprintf(out, n, "vc:{%s}:%s", vcenter, type);
+}
+
+void store_key_gen(char *out, size_t n, const char *vcenter)
+{
+	store_key_vc(out, n, vcenter, "gen");
+}

@@ -1,0 +1,175 @@
+/* Pipelined, atomic batches of store writes (see store.h). Operations are sealed
+ * and kept in memory until exec, then sent in one MULTI ... EXEC round trip, so a
+ * vCenter's snapshots, status and generation change together for readers and a
+ * batch interrupted by a lost connection can be sent again whole. */
+#include "store.h"
+#include "log.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum op_kind { OP_SET, OP_DEL, OP_INCR };
+
+struct batch_op {
+	enum op_kind kind;
+	char *key;
+	uint8_t *val;     /* sealed, OP_SET only */
+	size_t len;
+	int ttl_s;
+};
+
+struct store_batch {
+	struct store *s;
+	struct batch_op *ops;
+	size_t n, cap;
+	int failed;
+};
+
+struct store_batch *store_batch_new(struct store *s)
+{
+	struct store_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		abort();
+	b->s = s;
+	return b;
+}
+
+static struct batch_op *push(struct store_batch *b, enum op_kind kind, const char *key)
+{
+	struct batch_op *op;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->ops = realloc(b->ops, b->cap * sizeof(*b->ops));
+		if (!b->ops)
+			abort();
+	}
+	op = &b->ops[b->n++];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->key = strdup(key);
+	return op;
+}
+
+int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s)
+{
+	uint8_t *sealed = malloc(len + SEAL_OVERHEAD);
+	struct batch_op *op;
+
+	if (!sealed)
+		abort();
+	if (seal(b->s->ring, key, data, len, sealed)) {
+		free(sealed);
+		b->failed = 1;
+		return -1;
+	}
+	op = push(b, OP_SET, key);
+	op->val = sealed;
+	op->len = len + SEAL_OVERHEAD;
+	op->ttl_s = ttl_s;
+	return 0;
+}
+
+int store_batch_del(struct store_batch *b, const char *key)
+{
+	push(b, OP_DEL, key);
+	return 0;
+}
+
+int store_batch_incr(struct store_batch *b, const char *key)
+{
+	push(b, OP_INCR, key);
+	return 0;
+}
+
+static void append_op(redisContext *rc, const struct batch_op *op)
+{
+	char ttl[24];
+	const char *argv[5] = { "SET", op->key, (const char *)op->val, "EX", ttl };
+	size_t lens[5] = { 3, strlen(op->key), op->len, 2, 0 };
+
+	switch (op->kind) {
+	case OP_SET:
+		lens[4] = (size_t)snprintf(ttl, sizeof(ttl), "%d", op->ttl_s);
+		redisAppendCommandArgv(rc, op->ttl_s > 0 ? 5 : 3, argv, lens);
+		break;
+	case OP_DEL:
+		redisAppendCommand(rc, "DEL %s", op->key);
+		break;
+	case OP_INCR:
+		redisAppendCommand(rc, "INCR %s", op->key);
+		break;
+	}
+}
+
+/* Reads the MULTI, QUEUED... and EXEC replies. Returns 0, -1 on an error reply,
+ * -2 on a lost connection (the batch may be sent again). */
+static int read_replies(struct store_batch *b)
+{
+	struct store *s = b->s;
+	int rc = 0;
+
+	for (size_t i = 0; i < b->n + 2; i++) {
+		redisReply *r = NULL;
+		if (redisGetReply(s->rc, (void **)&r) != REDIS_OK)
+			return -2;
+		if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+			s->err = strncmp(r->str, "NOPERM", 6) ? STORE_EPROTO : STORE_EPERM;
+			snprintf(s->errstr, sizeof(s->errstr), "%s", r->str);
+			rc = -1;
+		} else if (i == b->n + 1 && r->type != REDIS_REPLY_ARRAY && rc == 0) {
+			s->err = STORE_EPROTO;
+			snprintf(s->errstr, sizeof(s->errstr), "batch aborted by Redis (EXEC)");
+			rc = -1;
+		}
+		freeReplyObject(r);
+	}
+	return rc;
+}
+
+int store_batch_exec(struct store_batch *b)
+{
+	struct store *s = b->s;
+	int rc = -1;
+
+	if (b->failed || b->n == 0) {
+		rc = b->failed ? -1 : 0;
+		store_batch_free(b);
+		return rc;
+	}
+	for (int attempt = 0; attempt < 2 && rc != 0; attempt++) {
+		if (store_ping(s))
+			break;
+		redisAppendCommand(s->rc, "MULTI");
+		for (size_t i = 0; i < b->n; i++)
+			append_op(s->rc, &b->ops[i]);
+		redisAppendCommand(s->rc, "EXEC");
+		rc = read_replies(b);
+		if (rc == -1)
+			break;
+		if (rc == -2) {
+			log_warn("store.batch_retry", "ops=%zu", b->n);
+			redisFree(s->rc);
+			s->rc = NULL;
+			s->err = STORE_ECONN;
+			snprintf(s->errstr, sizeof(s->errstr), "Redis connection lost during a batch");
+		}
+	}
+	store_batch_free(b);
+	return rc == 0 ? 0 : -1;
+}
+
+void store_batch_free(struct store_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->ops[i].key);
+		free(b->ops[i].val);
+	}
+	free(b->ops);
+	free(b);
+}
