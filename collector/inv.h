@@ -1,0 +1,56 @@
+/* The collector's inventory model: which properties are fetched per managed object
+ * type, and how the generic property JSON of the vSphere client (vc.h) becomes the
+ * flat records kept in Redis under vc:{id}:<type> (docs/inventory.md lists every
+ * field). Pure functions over jansson values: no I/O, unit-testable. */
+#ifndef VC_INV_H
+#define VC_INV_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* One collection pass: a vSphere type, the property paths fetched for it, and the
+ * bucket its raw objects go to. */
+struct inv_spec {
+	const char *vim_type;          /* "VirtualMachine" */
+	const char *bucket;            /* raw bucket name: "vm" */
+	const char *const *paths;
+	size_t npaths;
+};
+
+extern const struct inv_spec inv_specs[];
+extern const size_t inv_nspecs;
+
+/* The raw objects of one poll: bucket -> {moref -> props}. */
+struct inv_raw {
+	json_t *buckets;               /* object of objects */
+};
+
+void inv_raw_init(struct inv_raw *r);
+void inv_raw_free(struct inv_raw *r);
+/* Takes a new reference to props. */
+void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_t *props);
+
+/* Builds every record type from the raw objects: returns a new JSON object
+ * {type: [records...]} for the types in store_types (except "status"). Each record
+ * carries vcenter, moref and name. vc_name is the vCenter's display name. */
+json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_name);
+
+/* Helpers shared by the builders (inv_util.c). */
+const char *inv_mor(const json_t *v);                 /* moref of a MOR value or NULL */
+json_t *inv_path(const json_t *obj, const char *dotted);  /* borrowed, NULL if absent */
+const char *inv_str(const json_t *obj, const char *dotted);
+/* The string of a JSON string value, or "" for anything else. */
+const char *inv_s(const json_t *v);
+json_int_t inv_int(const json_t *obj, const char *dotted, json_int_t def);
+int inv_bool(const json_t *obj, const char *dotted);  /* -1 when absent */
+/* Iterates a value that may be one element or an array of them. */
+size_t inv_count(const json_t *v);
+json_t *inv_at(const json_t *v, size_t i);
+/* Sets key to a copy of a string, or null. */
+void inv_set_str(json_t *rec, const char *key, const char *s);
+/* Name of the object a moref points to (any bucket), or NULL. */
+const char *inv_name_of(const struct inv_raw *r, const char *moref);
+/* First ancestor (following "parent") whose moref starts with prefix. */
+const char *inv_ancestor(const struct inv_raw *r, const char *moref, const char *prefix_bucket);
+
+#endif

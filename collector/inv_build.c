@@ -1,0 +1,322 @@
+/* inv_build(): turns one poll's raw objects into the record arrays stored per type
+ * (clusters, datastores, storage pods, networks, distributed switches and
+ * portgroups here; VMs and hosts in inv_vm.c and inv_host.c). */
+#include "inv.h"
+#include "inv_build.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_t *inv_names(const struct inv_raw *r, const json_t *mors)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < inv_count(mors); i++) {
+		const char *n = inv_name_of(r, inv_mor(inv_at(mors, i)));
+		if (n)
+			json_array_append_new(out, json_string(n));
+	}
+	return out;
+}
+
+json_t *inv_custom(const json_t *props)
+{
+	json_t *out = json_object(), *cv = json_object_get(props, "customValue");
+
+	for (size_t i = 0; i < inv_count(cv); i++) {
+		json_t *v = inv_at(cv, i);
+		char key[32];
+		snprintf(key, sizeof(key), "%lld", (long long)inv_int(v, "key", 0));
+		if (inv_str(v, "value"))
+			json_object_set_new(out, key, json_string(inv_str(v, "value")));
+	}
+	return out;
+}
+
+static json_t *bucket(const struct inv_raw *r, const char *name)
+{
+	return json_object_get(r->buckets, name);   /* NULL iterates as empty */
+}
+
+static json_t *base_record(const char *moref, const json_t *props)
+{
+	json_t *rec = json_object();
+
+	inv_set_str(rec, "moref", moref);
+	inv_set_str(rec, "name", inv_str(props, "name"));
+	return rec;
+}
+
+static void add_int(json_t *rec, const char *key, json_int_t n)
+{
+	json_object_set_new(rec, key, json_integer(json_integer_value(json_object_get(rec, key)) + n));
+}
+
+/* Sums per-cluster host and VM figures into the cluster records, one pass each. */
+static void cluster_totals(json_t *clusters, const json_t *hosts, const json_t *vms)
+{
+	json_t *index = json_object(), *c, *h, *v;
+	size_t i;
+
+	json_array_foreach(clusters, i, c) {
+		json_object_set(index, json_string_value(json_object_get(c, "moref")), c);
+		json_object_set_new(c, "cpu_usage_mhz", json_integer(0));
+		json_object_set_new(c, "mem_usage_mb", json_integer(0));
+		json_object_set_new(c, "vm_count", json_integer(0));
+		json_object_set_new(c, "vms_on", json_integer(0));
+	}
+	json_array_foreach(hosts, i, h) {
+		c = json_object_get(index, inv_s(json_object_get(h, "cluster")));
+		if (!c)
+			continue;
+		add_int(c, "cpu_usage_mhz", json_integer_value(json_object_get(h, "cpu_usage_mhz")));
+		add_int(c, "mem_usage_mb", json_integer_value(json_object_get(h, "mem_usage_mb")));
+	}
+	json_array_foreach(vms, i, v) {
+		c = json_object_get(index, inv_s(json_object_get(v, "cluster")));
+		if (!c || json_is_true(json_object_get(v, "template")))
+			continue;
+		add_int(c, "vm_count", 1);
+		add_int(c, "vms_on", !strcmp(inv_s(json_object_get(v, "power_state")), "poweredOn"));
+	}
+	json_decref(index);
+}
+
+static json_t *clusters(const struct inv_raw *r)
+{
+	json_t *out = json_array(), *props;
+	const char *moref;
+
+	json_object_foreach(bucket(r, "cluster"), moref, props) {
+		json_t *rec = base_record(moref, props);
+		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
+		json_object_set_new(rec, "host_count", json_integer(inv_int(props, "summary.numHosts", 0)));
+		json_object_set_new(rec, "hosts", inv_names(r, json_object_get(props, "host")));
+		json_object_set_new(rec, "effective_hosts", json_integer(inv_int(props, "summary.numEffectiveHosts", 0)));
+		json_object_set_new(rec, "total_cpu_mhz", json_integer(inv_int(props, "summary.totalCpu", 0)));
+		json_object_set_new(rec, "total_memory_bytes", json_integer(inv_int(props, "summary.totalMemory", 0)));
+		json_object_set_new(rec, "effective_cpu_mhz", json_integer(inv_int(props, "summary.effectiveCpu", 0)));
+		json_object_set_new(rec, "effective_memory_mb", json_integer(inv_int(props, "summary.effectiveMemory", 0)));
+		json_object_set_new(rec, "ha_enabled", json_boolean(inv_bool(props, "configuration.dasConfig.enabled") == 1));
+		json_object_set_new(rec, "drs_enabled", json_boolean(inv_bool(props, "configuration.drsConfig.enabled") == 1));
+		inv_set_str(rec, "drs_behavior", inv_str(props, "configuration.drsConfig.defaultVmBehavior"));
+		inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
+		json_object_set_new(rec, "custom", inv_custom(props));
+		json_array_append_new(out, rec);
+	}
+	return out;
+}
+
+static json_t *mount_hosts(const struct inv_raw *r, const json_t *mounts)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < inv_count(mounts); i++) {
+		const char *n = inv_name_of(r, inv_mor(json_object_get(inv_at(mounts, i), "key")));
+		if (n)
+			json_array_append_new(out, json_string(n));
+	}
+	return out;
+}
+
+static json_t *datastores(const struct inv_raw *r)
+{
+	json_t *out = json_array(), *props;
+	const char *moref;
+
+	json_object_foreach(bucket(r, "datastore"), moref, props) {
+		json_t *rec = base_record(moref, props);
+		json_int_t cap = inv_int(props, "summary.capacity", 0);
+		json_int_t free_b = inv_int(props, "summary.freeSpace", 0);
+		const char *pod = inv_ancestor(r, inv_mor(json_object_get(props, "parent")), "pod");
+		json_t *hosts = mount_hosts(r, json_object_get(props, "host"));
+		inv_set_str(rec, "type", inv_str(props, "summary.type"));
+		json_object_set_new(rec, "capacity_bytes", json_integer(cap));
+		json_object_set_new(rec, "free_bytes", json_integer(free_b));
+		json_object_set_new(rec, "used_bytes", json_integer(cap - free_b));
+		json_object_set_new(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.uncommitted", 0)));
+		json_object_set_new(rec, "used_pct", json_integer(cap > 0 ? (cap - free_b) * 100 / cap : 0));
+		json_object_set_new(rec, "accessible", json_boolean(inv_bool(props, "summary.accessible") != 0));
+		inv_set_str(rec, "maintenance", inv_str(props, "summary.maintenanceMode"));
+		json_object_set_new(rec, "shared", json_boolean(inv_bool(props, "summary.multipleHostAccess") == 1 ||
+		                                                json_array_size(hosts) > 1));
+		inv_set_str(rec, "url", inv_str(props, "summary.url"));
+		inv_set_str(rec, "pod", pod);
+		inv_set_str(rec, "pod_name", inv_name_of(r, pod));
+		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
+		json_object_set_new(rec, "host_count", json_integer((json_int_t)json_array_size(hosts)));
+		json_object_set_new(rec, "hosts", hosts);
+		json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+		inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
+		json_object_set_new(rec, "custom", inv_custom(props));
+		json_array_append_new(out, rec);
+	}
+	return out;
+}
+
+static json_t *pods(const struct inv_raw *r)
+{
+	json_t *out = json_array(), *props;
+	const char *moref;
+
+	json_object_foreach(bucket(r, "pod"), moref, props) {
+		json_t *rec = base_record(moref, props);
+		json_object_set_new(rec, "capacity_bytes", json_integer(inv_int(props, "summary.capacity", 0)));
+		json_object_set_new(rec, "free_bytes", json_integer(inv_int(props, "summary.freeSpace", 0)));
+		json_object_set_new(rec, "datastores", inv_names(r, json_object_get(props, "childEntity")));
+		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
+		json_array_append_new(out, rec);
+	}
+	return out;
+}
+
+/* VLAN of a distributed portgroup's default port config. */
+static void dv_vlan(json_t *rec, const json_t *props)
+{
+	json_t *vlan = inv_path(json_object_get(props, "config.defaultPortConfig"), "vlan");
+	const char *type = inv_str(vlan, "_type");
+	json_t *id = json_object_get(vlan, "vlanId");
+	char ranges[256] = "";
+
+	if (type && strstr(type, "Trunk")) {
+		for (size_t i = 0; i < inv_count(id); i++) {
+			size_t n = strlen(ranges);
+			snprintf(ranges + n, sizeof(ranges) - n, "%s%lld-%lld", n ? "," : "",
+			         (long long)inv_int(inv_at(id, i), "start", 0), (long long)inv_int(inv_at(id, i), "end", 0));
+		}
+		inv_set_str(rec, "vlan_type", "trunk");
+		inv_set_str(rec, "trunk", ranges);
+		json_object_set_new(rec, "vlan", json_null());
+	} else if (type && strstr(type, "Pvlan")) {
+		inv_set_str(rec, "vlan_type", "pvlan");
+		json_object_set_new(rec, "vlan", json_integer(inv_int(vlan, "pvlanId", 0)));
+	} else {
+		json_int_t v = inv_int(vlan, "vlanId", 0);
+		inv_set_str(rec, "vlan_type", v ? "vlan" : "none");
+		json_object_set_new(rec, "vlan", json_integer(v));
+	}
+}
+
+static json_t *dv_portgroups(const struct inv_raw *r, json_t *by_key)
+{
+	json_t *out = json_array(), *props;
+	const char *moref;
+
+	json_object_foreach(bucket(r, "dvpg"), moref, props) {
+		json_t *rec = base_record(moref, props);
+		const char *dvs = inv_mor(json_object_get(props, "config.distributedVirtualSwitch"));
+		inv_set_str(rec, "kind", "distributed");
+		inv_set_str(rec, "key", inv_str(props, "key"));
+		inv_set_str(rec, "switch", inv_name_of(r, dvs));
+		inv_set_str(rec, "dvs", dvs);
+		json_object_set_new(rec, "ports", json_integer(inv_int(props, "config.numPorts", 0)));
+		json_object_set_new(rec, "uplink", json_boolean(inv_bool(props, "config.uplink") == 1));
+		inv_set_str(rec, "binding", inv_str(props, "config.type"));
+		dv_vlan(rec, props);
+		if (inv_str(props, "key") && inv_str(props, "name"))
+			json_object_set_new(by_key, inv_str(props, "key"), json_string(inv_str(props, "name")));
+		json_array_append_new(out, rec);
+	}
+	return out;
+}
+
+static json_t *networks(const struct inv_raw *r)
+{
+	json_t *out = json_array(), *props, *dvpg = bucket(r, "dvpg");
+	const char *moref;
+
+	json_object_foreach(bucket(r, "network"), moref, props) {
+		json_t *rec = base_record(moref, props);
+		inv_set_str(rec, "kind", json_object_get(dvpg, moref) ? "distributed" : "standard");
+		json_object_set_new(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "host"))));
+		json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
+		json_array_append_new(out, rec);
+	}
+	return out;
+}
+
+static json_t *switches(const struct inv_raw *r, const json_t *dvpgs)
+{
+	json_t *out = json_array(), *props;
+	const char *moref;
+
+	json_object_foreach(bucket(r, "dvs"), moref, props) {
+		json_t *rec = base_record(moref, props), *pg;
+		json_int_t npg = 0;
+		size_t i;
+		json_array_foreach(dvpgs, i, pg)
+			npg += !strcmp(inv_s(json_object_get(pg, "dvs")), moref);
+		inv_set_str(rec, "uuid", inv_str(props, "uuid"));
+		inv_set_str(rec, "version", inv_str(props, "summary.productInfo.version"));
+		json_object_set_new(rec, "ports", json_integer(inv_int(props, "summary.numPorts", 0)));
+		json_object_set_new(rec, "mtu", json_integer(inv_int(props, "config.maxMtu", 1500)));
+		json_object_set_new(rec, "hosts", inv_names(r, json_object_get(props, "summary.hostMember")));
+		json_object_set_new(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "summary.hostMember"))));
+		json_object_set_new(rec, "uplinks", inv_names(r, json_object_get(props, "config.uplinkPortgroup")));
+		json_object_set_new(rec, "portgroup_count", json_integer(npg));
+		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
+		json_array_append_new(out, rec);
+	}
+	return out;
+}
+
+static json_t *simple_records(const struct inv_raw *r, const char *name)
+{
+	json_t *out = json_array(), *props;
+	const char *moref;
+
+	json_object_foreach(bucket(r, name), moref, props)
+		json_array_append_new(out, base_record(moref, props));
+	return out;
+}
+
+/* Stamps every record of every type with its vCenter. */
+static void stamp(json_t *types, const char *vcenter, const char *vc_name)
+{
+	const char *type;
+	json_t *arr, *rec;
+	size_t i;
+
+	json_object_foreach(types, type, arr) {
+		json_array_foreach(arr, i, rec) {
+			json_object_set_new(rec, "vcenter", json_string(vcenter));
+			json_object_set_new(rec, "vcenter_name", json_string(vc_name));
+		}
+	}
+}
+
+json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_name)
+{
+	json_t *out = json_object(), *by_key = json_object(), *props;
+	json_t *vms = json_array(), *hosts = json_array(), *snaps = json_array();
+	json_t *vmks = json_array(), *vsw = json_array(), *pgs = json_array(), *pnics = json_array();
+	json_t *dvpgs = dv_portgroups(r, by_key), *cl;
+	const char *moref;
+
+	json_object_foreach(bucket(r, "host"), moref, props)
+		json_array_append_new(hosts, inv_host_record(r, moref, props, vmks, vsw, pgs, pnics));
+	json_object_foreach(bucket(r, "vm"), moref, props)
+		json_array_append_new(vms, inv_vm_record(r, moref, props, by_key, snaps));
+	cl = clusters(r);
+	cluster_totals(cl, hosts, vms);
+	json_array_extend(pgs, dvpgs);
+	json_decref(dvpgs);
+	json_object_set_new(out, "datacenter", simple_records(r, "datacenter"));
+	json_object_set_new(out, "cluster", cl);
+	json_object_set_new(out, "host", hosts);
+	json_object_set_new(out, "vm", vms);
+	json_object_set_new(out, "datastore", datastores(r));
+	json_object_set_new(out, "pod", pods(r));
+	json_object_set_new(out, "network", networks(r));
+	json_object_set_new(out, "dvs", switches(r, pgs));
+	json_object_set_new(out, "portgroup", pgs);
+	json_object_set_new(out, "vswitch", vsw);
+	json_object_set_new(out, "vmk", vmks);
+	json_object_set_new(out, "pnic", pnics);
+	json_object_set_new(out, "snapshot", snaps);
+	json_object_set_new(out, "resourcepool", simple_records(r, "resourcepool"));
+	stamp(out, vcenter, vc_name);
+	json_decref(by_key);
+	return out;
+}

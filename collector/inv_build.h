@@ -1,0 +1,19 @@
+/* Internal to the inventory builders (inv_*.c): per-type record constructors and
+ * shared pieces. */
+#ifndef VC_INV_BUILD_H
+#define VC_INV_BUILD_H
+
+#include "inv.h"
+
+/* Array of the names of a list of MORs (unknown ones skipped). */
+json_t *inv_names(const struct inv_raw *r, const json_t *mors);
+/* customValue -> {"key": value} (field keys; names need availableField). */
+json_t *inv_custom(const json_t *props);
+
+json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *props,
+                      const json_t *dvpg_by_key, json_t *flat_snapshots);
+/* Host record; appends the host's vmk, vswitch, standard portgroup and pnic records. */
+json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t *props,
+                        json_t *vmks, json_t *vswitches, json_t *portgroups, json_t *pnics);
+
+#endif

@@ -1,0 +1,86 @@
+/* What the collector fetches: one ContainerView pass per managed object type, with
+ * only the properties the records need (the cost of a poll grows with them). The
+ * paths follow the vSphere Web Services API (vim25 data object property paths). */
+#include "inv.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const folder_paths[] = { "name", "parent" };
+static const char *const dc_paths[] = { "name", "parent" };
+static const char *const compute_paths[] = { "name", "parent" };
+static const char *const rp_paths[] = { "name", "parent", "owner" };
+
+static const char *const cluster_paths[] = {
+	"name", "parent", "host", "overallStatus",
+	"summary.totalCpu", "summary.totalMemory", "summary.effectiveCpu",
+	"summary.effectiveMemory", "summary.numHosts", "summary.numEffectiveHosts",
+	"configuration.dasConfig.enabled", "configuration.drsConfig.enabled",
+	"configuration.drsConfig.defaultVmBehavior", "customValue",
+};
+
+static const char *const host_paths[] = {
+	"name", "parent", "overallStatus", "datastore", "vm",
+	"runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
+	"runtime.bootTime", "summary.config.product.version", "summary.config.product.build",
+	"summary.config.product.fullName", "hardware.systemInfo.vendor",
+	"hardware.systemInfo.model", "hardware.systemInfo.uuid", "summary.hardware.cpuModel",
+	"summary.hardware.numCpuPkgs", "summary.hardware.numCpuCores",
+	"summary.hardware.numCpuThreads", "summary.hardware.cpuMhz",
+	"summary.hardware.memorySize", "summary.hardware.numNics",
+	"summary.quickStats.overallCpuUsage", "summary.quickStats.overallMemoryUsage",
+	"config.network.pnic", "config.network.vswitch", "config.network.portgroup",
+	"config.network.vnic", "config.virtualNicManagerInfo.netConfig", "customValue",
+};
+
+static const char *const vm_paths[] = {
+	"name", "parent", "resourcePool", "overallStatus", "datastore", "network",
+	"config.uuid", "config.instanceUuid", "config.template", "config.version",
+	"config.hardware.numCPU", "config.hardware.numCoresPerSocket",
+	"config.hardware.memoryMB", "config.hardware.device", "config.guestId",
+	"config.guestFullName", "config.annotation", "config.tools.toolsVersion",
+	"runtime.powerState", "runtime.connectionState", "runtime.host", "runtime.bootTime",
+	"guest.guestFullName", "guest.toolsStatus", "guest.toolsRunningStatus",
+	"guest.toolsVersionStatus2", "guest.ipAddress", "guest.hostName", "guest.net",
+	"guest.disk", "summary.storage.committed", "summary.storage.uncommitted",
+	"summary.quickStats.overallCpuUsage", "summary.quickStats.guestMemoryUsage",
+	"snapshot", "customValue",
+};
+
+static const char *const ds_paths[] = {
+	"name", "parent", "overallStatus", "host", "vm", "summary.type", "summary.capacity",
+	"summary.freeSpace", "summary.uncommitted", "summary.accessible",
+	"summary.maintenanceMode", "summary.multipleHostAccess", "summary.url", "customValue",
+};
+
+static const char *const pod_paths[] = {
+	"name", "parent", "childEntity", "summary.capacity", "summary.freeSpace",
+};
+
+static const char *const net_paths[] = { "name", "parent", "host", "vm" };
+
+static const char *const dvpg_paths[] = {
+	"name", "key", "config.distributedVirtualSwitch", "config.defaultPortConfig",
+	"config.numPorts", "config.type", "config.uplink",
+};
+
+static const char *const dvs_paths[] = {
+	"name", "parent", "uuid", "summary.productInfo.version", "summary.numPorts",
+	"summary.hostMember", "config.maxMtu", "config.uplinkPortgroup",
+};
+
+const struct inv_spec inv_specs[] = {
+	{ "Folder", "folder", folder_paths, N(folder_paths) },
+	{ "Datacenter", "datacenter", dc_paths, N(dc_paths) },
+	{ "ClusterComputeResource", "cluster", cluster_paths, N(cluster_paths) },
+	{ "ComputeResource", "compute", compute_paths, N(compute_paths) },
+	{ "ResourcePool", "resourcepool", rp_paths, N(rp_paths) },
+	{ "HostSystem", "host", host_paths, N(host_paths) },
+	{ "VirtualMachine", "vm", vm_paths, N(vm_paths) },
+	{ "Datastore", "datastore", ds_paths, N(ds_paths) },
+	{ "StoragePod", "pod", pod_paths, N(pod_paths) },
+	{ "Network", "network", net_paths, N(net_paths) },
+	{ "DistributedVirtualPortgroup", "dvpg", dvpg_paths, N(dvpg_paths) },
+	{ "DistributedVirtualSwitch", "dvs", dvs_paths, N(dvs_paths) },
+};
+
+const size_t inv_nspecs = N(inv_specs);

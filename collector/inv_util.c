@@ -1,0 +1,157 @@
+/* Small accessors over the vSphere client's property JSON (see inv.h). Values may
+ * be one element or an array of them (a schema-less parser cannot tell a repeated
+ * element that occurs once from a single one), so every list goes through
+ * inv_count()/inv_at(). */
+#include "inv.h"
+
+#include <string.h>
+
+const char *inv_mor(const json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_object(v)) {
+		const json_t *val = json_object_get(v, "value");
+		if (!val)
+			val = json_object_get(v, "_value");
+		return json_is_string(val) ? json_string_value(val) : NULL;
+	}
+	return NULL;
+}
+
+/* Property sets are keyed by whole paths ("runtime.powerState") while nested data
+ * objects are keyed by single names, so at each level the longest key that is a
+ * prefix of the remaining path wins. */
+json_t *inv_path(const json_t *obj, const char *dotted)
+{
+	char part[256];
+	size_t len = strlen(dotted);
+	json_t *v;
+
+	if (!json_is_object(obj) || len >= sizeof(part))
+		return NULL;
+	v = json_object_get(obj, dotted);
+	if (v)
+		return v;
+	for (size_t n = len; n-- > 0;) {
+		if (dotted[n] != '.')
+			continue;
+		memcpy(part, dotted, n);
+		part[n] = '\0';
+		v = json_object_get(obj, part);
+		if (v)
+			return inv_path(v, dotted + n + 1);
+	}
+	return NULL;
+}
+
+const char *inv_str(const json_t *obj, const char *dotted)
+{
+	json_t *v = inv_path(obj, dotted);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *inv_s(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+json_int_t inv_int(const json_t *obj, const char *dotted, json_int_t def)
+{
+	json_t *v = inv_path(obj, dotted);
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_real(v))
+		return (json_int_t)json_real_value(v);
+	if (json_is_string(v)) {
+		char *end;
+		long long n = strtoll(json_string_value(v), &end, 10);
+		if (!*end && end != json_string_value(v))
+			return n;
+	}
+	return def;
+}
+
+int inv_bool(const json_t *obj, const char *dotted)
+{
+	json_t *v = inv_path(obj, dotted);
+
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (json_is_string(v))
+		return !strcmp(json_string_value(v), "true");
+	return -1;
+}
+
+size_t inv_count(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return 0;
+	return json_is_array(v) ? json_array_size(v) : 1;
+}
+
+json_t *inv_at(const json_t *v, size_t i)
+{
+	return json_is_array(v) ? json_array_get(v, i) : (json_t *)v;
+}
+
+void inv_set_str(json_t *rec, const char *key, const char *s)
+{
+	json_object_set_new(rec, key, s ? json_string(s) : json_null());
+}
+
+void inv_raw_init(struct inv_raw *r)
+{
+	r->buckets = json_object();
+}
+
+void inv_raw_free(struct inv_raw *r)
+{
+	json_decref(r->buckets);
+	r->buckets = NULL;
+}
+
+void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_t *props)
+{
+	json_t *b = json_object_get(r->buckets, bucket);
+
+	if (!b) {
+		b = json_object();
+		json_object_set_new(r->buckets, bucket, b);
+	}
+	json_object_set(b, moref, props);
+}
+
+static json_t *find_any(const struct inv_raw *r, const char *moref)
+{
+	const char *name;
+	json_t *bucket;
+
+	json_object_foreach(r->buckets, name, bucket) {
+		json_t *o = json_object_get(bucket, moref);
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+const char *inv_name_of(const struct inv_raw *r, const char *moref)
+{
+	return moref ? inv_str(find_any(r, moref), "name") : NULL;
+}
+
+const char *inv_ancestor(const struct inv_raw *r, const char *moref, const char *bucket)
+{
+	json_t *b = json_object_get(r->buckets, bucket);
+
+	for (int depth = 0; moref && depth < 64; depth++) {
+		json_t *o;
+		if (json_object_get(b, moref))
+			return moref;
+		o = find_any(r, moref);
+		moref = o ? inv_mor(json_object_get(o, "parent")) : NULL;
+	}
+	return NULL;
+}

@@ -1,0 +1,381 @@
+/* vcompanion-collector: polls every configured vCenter concurrently and writes the
+ * sealed inventory to Redis. A main thread schedules (interval with jitter,
+ * exponential backoff after failures, refresh requests from the web tier) and a
+ * fixed pool of worker threads runs polls, each with its own Redis connection, so a
+ * slow or dead vCenter occupies one worker and delays no other. docs/collector.md
+ * explains the choice of threads over one libcurl multi loop. */
+#include "cfg.h"
+#include "log.h"
+#include "poll.h"
+#include "store.h"
+#include "vc.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TICK_MS 200
+#define REFRESH_KEY "cmd:refresh"
+
+static volatile sig_atomic_t got_term, got_hup;
+static atomic_int abort_flag;
+
+struct collector {
+	struct cfg cfg;
+	const char *config_path;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct poll_target **targets;
+	size_t n_targets;
+	struct poll_target **queue;    /* due targets waiting for a worker */
+	size_t q_len, q_cap;
+	pthread_t *workers;
+	int n_workers;
+	int stopping;
+	int once;                      /* --once: count finished polls and failures */
+	size_t finished, failed;
+	struct store *store;           /* main thread's connection: refresh requests */
+	long long last_refresh;
+};
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static int64_t jitter(int64_t ms)
+{
+	return ms + (int64_t)(random() % (ms / 5 + 1)) - ms / 10;
+}
+
+/* Next poll time after an outcome: the interval with ±10 % jitter after success;
+ * after failures, 10 s doubling up to the interval (up to an hour for a refused login,
+ * so a wrong password does not lock the service account out). */
+static int64_t next_due(const struct poll_target *t, const struct poll_result *res)
+{
+	int64_t interval = (int64_t)t->vc.interval * 1000, delay;
+
+	if (res->ok)
+		return vc_now_ms() + jitter(interval);
+	delay = 10000LL << (t->failures > 8 ? 8 : t->failures - 1);
+	if (res->code == VC_EFAULT_LOGIN)
+		delay = interval << (t->failures > 5 ? 5 : t->failures - 1);
+	else if (delay > interval)
+		delay = interval;
+	if (delay > 3600000)
+		delay = 3600000;
+	return vc_now_ms() + jitter(delay);
+}
+
+static void enqueue(struct collector *c, struct poll_target *t)
+{
+	if (t->running)
+		return;
+	if (c->q_len == c->q_cap) {
+		c->q_cap = c->q_cap ? c->q_cap * 2 : 16;
+		c->queue = realloc(c->queue, c->q_cap * sizeof(*c->queue));
+	}
+	t->running = 1;
+	c->queue[c->q_len++] = t;
+	pthread_cond_signal(&c->work);
+}
+
+static void finish(struct collector *c, struct poll_target *t, const struct poll_result *res)
+{
+	t->failures = res->ok ? 0 : t->failures + 1;
+	t->next_due_ms = next_due(t, res);
+	t->running = 0;
+	if (res->ok)
+		log_info("poll.done", "vcenter=%s ms=%lld vms=%zu hosts=%zu", t->vc.id,
+		         (long long)res->duration_ms, res->vms, res->hosts);
+	else
+		log_warn("poll.failed", "vcenter=%s ms=%lld code=%s failures=%d error=%s retry_s=%lld",
+		         t->vc.id, (long long)res->duration_ms, log_q(vc_strerror(res->code)), t->failures,
+		         log_q(res->error), (long long)(t->next_due_ms - vc_now_ms()) / 1000);
+	c->finished++;
+	c->failed += !res->ok;
+	if (t->removed)
+		poll_target_free(t);
+	pthread_cond_broadcast(&c->done);
+}
+
+static void *worker_main(void *arg)
+{
+	struct collector *c = arg;
+	char err[256];
+	struct store *s = store_open(&c->cfg, STORE_COLLECTOR, err, sizeof(err));
+
+	if (!s)
+		log_error("worker.store", "error=%s", log_q(err));
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct poll_target *t;
+		struct poll_result res;
+		while (!c->stopping && c->q_len == 0)
+			pthread_cond_wait(&c->work, &c->lock);
+		if (c->stopping)
+			break;
+		t = c->queue[0];
+		memmove(c->queue, c->queue + 1, --c->q_len * sizeof(*c->queue));
+		pthread_mutex_unlock(&c->lock);
+		if (s) {
+			poll_run(t, s, &abort_flag, &res);
+		} else {
+			memset(&res, 0, sizeof(res));
+			snprintf(res.error, sizeof(res.error), "no Redis store: %s", err);
+		}
+		pthread_mutex_lock(&c->lock);
+		finish(c, t, &res);
+	}
+	pthread_mutex_unlock(&c->lock);
+	store_free(s);
+	return NULL;
+}
+
+static struct poll_target *find_target(struct collector *c, const char *id)
+{
+	for (size_t i = 0; i < c->n_targets; i++)
+		if (!strcmp(c->targets[i]->vc.id, id))
+			return c->targets[i];
+	return NULL;
+}
+
+/* Builds the target list for cfg, keeping the targets (and sessions) of vCenters
+ * whose endpoint and account did not change. Called with the lock held. */
+static void set_targets(struct collector *c, const struct cfg *cfg, const char *only)
+{
+	struct poll_target **next = calloc(cfg->n_vcenters + 1, sizeof(*next));
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_vcenters; i++) {
+		const struct cfg_vcenter *v = &cfg->vcenters[i];
+		struct poll_target *t = find_target(c, v->id);
+		if (only && strcmp(only, v->id))
+			continue;
+		if (t && poll_target_same(t, v) && !t->removed) {
+			t->vc.interval = v->interval;
+			t->page_size = cfg->collector.page_size;
+			t->timeout_s = cfg->collector.timeout;
+			t->removed = -1;     /* kept: mark so the sweep below skips it */
+		} else {
+			t = poll_target_new(v, cfg);
+			if (c->store)
+				poll_target_restore(t, c->store);
+		}
+		next[n++] = t;
+	}
+	for (size_t i = 0; i < c->n_targets; i++) {
+		struct poll_target *t = c->targets[i];
+		if (t->removed == -1) {
+			t->removed = 0;
+			continue;
+		}
+		log_info("collector.vcenter_removed", "vcenter=%s", t->vc.id);
+		if (t->running)
+			t->removed = 1;      /* its worker frees it when the poll ends */
+		else
+			poll_target_free(t);
+	}
+	free(c->targets);
+	c->targets = next;
+	c->n_targets = n;
+}
+
+static void reload(struct collector *c)
+{
+	struct cfg fresh;
+	char err[512];
+
+	if (cfg_load(&fresh, c->config_path, err, sizeof(err))) {
+		log_error("collector.reload_failed", "error=%s", log_q(err));
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	set_targets(c, &fresh, NULL);
+	pthread_mutex_unlock(&c->lock);
+	/* workers read c->cfg only at start (store_open); the swap is safe after the lock */
+	cfg_free(&c->cfg);
+	c->cfg = fresh;
+	log_info("collector.reloaded", "vcenters=%zu", c->n_targets);
+}
+
+/* A web request to refresh now bumps cmd:refresh; every target becomes due. */
+static void check_refresh(struct collector *c)
+{
+	long long v = c->store ? store_counter(c->store, REFRESH_KEY) : -1;
+
+	if (v < 0 || v == c->last_refresh)
+		return;
+	if (c->last_refresh >= 0) {
+		log_info("collector.refresh_requested", "counter=%lld", v);
+		for (size_t i = 0; i < c->n_targets; i++)
+			c->targets[i]->next_due_ms = 0;
+	}
+	c->last_refresh = v;
+}
+
+static void schedule(struct collector *c)
+{
+	int64_t now = vc_now_ms();
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n_targets; i++)
+		if (!c->targets[i]->running && c->targets[i]->next_due_ms <= now)
+			enqueue(c, c->targets[i]);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void start_workers(struct collector *c, int n)
+{
+	c->n_workers = n;
+	c->workers = calloc((size_t)n, sizeof(*c->workers));
+	for (int i = 0; i < n; i++)
+		pthread_create(&c->workers[i], NULL, worker_main, c);
+}
+
+static void stop_workers(struct collector *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stopping = 1;
+	pthread_cond_broadcast(&c->work);
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < c->n_workers; i++)
+		pthread_join(c->workers[i], NULL);
+	free(c->workers);
+}
+
+static int run_once(struct collector *c)
+{
+	size_t total = c->n_targets;
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n_targets; i++)
+		enqueue(c, c->targets[i]);
+	while (c->finished < total && !got_term)
+		pthread_cond_wait(&c->done, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	return c->failed || c->finished < total ? 1 : 0;
+}
+
+static int run_daemon(struct collector *c)
+{
+	int64_t last_refresh_check = 0;
+
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(c);
+		}
+		if (vc_now_ms() - last_refresh_check >= 1000) {
+			check_refresh(c);
+			last_refresh_check = vc_now_ms();
+		}
+		schedule(c);
+		usleep(TICK_MS * 1000);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vcompanion-collector -c FILE [--once] [--vcenter ID] [--debug]\n"
+	           "  Polls every configured vCenter and writes the sealed inventory to Redis.\n"
+	           "  --once        poll each (or one) vCenter once; exit 0 if all succeeded, 1 otherwise\n"
+	           "  --vcenter ID  only this vCenter\n"
+	           "  --debug       debug logging (per request timings)\n"
+	           "  Signals: SIGHUP reloads the configuration, SIGTERM stops within 5 s.\n");
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void shutdown_all(struct collector *c)
+{
+	atomic_store(&abort_flag, 1);   /* in-flight requests stop within about a second */
+	stop_workers(c);
+	for (size_t i = 0; i < c->n_targets; i++)
+		poll_target_free(c->targets[i]);   /* logs out with a 2 s bound */
+	free(c->targets);
+	free(c->queue);
+	store_free(c->store);
+	cfg_free(&c->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, 0, 'c' }, { "once", no_argument, 0, 'o' },
+		{ "vcenter", required_argument, 0, 'v' }, { "debug", no_argument, 0, 'd' },
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 },
+	};
+	struct collector c = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
+	                       .done = PTHREAD_COND_INITIALIZER, .last_refresh = -1 };
+	const char *only = NULL;
+	int opt, debug = 0, rc;
+	char err[512];
+
+	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': c.config_path = optarg; break;
+		case 'o': c.once = 1; break;
+		case 'v': only = optarg; break;
+		case 'd': debug = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vcompanion-collector %s\n", VC_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!c.config_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (cfg_load(&c.cfg, c.config_path, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	log_init("collector", debug ? LOG_DEBUG : !strcmp(c.cfg.log.level, "debug") ? LOG_DEBUG :
+	         !strcmp(c.cfg.log.level, "warn") ? LOG_WARN : !strcmp(c.cfg.log.level, "error") ? LOG_ERROR : LOG_INFO);
+	if (only && !cfg_vcenter_find(&c.cfg, only)) {
+		fprintf(stderr, "vcompanion-collector: no vCenter with id '%s' in %s\n", only, c.config_path);
+		cfg_free(&c.cfg);
+		return 1;
+	}
+	if (vc_global_init()) {
+		fprintf(stderr, "vcompanion-collector: cannot initialise libsodium\n");
+		cfg_free(&c.cfg);
+		return 1;
+	}
+	c.store = store_open(&c.cfg, STORE_COLLECTOR, err, sizeof(err));
+	if (!c.store) {
+		fprintf(stderr, "vcompanion-collector: %s\n", err);
+		cfg_free(&c.cfg);
+		return 1;
+	}
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	install_signals();
+	set_targets(&c, &c.cfg, only);
+	log_info("collector.start", "vcenters=%zu workers=%d once=%d", c.n_targets,
+	         c.cfg.collector.concurrency, c.once);
+	start_workers(&c, c.cfg.collector.concurrency < (int)c.n_targets || c.n_targets == 0
+	                  ? c.cfg.collector.concurrency : (int)c.n_targets);
+	rc = c.once ? run_once(&c) : run_daemon(&c);
+	shutdown_all(&c);
+	log_info("collector.stop", "rc=%d", rc);
+	return rc;
+}

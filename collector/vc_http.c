@@ -1,0 +1,342 @@
+/* vc_http: the transport. One libcurl easy handle per session keeps the connection
+ * alive across requests; answers stream from the write callback into the parser.
+ * TLS is verified against the system CAs, a CA file, or — with a pin — the SHA-256
+ * of the leaf certificate's DER, checked from a pre-request callback so nothing (no
+ * password, no cookie) is sent on a connection whose certificate does not match.
+ * Every request is bounded by the request timeout and the session's absolute
+ * deadline, and stops early when the caller's abort flag is raised. */
+#include "vc_internal.h"
+#include "log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+	struct vc_session *s = ud;
+	size_t len = size * n;
+
+	s->bytes_in += len;
+	if (s->parser)
+		return vc_parser_feed(s->parser, data, len) ? 0 : len;
+	if (s->sink) {
+		if (s->sink->len + len > s->sink_max)
+			return 0;
+		buf_add(s->sink, data, len);
+	}
+	return len;
+}
+
+/* Captures "Set-Cookie: vmware_soap_session=VALUE; ..." (the value may be quoted). */
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+	static const char name[] = "set-cookie:";
+	static const char cookie[] = "vmware_soap_session=";
+	struct vc_session *s = ud;
+	size_t len = size * n, off = sizeof(name) - 1, end;
+
+	if (len <= off || strncasecmp(data, name, off))
+		return len;
+	while (off < len && data[off] == ' ')
+		off++;
+	if (len - off < sizeof(cookie) - 1 || strncmp(data + off, cookie, sizeof(cookie) - 1))
+		return len;
+	off += sizeof(cookie) - 1;
+	for (end = off; end < len && data[end] != ';' && data[end] != '\r' && data[end] != '\n'; end++)
+		;
+	if (end > off && end - off < sizeof(s->cookie)) {
+		memcpy(s->cookie, data + off, end - off);
+		s->cookie[end - off] = '\0';
+	}
+	return len;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct vc_session *s = ud;
+
+	return s->abort && atomic_load(s->abort) ? 1 : 0;
+}
+
+/* --- certificate pinning --- */
+
+/* SHA-256 of the leaf certificate curl saw in the handshake; -1 when not available. */
+static int leaf_fingerprint(CURL *curl, uint8_t out[32])
+{
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *f;
+	unsigned char der[16384];
+	size_t derlen;
+	const char *pem, *b64;
+
+	if (curl_easy_getinfo(curl, CURLINFO_CERTINFO, &ci) || !ci || ci->num_of_certs < 1)
+		return -1;
+	for (f = ci->certinfo[0]; f; f = f->next) {
+		if (strncmp(f->data, "Cert:", 5))
+			continue;
+		pem = f->data + 5;
+		b64 = strstr(pem, "-----BEGIN CERTIFICATE-----");
+		if (!b64)
+			return -1;
+		b64 += strlen("-----BEGIN CERTIFICATE-----");
+		if (sodium_base642bin(der, sizeof(der), b64, strlen(b64), "\r\n \t", &derlen, &b64,
+		                      sodium_base64_VARIANT_ORIGINAL) || strncmp(b64, "-----END", 8))
+			return -1;
+		crypto_hash_sha256(out, der, derlen);
+		return 0;
+	}
+	return -1;
+}
+
+static void format_fingerprint(const uint8_t fp[32], char out[96])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + i * 3, 4, "%02X%s", fp[i], i < 31 ? ":" : "");
+}
+
+/* A fresh connection carries certinfo and must match the pin; a reused one carries
+ * none and is accepted only if it is the connection that matched before. */
+static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct vc_session *s = ud;
+
+	if (!s->has_pin)
+		return CURL_PREREQFUNC_OK;
+	if (leaf_fingerprint(s->curl, s->seen) == 0) {
+		s->seen_valid = true;
+		if (sodium_memcmp(s->seen, s->pin, 32)) {
+			s->pin_failed = true;
+			s->pinned_ip[0] = '\0';
+			return CURL_PREREQFUNC_ABORT;
+		}
+		snprintf(s->pinned_ip, sizeof(s->pinned_ip), "%s", ip);
+		s->pinned_port = local_port;
+		return CURL_PREREQFUNC_OK;
+	}
+	if (s->pinned_ip[0] && !strcmp(ip, s->pinned_ip) && s->pinned_port == local_port)
+		return CURL_PREREQFUNC_OK;
+	s->pin_failed = true;
+	s->seen_valid = false;
+	return CURL_PREREQFUNC_ABORT;
+}
+
+static int tls_options(struct vc_session *s)
+{
+	CURL *c = s->curl;
+
+	if (s->has_pin) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+		curl_easy_setopt(c, CURLOPT_PREREQDATA, s);
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s->verify_tls ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s->verify_tls ? 2L : 0L);
+	if (s->verify_tls && s->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	return 0;
+}
+
+static void base_options(struct vc_session *s)
+{
+	CURL *c = s->curl;
+
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "vcompanion/" VC_VERSION);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+}
+
+int vc_http_set_version(struct vc_session *s, const char *version)
+{
+	char action[80];
+
+	snprintf(s->version, sizeof(s->version), "%s", version);
+	snprintf(action, sizeof(action), "SOAPAction: \"urn:vim25/%s\"", s->version);
+	curl_slist_free_all(s->headers);
+	s->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
+	s->headers = curl_slist_append(s->headers, action);
+	s->headers = curl_slist_append(s->headers, "Expect:");
+	if (!s->headers)
+		return vc_fail(s, VC_EINVAL, "out of memory building the request headers");
+	return 0;
+}
+
+int vc_http_open(struct vc_session *s, const struct vc_endpoint *ep)
+{
+	if (ep->fingerprint && *ep->fingerprint) {
+		if (vc_parse_fingerprint(ep->fingerprint, s->pin))
+			return vc_fail(s, VC_EINVAL, "'fingerprint' is not a SHA-256 fingerprint: give 64 "
+			               "hex digits, colons optional (openssl x509 -fingerprint -sha256)");
+		s->has_pin = true;
+	}
+	s->curl = curl_easy_init();
+	if (!s->curl)
+		return vc_fail(s, VC_EINVAL, "cannot create a libcurl handle (out of memory)");
+	base_options(s);
+	return tls_options(s);
+}
+
+void vc_http_close(struct vc_session *s)
+{
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+	curl_slist_free_all(s->headers);
+	s->headers = NULL;
+}
+
+/* --- one request --- */
+
+/* Sets the timeouts of the next request; -1 when the deadline has already passed. */
+static int set_timeouts(struct vc_session *s)
+{
+	long total = s->request_ms;
+
+	if (s->deadline_ms) {
+		int64_t left = s->deadline_ms - vc_now_ms();
+		if (left <= 0)
+			return vc_fail(s, VC_ETIMEOUT, "the poll deadline passed before the request "
+			               "was sent: raise collector.timeout if vCenter is just slow");
+		if (left < total)
+			total = (long)left;
+	}
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, total);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms < total ? s->connect_ms : total);
+	return 0;
+}
+
+static int fail_pin(struct vc_session *s)
+{
+	char fp[96];
+
+	if (!s->seen_valid)
+		return vc_fail(s, VC_EPIN, "certificate fingerprint could not be checked on the "
+		               "connection; retry, or remove 'fingerprint' to verify with CAs");
+	format_fingerprint(s->seen, fp);
+	return vc_fail(s, VC_EPIN, "certificate fingerprint mismatch: the server presents SHA-256 %s;"
+	               " update 'fingerprint' in the configuration if the certificate was replaced", fp);
+}
+
+static int fail_tls(struct vc_session *s, CURLcode rc, const char *detail)
+{
+	const char *hint = s->ca_file ? "check that 'ca_file' holds the CA that signed it"
+	                 : "set 'ca_file' to the vCenter's CA, or pin it with 'fingerprint'";
+
+	return vc_fail(s, VC_ETLS, "TLS with %s failed (%s): %s", s->url, detail, hint);
+}
+
+/* Maps a libcurl failure to the session error. */
+static int fail_curl(struct vc_session *s, CURLcode rc, const char *detail)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		return vc_fail(s, VC_ECONNECT, "cannot connect to %s (%s): check the URL, DNS and "
+		               "that vCenter is up and reachable", s->url, detail);
+	case CURLE_OPERATION_TIMEDOUT:
+		return vc_fail(s, VC_ETIMEOUT, "no complete answer from %s in time (%s): vCenter is "
+		               "slow or unreachable; raise collector.timeout if it is just slow", s->url, detail);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		return fail_tls(s, rc, detail);
+	case CURLE_ABORTED_BY_CALLBACK:
+		if (s->pin_failed)
+			return fail_pin(s);
+		return vc_fail(s, VC_ECANCELED, "request aborted (shutting down)");
+	default:
+		return vc_fail(s, VC_ECONNECT, "talking to %s failed (%s): check the network and "
+		               "the vCenter", s->url, detail);
+	}
+}
+
+static int perform(struct vc_session *s, const char *what)
+{
+	char detail[CURL_ERROR_SIZE] = "";
+	int64_t t0 = vc_now_ms();
+	CURLcode rc;
+
+	if (set_timeouts(s))
+		return -1;
+	s->bytes_in = 0;
+	s->status = 0;
+	s->pin_failed = false;
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, detail);
+	rc = curl_easy_perform(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	log_debug("vc.request", "method=%s status=%ld bytes=%zu ms=%lld", what, s->status,
+	          s->bytes_in, (long long)(vc_now_ms() - t0));
+	if (rc == CURLE_WRITE_ERROR && s->parser)
+		return 0;      /* the parser stopped the transfer; it holds the reason */
+	if (rc == CURLE_WRITE_ERROR)
+		return vc_fail(s, VC_ETOOBIG, "%s: the answer is larger than expected", what);
+	if (rc)
+		return fail_curl(s, rc, detail[0] ? detail : curl_easy_strerror(rc));
+	return 0;
+}
+
+/* Sends the session cookie, if any; the stack copy is wiped. */
+static void set_cookie(struct vc_session *s)
+{
+	char cookie[sizeof(s->cookie) + 32];
+
+	if (!s->cookie[0]) {
+		curl_easy_setopt(s->curl, CURLOPT_COOKIE, NULL);
+		return;
+	}
+	snprintf(cookie, sizeof(cookie), "vmware_soap_session=%s", s->cookie);
+	curl_easy_setopt(s->curl, CURLOPT_COOKIE, cookie);
+	sodium_memzero(cookie, sizeof(cookie));
+}
+
+int vc_http_post(struct vc_session *s, const char *method, const struct buf *body,
+                 struct vc_parser *p)
+{
+	int rc;
+
+	curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, buf_str(body));
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+	set_cookie(s);
+	s->parser = p;
+	rc = perform(s, method);
+	s->parser = NULL;
+	return rc;
+}
+
+/* The SDK URL with its last path segment replaced: .../sdk -> .../sdk/<path>. */
+int vc_http_get(struct vc_session *s, const char *path, struct buf *out, size_t max)
+{
+	struct buf url = BUF_INIT;
+	int rc;
+
+	buf_printf(&url, "%s%s%s", s->url, s->url[strlen(s->url) - 1] == '/' ? "" : "/", path);
+	curl_easy_setopt(s->curl, CURLOPT_URL, buf_str(&url));
+	curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(s->curl, CURLOPT_COOKIE, NULL);
+	s->sink = out;
+	s->sink_max = max;
+	rc = perform(s, path);
+	s->sink = NULL;
+	buf_free(&url);
+	return rc;
+}

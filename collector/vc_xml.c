@@ -1,0 +1,761 @@
+/* vc_xml: the SOAP response parser, with no I/O. A libxml2 SAX2 push parser is fed
+ * the body chunk by chunk as libcurl receives it; every element inside the SOAP Body
+ * becomes a jansson value when it closes, so memory holds one ObjectContent at a time
+ * rather than a DOM of the whole answer. RetrievePropertiesEx objects are handed to a
+ * callback as soon as they are complete; faults become an error code and message.
+ *
+ * Conversion of an element (the JSON shape documented in docs/vsphere-client.md):
+ *   xsi:nil="true"                      -> null
+ *   xsi:type xsd:int/long/short/byte    -> integer; xsd:boolean -> true/false;
+ *   xsd:double/float -> real; other xsd -> string
+ *   xsi:type ArrayOfX                   -> array of the children (their element name
+ *                                          is their type when they carry no xsi:type)
+ *   ManagedObjectReference, or a leaf with a `type` attribute and no xsi:type
+ *                                       -> {"_type":"MOR","type":T,"value":"vm-42"}
+ *   element with children               -> object (+ "_type" from xsi:type); a child
+ *                                          name seen twice becomes an array
+ *   leaf with a vim25 xsi:type          -> string (an enum), {"_type":T} when empty
+ *   other leaf                          -> string */
+#include "vc.h"
+#include "buf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlreader.h>
+
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+#define NAME_LEN 96
+
+struct frame {
+	char name[NAME_LEN];
+	char xtype[NAME_LEN];   /* xsi:type without prefix, or the element name in an array */
+	char mtype[64];         /* `type` attribute: a managed object reference */
+	char promoted[NAME_LEN];/* child name turned into an array by repetition */
+	bool nil, is_array;
+	json_t *kids;           /* object or array of converted children */
+	struct buf text;
+};
+
+struct vc_parser {
+	xmlParserCtxtPtr ctxt;
+	vc_object_fn fn;
+	void *ctx;
+	struct frame *stack;    /* frames of the elements inside Body (level 3 and deeper) */
+	int nframes;
+	int depth;              /* open elements, Envelope = 1 */
+	int ignore_from;        /* level of an ignored subtree (Header, extra Body child) */
+	bool seen_envelope, seen_response, is_fault, have_fault, failed, finished;
+	bool stream_returnval;  /* RetrieveProperties: every returnval is an ObjectContent */
+	size_t bytes;
+	json_t *result;
+	char sniff[81];
+	size_t sniff_len;
+	enum vc_err err;
+	char errstr[VC_ERRSTR_MAX];
+	char fault_type[64];
+};
+
+static void copy_str(char *dst, size_t cap, const char *src, size_t len)
+{
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static void pfail(struct vc_parser *p, enum vc_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records the first error and stops libxml2 from calling back any further. */
+static void pfail(struct vc_parser *p, enum vc_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	p->err = err;
+	va_start(ap, fmt);
+	vsnprintf(p->errstr, sizeof(p->errstr), fmt, ap);
+	va_end(ap);
+	if (p->ctxt)
+		xmlStopParser(p->ctxt);
+}
+
+/* --- element to JSON --- */
+
+static bool is_blank(const char *s)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+static json_t *scalar_value(const char *type, const struct buf *text)
+{
+	const char *s = buf_str(text);
+	char *end;
+
+	if (!strcmp(type, "int") || !strcmp(type, "long") || !strcmp(type, "short") ||
+	    !strcmp(type, "byte")) {
+		errno = 0;
+		long long v = strtoll(s, &end, 10);
+		if (!errno && end != s && *end == '\0')
+			return json_integer(v);
+	} else if (!strcmp(type, "boolean")) {
+		return json_boolean(!strcmp(s, "true") || !strcmp(s, "1"));
+	} else if (!strcmp(type, "double") || !strcmp(type, "float")) {
+		double d = strtod(s, &end);
+		if (end != s && *end == '\0')
+			return json_real(d);
+	}
+	return json_stringn(s, text->len);
+}
+
+static json_t *mor_value(const char *type, const struct buf *text)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "_type", json_string("MOR"));
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "value", json_stringn(buf_str(text), text->len));
+	return o;
+}
+
+static json_t *take_kids(struct frame *f)
+{
+	json_t *v = f->kids;
+
+	f->kids = NULL;
+	return v;
+}
+
+/* The value of a closed element (new reference, NULL when out of memory). */
+static json_t *frame_value(struct frame *f)
+{
+	if (f->nil)
+		return json_null();
+	if (f->is_array)
+		return f->kids ? take_kids(f) : json_array();
+	if (f->xtype[0] && islower((unsigned char)f->xtype[0]))
+		return scalar_value(f->xtype, &f->text);
+	if (!strcmp(f->xtype, "ManagedObjectReference") ||
+	    (!f->kids && !f->xtype[0] && f->mtype[0]))
+		return mor_value(f->mtype, &f->text);
+	if (f->kids) {
+		if (f->xtype[0] && json_is_object(f->kids))
+			json_object_set_new(f->kids, "_type", json_string(f->xtype));
+		return take_kids(f);
+	}
+	if (f->xtype[0] && is_blank(buf_str(&f->text))) {
+		json_t *o = json_object();
+		json_object_set_new(o, "_type", json_string(f->xtype));
+		return o;
+	}
+	return json_stringn(buf_str(&f->text), f->text.len);
+}
+
+/* Adds a child's value (reference stolen) to its parent; repeated names -> array. */
+static int add_child(struct frame *parent, const char *name, json_t *v)
+{
+	json_t *old, *arr;
+
+	if (!parent->kids) {
+		parent->kids = parent->is_array ? json_array() : json_object();
+		buf_reset(&parent->text);
+	}
+	if (parent->is_array)
+		return json_array_append_new(parent->kids, v);
+	old = json_object_get(parent->kids, name);
+	if (!old)
+		return json_object_set_new(parent->kids, name, v);
+	if (!strcmp(parent->promoted, name) && json_is_array(old))
+		return json_array_append_new(old, v);
+	arr = json_array();
+	json_array_append(arr, old);
+	json_array_append_new(arr, v);
+	copy_str(parent->promoted, sizeof(parent->promoted), name, strlen(name));
+	return json_object_set_new(parent->kids, name, arr);
+}
+
+static void frame_clear(struct frame *f)
+{
+	json_decref(f->kids);
+	buf_free(&f->text);
+	memset(f, 0, sizeof(*f));
+}
+
+/* --- ObjectContent to (moref, props) --- */
+
+static void add_propset(json_t *props, json_t *ps)
+{
+	json_t *name = json_object_get(ps, "name");
+	json_t *val = json_object_get(ps, "val");
+
+	if (json_is_string(name))
+		json_object_set(props, json_string_value(name), val ? val : json_null());
+}
+
+static void add_missing(json_t *missing, json_t *ms)
+{
+	json_t *path = json_object_get(ms, "path");
+	json_t *fault = json_object_get(json_object_get(ms, "fault"), "fault");
+	json_t *type = json_object_get(fault, "_type");
+
+	if (json_is_string(path))
+		json_object_set_new(missing, json_string_value(path),
+		                    json_string(json_is_string(type) ? json_string_value(type) : "unknown"));
+}
+
+static void each(json_t *v, void (*fn)(json_t *, json_t *), json_t *into)
+{
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(v)) {
+		if (v)
+			fn(into, v);
+		return;
+	}
+	json_array_foreach(v, i, item)
+		fn(into, item);
+}
+
+static const char *moref_of(const json_t *mor)
+{
+	if (json_is_string(mor))
+		return json_string_value(mor);
+	return json_string_value(json_object_get(mor, "value"));
+}
+
+static void emit_object(struct vc_parser *p, json_t *oc)
+{
+	const char *moref = moref_of(json_object_get(oc, "obj"));
+	json_t *props = json_object();
+	json_t *missing = json_object();
+
+	if (!moref) {
+		pfail(p, VC_EPARSE, "ObjectContent without obj in the answer");
+		goto out;
+	}
+	each(json_object_get(oc, "propSet"), add_propset, props);
+	each(json_object_get(oc, "missingSet"), add_missing, missing);
+	if (json_object_size(missing))
+		json_object_set(props, "_missing", missing);
+	if (p->fn(p->ctx, moref, props))
+		pfail(p, VC_ECANCELED, "stopped by the caller while reading objects");
+out:
+	json_decref(missing);
+	json_decref(props);
+}
+
+/* --- faults --- */
+
+static enum vc_err fault_code(const char *type)
+{
+	static const struct { const char *type; enum vc_err err; } map[] = {
+		{ "InvalidLogin", VC_EFAULT_LOGIN },
+		{ "NotAuthenticated", VC_EFAULT_AUTH },
+		{ "NoPermission", VC_EFAULT_PERM },
+		{ "ManagedObjectNotFound", VC_EFAULT_NOTFOUND },
+		{ "InvalidProperty", VC_EFAULT_PROPERTY },
+		{ "RequestCanceled", VC_ECANCELED },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(type, map[i].type))
+			return map[i].err;
+	return VC_EFAULT;
+}
+
+/* The fault type: the detail child's xsi:type, else its element name minus "Fault". */
+static void fault_type_of(json_t *detail, char *out, size_t cap)
+{
+	const char *key;
+	json_t *v, *t;
+
+	copy_str(out, cap, "unknown", 7);
+	json_object_foreach(detail, key, v) {
+		t = json_object_get(v, "_type");
+		if (json_is_string(t)) {
+			copy_str(out, cap, json_string_value(t), strlen(json_string_value(t)));
+		} else {
+			size_t n = strlen(key);
+			if (n > 5 && !strcmp(key + n - 5, "Fault"))
+				n -= 5;
+			copy_str(out, cap, key, n);
+		}
+		return;
+	}
+}
+
+static void take_fault(struct vc_parser *p, json_t *fault)
+{
+	json_t *fs = json_object_get(fault, "faultstring");
+	const char *msg = json_is_string(fs) ? json_string_value(fs) : "";
+
+	fault_type_of(json_object_get(fault, "detail"), p->fault_type, sizeof(p->fault_type));
+	p->have_fault = true;
+	p->err = fault_code(p->fault_type);
+	snprintf(p->errstr, sizeof(p->errstr), "%s%s%s", p->fault_type, *msg ? ": " : "", msg);
+}
+
+/* --- SAX callbacks --- */
+
+static void read_attrs(struct frame *f, int nattr, const xmlChar **a)
+{
+	for (int i = 0; i < nattr; i++, a += 5) {
+		const char *name = (const char *)a[0], *uri = (const char *)a[2];
+		const char *val = (const char *)a[3];
+		size_t len = (size_t)(a[4] - a[3]);
+		const char *colon;
+
+		if (uri && !strcmp(uri, XSI_NS) && !strcmp(name, "type")) {
+			colon = memchr(val, ':', len);
+			if (colon) {
+				len -= (size_t)(colon + 1 - val);
+				val = colon + 1;
+			}
+			copy_str(f->xtype, sizeof(f->xtype), val, len);
+		} else if (uri && !strcmp(uri, XSI_NS) && !strcmp(name, "nil")) {
+			f->nil = (len == 4 && !memcmp(val, "true", 4)) || (len == 1 && *val == '1');
+		} else if (!uri && !strcmp(name, "type")) {
+			copy_str(f->mtype, sizeof(f->mtype), val, len);
+		}
+	}
+}
+
+/* Levels 1 and 2: Envelope, then Body (Header and anything else ignored). */
+static void start_envelope(struct vc_parser *p, const char *local)
+{
+	if (p->depth == 1) {
+		if (strcmp(local, "Envelope"))
+			pfail(p, VC_EPARSE, "the answer is not SOAP (root element <%.40s>)", local);
+		p->seen_envelope = true;
+	} else if (strcmp(local, "Body")) {
+		p->ignore_from = p->depth;
+	}
+}
+
+static void start_frame(struct vc_parser *p, const char *local, int nattr, const xmlChar **attrs)
+{
+	struct frame *f = &p->stack[p->nframes++];
+	struct frame *parent = p->nframes > 1 ? f - 1 : NULL;
+
+	copy_str(f->name, sizeof(f->name), local, strlen(local));
+	read_attrs(f, nattr, attrs);
+	if (parent && parent->is_array && !f->xtype[0])
+		copy_str(f->xtype, sizeof(f->xtype), local, strlen(local));
+	f->is_array = !strncmp(f->xtype, "ArrayOf", 7);
+	if (p->depth == 3) {
+		p->seen_response = true;
+		p->is_fault = !strcmp(local, "Fault");
+		p->stream_returnval = !strcmp(local, "RetrievePropertiesResponse");
+	}
+}
+
+static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                     int nns, const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **attrs)
+{
+	struct vc_parser *p = ud;
+
+	if (p->failed)
+		return;
+	if (++p->depth > VC_MAX_DEPTH) {
+		pfail(p, VC_EPARSE, "XML nested deeper than %d levels", VC_MAX_DEPTH);
+		return;
+	}
+	if (p->ignore_from)
+		return;
+	if (p->depth <= 2)
+		start_envelope(p, (const char *)local);
+	else if (p->depth == 3 && p->seen_response)
+		p->ignore_from = p->depth;
+	else
+		start_frame(p, (const char *)local, nattr, attrs);
+}
+
+static bool is_streamed(const struct vc_parser *p, const struct frame *f)
+{
+	if (!p->fn || p->is_fault)
+		return false;
+	if (p->nframes == 3)
+		return !strcmp(f->name, "objects") && !strcmp(p->stack[1].name, "returnval");
+	return p->nframes == 2 && p->stream_returnval && !strcmp(f->name, "returnval");
+}
+
+static void close_response(struct vc_parser *p, json_t *v)
+{
+	json_t *rv;
+
+	if (p->is_fault) {
+		take_fault(p, v);
+		json_decref(v);
+		return;
+	}
+	rv = json_object_get(v, "returnval");
+	p->result = rv ? json_incref(rv) : json_null();
+	json_decref(v);
+}
+
+static void end_frame(struct vc_parser *p)
+{
+	struct frame *f = &p->stack[p->nframes - 1];
+	json_t *v = frame_value(f);
+
+	if (!v) {
+		pfail(p, VC_EPARSE, "out of memory converting <%s>", f->name);
+	} else if (p->nframes == 1) {
+		close_response(p, v);
+	} else if (is_streamed(p, f)) {
+		emit_object(p, v);
+		json_decref(v);
+	} else if (add_child(f - 1, f->name, v)) {
+		pfail(p, VC_EPARSE, "out of memory adding <%s>", f->name);
+	}
+	frame_clear(f);
+	p->nframes--;
+}
+
+static void on_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct vc_parser *p = ud;
+
+	if (p->failed)
+		return;
+	if (p->ignore_from) {
+		if (p->depth == p->ignore_from)
+			p->ignore_from = 0;
+	} else if (p->depth >= 3) {
+		end_frame(p);
+	}
+	p->depth--;
+}
+
+static void on_text(void *ud, const xmlChar *ch, int len)
+{
+	struct vc_parser *p = ud;
+	struct frame *f;
+
+	if (p->failed || p->ignore_from || p->nframes == 0)
+		return;
+	f = &p->stack[p->nframes - 1];
+	if (!f->kids)
+		buf_add(&f->text, ch, (size_t)len);
+}
+
+static void on_dtd(void *ud, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+	pfail(ud, VC_EPARSE, "the answer carries a DTD, which SOAP forbids");
+}
+
+static void on_error(void *ud, xmlErrorPtr e)
+{
+	/* Reported from the parser context after xmlParseChunk(); silence stderr. */
+}
+
+/* --- public parser API --- */
+
+static xmlParserCtxtPtr new_ctxt(struct vc_parser *p)
+{
+	xmlSAXHandler sax;
+	xmlParserCtxtPtr c;
+
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_text;
+	sax.cdataBlock = on_text;
+	sax.internalSubset = on_dtd;
+	sax.serror = on_error;
+	c = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	if (c)
+		xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	return c;
+}
+
+struct vc_parser *vc_parser_new(vc_object_fn fn, void *ctx)
+{
+	struct vc_parser *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->stack = calloc(VC_MAX_DEPTH, sizeof(*p->stack));
+	if (!p->stack) {
+		free(p);
+		return NULL;
+	}
+	p->fn = fn;
+	p->ctx = ctx;
+	return p;
+}
+
+void vc_parser_reset(struct vc_parser *p)
+{
+	struct frame *stack = p->stack;
+	vc_object_fn fn = p->fn;
+	void *ctx = p->ctx;
+
+	while (p->nframes > 0)
+		frame_clear(&stack[--p->nframes]);
+	if (p->ctxt)
+		xmlFreeParserCtxt(p->ctxt);
+	json_decref(p->result);
+	memset(p, 0, sizeof(*p));
+	p->stack = stack;
+	p->fn = fn;
+	p->ctx = ctx;
+}
+
+void vc_parser_free(struct vc_parser *p)
+{
+	if (!p)
+		return;
+	vc_parser_reset(p);
+	free(p->stack);
+	free(p);
+}
+
+static void keep_sniff(struct vc_parser *p, const char *data, size_t len)
+{
+	while (len-- && p->sniff_len < sizeof(p->sniff) - 1) {
+		unsigned char c = (unsigned char)*data++;
+		p->sniff[p->sniff_len++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '.';
+	}
+	p->sniff[p->sniff_len] = '\0';
+}
+
+static void check_ctxt(struct vc_parser *p)
+{
+	const xmlError *e;
+	char msg[160];
+	size_t n;
+
+	if (p->failed || p->ctxt->wellFormed)
+		return;
+	e = xmlCtxtGetLastError(p->ctxt);
+	copy_str(msg, sizeof(msg), e && e->message ? e->message : "unknown error",
+	         strlen(e && e->message ? e->message : "unknown error"));
+	n = strlen(msg);
+	while (n && isspace((unsigned char)msg[n - 1]))
+		msg[--n] = '\0';
+	pfail(p, VC_EPARSE, "malformed XML at line %d: %s", e ? e->line : 0, msg);
+}
+
+int vc_parser_feed(struct vc_parser *p, const char *data, size_t len)
+{
+	if (p->failed || p->finished)
+		return -1;
+	if (len > VC_MAX_RESPONSE - p->bytes) {
+		pfail(p, VC_ETOOBIG, "the answer is larger than %u MB", VC_MAX_RESPONSE >> 20);
+		return -1;
+	}
+	if (!p->ctxt && !(p->ctxt = new_ctxt(p))) {
+		pfail(p, VC_EPARSE, "out of memory creating the XML parser");
+		return -1;
+	}
+	keep_sniff(p, data, len);
+	p->bytes += len;
+	while (len > 0 && !p->failed) {
+		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
+		xmlParseChunk(p->ctxt, data, chunk, 0);
+		check_ctxt(p);
+		data += chunk;
+		len -= (size_t)chunk;
+	}
+	return p->failed ? -1 : 0;
+}
+
+static int finish_http(struct vc_parser *p, long status)
+{
+	p->failed = true;
+	p->err = VC_EHTTP;
+	if (p->bytes == 0)
+		snprintf(p->errstr, sizeof(p->errstr), "HTTP %ld from vCenter with an empty body: "
+		         "check that the URL points to the vCenter SDK (https://host/sdk)", status);
+	else
+		snprintf(p->errstr, sizeof(p->errstr), "HTTP %ld from vCenter, not a SOAP fault (body "
+		         "starts \"%.60s\"): check the URL and the vCenter's health", status, p->sniff);
+	return -1;
+}
+
+int vc_parser_finish(struct vc_parser *p, long http_status)
+{
+	if (!p->failed && !p->finished && p->ctxt) {
+		xmlParseChunk(p->ctxt, NULL, 0, 1);
+		check_ctxt(p);
+	}
+	p->finished = true;
+	if (p->have_fault) {
+		p->failed = true;
+		return -1;
+	}
+	if (http_status != 200)
+		return finish_http(p, http_status);
+	if (p->failed)
+		return -1;
+	if (p->bytes == 0)
+		pfail(p, VC_EPARSE, "empty answer from vCenter");
+	else if (!p->seen_envelope || !p->result)
+		pfail(p, VC_EPARSE, "the answer is not a SOAP response (starts \"%.60s\"): check that "
+		      "the URL ends in /sdk and points to a vCenter", p->sniff);
+	return p->failed ? -1 : 0;
+}
+
+enum vc_err vc_parser_errcode(const struct vc_parser *p)
+{
+	return p->failed ? p->err : VC_OK;
+}
+
+const char *vc_parser_errstr(const struct vc_parser *p)
+{
+	return p->failed ? p->errstr : "";
+}
+
+const char *vc_parser_fault_type(const struct vc_parser *p)
+{
+	return p->fault_type;
+}
+
+json_t *vc_parser_result(const struct vc_parser *p)
+{
+	return p->result;
+}
+
+const char *vc_parser_token(const struct vc_parser *p)
+{
+	const char *t = json_string_value(json_object_get(p->result, "token"));
+
+	return t && *t ? t : NULL;
+}
+
+/* --- helpers over converted values --- */
+
+static void copy_json_str(char *dst, size_t cap, const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (!s && json_is_object(v))
+		s = json_string_value(json_object_get(v, "value"));
+	copy_str(dst, cap, s ? s : "", strlen(s ? s : ""));
+}
+
+int vc_parse_service_content(const json_t *rv, struct vc_service_content *sc, char *err,
+                             size_t errlen)
+{
+	const json_t *about = json_object_get(rv, "about");
+
+	memset(sc, 0, sizeof(*sc));
+	copy_json_str(sc->root_folder, sizeof(sc->root_folder), json_object_get(rv, "rootFolder"));
+	copy_json_str(sc->property_collector, sizeof(sc->property_collector),
+	              json_object_get(rv, "propertyCollector"));
+	copy_json_str(sc->view_manager, sizeof(sc->view_manager), json_object_get(rv, "viewManager"));
+	copy_json_str(sc->session_manager, sizeof(sc->session_manager),
+	              json_object_get(rv, "sessionManager"));
+	copy_json_str(sc->perf_manager, sizeof(sc->perf_manager), json_object_get(rv, "perfManager"));
+	copy_json_str(sc->about.name, sizeof(sc->about.name), json_object_get(about, "name"));
+	copy_json_str(sc->about.full_name, sizeof(sc->about.full_name), json_object_get(about, "fullName"));
+	copy_json_str(sc->about.version, sizeof(sc->about.version), json_object_get(about, "version"));
+	copy_json_str(sc->about.build, sizeof(sc->about.build), json_object_get(about, "build"));
+	copy_json_str(sc->about.api_version, sizeof(sc->about.api_version), json_object_get(about, "apiVersion"));
+	copy_json_str(sc->about.api_type, sizeof(sc->about.api_type), json_object_get(about, "apiType"));
+	copy_json_str(sc->about.instance_uuid, sizeof(sc->about.instance_uuid),
+	              json_object_get(about, "instanceUuid"));
+	if (sc->root_folder[0] && sc->property_collector[0] && sc->session_manager[0])
+		return 0;
+	if (errlen)
+		snprintf(err, errlen, "the ServiceContent lacks rootFolder, propertyCollector or "
+		         "sessionManager: is this a vCenter or ESXi SDK endpoint?");
+	return -1;
+}
+
+/* Compares dotted versions numerically ("8.0.2.0" > "8.0.1.0" > "7.0.3.0"). */
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		unsigned long x = strtoul(a, (char **)&a, 10), y = strtoul(b, (char **)&b, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		a += (*a == '.');
+		b += (*b == '.');
+	}
+	return 0;
+}
+
+static bool plausible_version(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n > 0 && n < 32 && strspn(v, "0123456789.") == n && isdigit((unsigned char)v[0]);
+}
+
+static void consider_version(const char *v, char *best, size_t cap)
+{
+	if (plausible_version(v) && (!best[0] || version_cmp(v, best) > 0))
+		copy_str(best, cap, v, strlen(v));
+}
+
+int vc_parse_versions(const char *xml, size_t len, char *version, size_t versionlen)
+{
+	xmlTextReaderPtr r;
+	bool vim = false;
+
+	version[0] = '\0';
+	if (len > (1u << 20) || len > INT32_MAX)
+		return -1;
+	r = xmlReaderForMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+	                       XML_PARSE_NOWARNING);
+	if (!r)
+		return -1;
+	while (xmlTextReaderRead(r) == 1) {
+		const char *name = (const char *)xmlTextReaderConstLocalName(r);
+		xmlChar *text;
+
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || !name)
+			continue;
+		if (!strcmp(name, "namespace")) {
+			vim = false;
+		} else if (!strcmp(name, "name") || !strcmp(name, "version")) {
+			text = xmlTextReaderReadString(r);
+			if (text && name[0] == 'n')
+				vim = !strcmp((const char *)text, "urn:vim25");
+			else if (text && vim)
+				consider_version((const char *)text, version, versionlen);
+			xmlFree(text);
+		}
+	}
+	xmlFreeTextReader(r);
+	return version[0] ? 0 : -1;
+}
+
+int vc_parse_fingerprint(const char *text, uint8_t out[32])
+{
+	size_t n = 0;
+
+	for (; *text; text++) {
+		int c = tolower((unsigned char)*text), v;
+		if (c == ':' || c == ' ')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return -1;
+		if (n >= 64)
+			return -1;
+		if (n % 2 == 0)
+			out[n / 2] = (uint8_t)(v << 4);
+		else
+			out[n / 2] |= (uint8_t)v;
+		n++;
+	}
+	return n == 64 ? 0 : -1;
+}

@@ -1,0 +1,217 @@
+/* The layout data contract (layout.h) and page rendering: a page template is
+ * rendered first, then placed as "content" into the layout, unless the request
+ * came from HTMX, which wants the fragment alone. */
+#include "layout.h"
+#include "req.h"
+#include "resp.h"
+#include "server.h"
+#include "session.h"
+#include "cfg.h"
+#include "log.h"
+#include "store.h"
+#include "tpl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void asset(char *out, const json_t *manifest, const char *name, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(manifest, name));
+
+	if (!v || v[0] != '/' || strlen(v) >= LAYOUT_URL_MAX || strpbrk(v, "\"'<> "))
+		v = dflt;
+	snprintf(out, LAYOUT_URL_MAX, "%s", v);
+}
+
+void layout_assets_load(struct layout_assets *a, const char *static_dir)
+{
+	json_t *m = NULL;
+
+	if (static_dir) {
+		char path[4096];
+		json_error_t e;
+		snprintf(path, sizeof(path), "%s/manifest.json", static_dir);
+		m = json_load_file(path, 0, &e);
+		if (!m)
+			log_warn("web.manifest", "path=%s error=%s", log_q(path), log_q(e.text));
+	}
+	asset(a->css, m, "app.css", "/static/app.css");
+	asset(a->js, m, "app.js", "/static/app.js");
+	asset(a->htmx, m, "htmx.js", "/static/htmx.min.js");
+	asset(a->apexcharts, m, "apexcharts.js", "/static/apexcharts.min.js");
+	asset(a->lucide, m, "lucide.js", "/static/lucide.min.js");
+	json_decref(m);
+}
+
+/* Seconds since the epoch from a status field: a number, or ISO 8601 UTC text. */
+static long long time_of(const json_t *v)
+{
+	struct tm tm;
+	const char *s = json_string_value(v);
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_real(v))
+		return (long long)json_real_value(v);
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+static json_t *iso_time(long long t)
+{
+	char s[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&tt, &tm))
+		return json_null();
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(s);
+}
+
+json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, int interval)
+{
+	char key[96], *raw = NULL;
+	size_t len;
+	json_t *st = NULL, *out;
+	const char *state = "unknown", *err = NULL;
+	long long ok_at = 0;
+
+	store_key_vc(key, sizeof(key), id, "status");
+	if (r->app->store && store_get(r->app->store, key, &raw, &len) == 1)
+		st = json_loadb(raw, len, 0, NULL);
+	free(raw);
+	if (json_is_object(st)) {
+		ok_at = time_of(json_object_get(st, "last_success"));
+		err = json_string_value(json_object_get(st, "error"));
+		if (err && *err)
+			state = "error";
+		else if (ok_at && r->now - ok_at > 3LL * (interval > 0 ? interval : 120))
+			state = "stale";
+		else if (ok_at)
+			state = "ok";
+		if (err && !*err)
+			err = NULL;
+	}
+	out = json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", id, "name", name ? name : id,
+	                "state", state, "last_success", iso_time(ok_at),
+	                "error", err ? json_string(err) : json_null());
+	json_decref(st);
+	return out;
+}
+
+static json_t *session_vcenter_list(struct req *r)
+{
+	json_t *list = json_array(), *v;
+	size_t i;
+
+	if (!r->sess)
+		return list;
+	json_array_foreach(session_vcenters(r->sess), i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		const struct cfg_vcenter *vc = id ? cfg_vcenter_find(r->app->cfg, id) : NULL;
+		if (vc)
+			json_array_append_new(list, layout_vcenter_state(r, vc->id, vc->name, vc->interval));
+	}
+	return list;
+}
+
+static json_t *flash_list(const struct req *r)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < r->n_flash; i++)
+		json_array_append_new(list, json_pack("{s:s,s:s}", "kind", r->flash[i].kind,
+		                                      "text", r->flash[i].text));
+	return list;
+}
+
+static json_t *prefs_of(const struct req *r)
+{
+	const char *theme = r->sess ? session_pref(r->sess, "theme") : NULL;
+	const char *accent = r->sess ? session_pref(r->sess, "accent") : NULL;
+
+	return json_pack("{s:s,s:s}", "theme", theme ? theme : "light",
+	                 "accent", accent ? accent : "blue");
+}
+
+json_t *layout_data(struct req *r, const char *page, const char *title)
+{
+	const struct layout_assets *a = &r->app->assets;
+	int timeout = r->app->cfg->web.session_timeout;
+	long long left = r->sess ? r->sess->expires - r->now : 0;
+	json_t *d;
+	char nav[96];
+
+	d = json_pack("{s:s,s:s,s:s,s:{s:i,s:I},s:o,s:o,s:o,s:{s:s,s:s,s:s,s:s,s:s},s:b}",
+	              "title", title, "page", page,
+	              "csrf", r->sess && r->sess->csrf ? r->sess->csrf : "",
+	              "session", "timeout", timeout, "expires_in", (json_int_t)(left > 0 ? left : 0),
+	              "prefs", prefs_of(r),
+	              "vcenters", session_vcenter_list(r),
+	              "flash", flash_list(r),
+	              "assets", "css", a->css, "js", a->js, "htmx", a->htmx,
+	              "apexcharts", a->apexcharts, "lucide", a->lucide,
+	              "htmx", r->hx);
+	if (!d)
+		return NULL;
+	json_object_set_new(d, "user", r->sess ? json_pack("{s:s,s:b}", "name", r->sess->user,
+	                                                    "admin", r->sess->admin)
+	                                        : json_null());
+	snprintf(nav, sizeof(nav), "nav_%s", page);
+	json_object_set_new(d, nav, json_true());
+	return d;
+}
+
+static int render(struct req *r, const char *tpl, const json_t *data, struct buf *out)
+{
+	char err[256];
+
+	if (!r->app->tpl) {
+		log_error("web.render", "template=%s error=\"no templates loaded\"", log_q(tpl));
+		return -1;
+	}
+	if (tpl_render_json(r->app->tpl, tpl, data, out, err, sizeof(err)) < 0) {
+		log_error("web.render", "template=%s error=%s", log_q(tpl), log_q(err));
+		return -1;
+	}
+	return 0;
+}
+
+int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
+                       const char *title)
+{
+	const char *page = strncmp(tpl, "page-", 5) ? tpl : tpl + 5;
+	struct buf content = BUF_INIT, html = BUF_INIT;
+	json_t *d = NULL;
+	int rc = -1;
+
+	if (!page_data)
+		page_data = json_object();
+	/* The page template sees its own data plus the layout's (user, csrf, prefs). */
+	d = layout_data(r, page, title);
+	if (!d || json_object_update_missing(page_data, d) < 0)
+		goto out;
+	if (render(r, tpl, page_data, &content) < 0)
+		goto out;
+	if (r->hx) {
+		resp_body(r, status, "text/html; charset=utf-8", buf_str(&content), content.len);
+		rc = 0;
+		goto out;
+	}
+	json_object_set_new(d, "content", json_stringn(buf_str(&content), content.len));
+	if (render(r, "layout", d, &html) < 0)
+		goto out;
+	resp_body(r, status, "text/html; charset=utf-8", buf_str(&html), html.len);
+	rc = 0;
+out:
+	json_decref(d);
+	json_decref(page_data);
+	buf_free(&content);
+	buf_free(&html);
+	return rc;
+}

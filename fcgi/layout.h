@@ -1,0 +1,42 @@
+/* Full pages: the layout data every page passes to the template "layout", built
+ * in one place so page handlers only add their own data. The contract (docs/ui.md,
+ * docs/web.md): title, page, nav_<page>, user{name,admin}, csrf,
+ * session{timeout,expires_in}, prefs{theme,accent}, vcenters[{id,name,state,
+ * last_success,error}], flash[{kind,text}], assets{css,js,htmx,apexcharts,lucide},
+ * content (the page's HTML, the one raw {{{content}}}), htmx. */
+#ifndef VC_LAYOUT_H
+#define VC_LAYOUT_H
+
+#include <jansson.h>
+
+struct req;
+
+#define LAYOUT_URL_MAX 256
+
+/* Asset URLs from web.static_dir/manifest.json ({"app.css": "/static/app.3f2a.css"}). */
+struct layout_assets {
+	char css[LAYOUT_URL_MAX];
+	char js[LAYOUT_URL_MAX];
+	char htmx[LAYOUT_URL_MAX];
+	char apexcharts[LAYOUT_URL_MAX];
+	char lucide[LAYOUT_URL_MAX];
+};
+
+/* Reads static_dir/manifest.json (static_dir may be NULL); names the manifest
+ * lacks fall back to unfingerprinted /static/... URLs. Never fails. */
+void layout_assets_load(struct layout_assets *a, const char *static_dir);
+
+/* Renders template `tpl` (e.g. "page-vms") with page_data (taken over, may be NULL)
+ * inside the layout, or alone for HTMX requests, and answers it with status.
+ * Returns 0, or -1 when rendering failed (the caller answers an error). */
+int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
+                       const char *title);
+#define page_render(r, tpl, data, title) page_render_status((r), 200, (tpl), (data), (title))
+
+/* The layout JSON for r (new reference): everything but "content". */
+json_t *layout_data(struct req *r, const char *page, const char *title);
+/* The state of one vCenter for the layout and the login page: an object
+ * {id, name, state, last_success, error} from its sealed vc:{id}:status record. */
+json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, int interval);
+
+#endif

@@ -1,0 +1,401 @@
+/* rig: vcsim */
+/* Integration tests of the vSphere client (collector/vc_*.c) against the govmomi
+ * simulator over real HTTPS. Reads from the rig (tests/rig/lib.sh):
+ *   RIG_VCSIM_VC1_URL          https://127.0.0.1:PORT/sdk
+ *   RIG_VCSIM_VC1_USER         the only user the simulator accepts
+ *   RIG_VCSIM_VC1_PASSWORD     its password
+ *   RIG_VCSIM_VC1_FINGERPRINT  SHA-256 of its certificate (AB:CD:...)
+ *   RIG_VCSIM_VC1_CERT         its certificate (PEM), used as ca_file
+ *   RIG_VCSIM_VC1_VMS, _HOSTS  inventory counts the simulator reported
+ * Also: closed ports and silent listeners of its own for connect/timeout errors. */
+#include "test.h"
+#include "vc.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char *const vm_paths[] = { "name", "runtime.powerState", "config.hardware.numCPU" };
+
+static struct vc_endpoint pinned_endpoint(void)
+{
+	struct vc_endpoint ep = { 0 };
+
+	ep.url = test_env("RIG_VCSIM_VC1_URL");
+	ep.verify_tls = true;
+	ep.fingerprint = test_env("RIG_VCSIM_VC1_FINGERPRINT");
+	ep.connect_timeout_ms = 5000;
+	ep.request_timeout_ms = 30000;
+	return ep;
+}
+
+static struct vc_session *open_session(void)
+{
+	struct vc_endpoint ep = pinned_endpoint();
+	char err[VC_ERRSTR_MAX];
+	struct vc_session *s;
+
+	if (!ep.url || !ep.fingerprint)
+		return NULL;
+	s = vc_session_new(&ep, err, sizeof(err));
+	if (!s)
+		test_fail(__FILE__, __LINE__, "vc_session_new: %s", err);
+	return s;
+}
+
+static struct vc_session *logged_in(void)
+{
+	struct vc_session *s = open_session();
+
+	if (s && vc_login(s, test_env("RIG_VCSIM_VC1_USER"), test_env("RIG_VCSIM_VC1_PASSWORD"))) {
+		test_fail(__FILE__, __LINE__, "vc_login: %s", vc_errstr(s));
+		vc_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+TEST(login_ok_and_service_content)
+{
+	struct vc_session *s = logged_in();
+
+	ASSERT(s);
+	ASSERT(vc_session_cookie(s) != NULL);
+	ASSERT_STREQ(vc_session_user(s), test_env("RIG_VCSIM_VC1_USER"));
+	ASSERT_STREQ(vc_service_content(s)->about.api_type, "VirtualCenter");
+	ASSERT(vc_service_content(s)->root_folder[0]);
+	ASSERT(vc_api_version(s)[0] >= '1' && vc_api_version(s)[0] <= '9');
+	ASSERT_EQ(vc_logout(s), 0);
+	ASSERT(vc_session_cookie(s) == NULL);
+	vc_session_free(s);
+	vc_session_free(NULL);
+}
+
+TEST(wrong_password_is_invalid_login)
+{
+	struct vc_session *s = open_session();
+
+	ASSERT(s);
+	ASSERT_EQ(vc_login(s, test_env("RIG_VCSIM_VC1_USER"), "not-the-password"), -1);
+	ASSERT_EQ(vc_errcode(s), VC_EFAULT_LOGIN);
+	ASSERT_STREQ(vc_fault_type(s), "InvalidLogin");
+	ASSERT_NOT_CONTAINS(vc_errstr(s), "not-the-password");
+	ASSERT(vc_session_cookie(s) == NULL);
+	vc_session_free(s);
+}
+
+struct seen {
+	json_t *objs;   /* moref -> props */
+	int bad;
+};
+
+static int remember(void *ctx, const char *moref, json_t *props)
+{
+	struct seen *seen = ctx;
+
+	if (json_object_get(seen->objs, moref))
+		seen->bad++;
+	json_object_set(seen->objs, moref, props);
+	return 0;
+}
+
+static json_t *collect(struct vc_session *s, const char *type, const char *const *paths,
+                       size_t n, size_t page)
+{
+	struct seen seen = { json_object(), 0 };
+
+	if (vc_collect(s, type, paths, n, page, remember, &seen) || seen.bad) {
+		test_fail(__FILE__, __LINE__, "vc_collect %s: %s (dups %d)", type, vc_errstr(s), seen.bad);
+		json_decref(seen.objs);
+		return NULL;
+	}
+	return seen.objs;
+}
+
+/* An independent count: the `view` property of a ContainerView, read with vc_call. */
+static long count_by_view(struct vc_session *s, const char *type)
+{
+	const struct vc_service_content *sc = vc_service_content(s);
+	char in[1024];
+	json_t *view = NULL, *res = NULL;
+	long n = -1;
+
+	snprintf(in, sizeof(in), "<_this type=\"ViewManager\">%s</_this><container type=\"Folder\">"
+	         "%s</container><type>%s</type><recursive>true</recursive>", sc->view_manager,
+	         sc->root_folder, type);
+	if (vc_call(s, "CreateContainerView", in, &view))
+		return -1;
+	snprintf(in, sizeof(in), "<_this type=\"PropertyCollector\">%s</_this><specSet><propSet>"
+	         "<type>ContainerView</type><pathSet>view</pathSet></propSet><objectSet>"
+	         "<obj type=\"ContainerView\">%s</obj></objectSet></specSet>", sc->property_collector,
+	         json_string_value(json_object_get(view, "value")));
+	if (vc_call(s, "RetrieveProperties", in, &res) == 0)
+		n = (long)json_array_size(json_object_get(json_object_get(res, "propSet"), "val"));
+	json_decref(res);
+	json_decref(view);
+	return n;
+}
+
+TEST(collect_vms_and_hosts)
+{
+	struct vc_session *s = logged_in();
+	static const char *const host_paths[] = { "name" };
+	json_t *vms, *hosts, *props;
+	const char *moref;
+
+	ASSERT(s);
+	vms = collect(s, "VirtualMachine", vm_paths, 3, 1000);
+	ASSERT(vms);
+	ASSERT_EQ(json_object_size(vms), atol(test_env("RIG_VCSIM_VC1_VMS")));
+	ASSERT_EQ(json_object_size(vms), count_by_view(s, "VirtualMachine"));
+	json_object_foreach(vms, moref, props) {
+		ASSERT(json_is_string(json_object_get(props, "name")));
+		ASSERT(json_is_string(json_object_get(props, "runtime.powerState")));
+		ASSERT(json_integer_value(json_object_get(props, "config.hardware.numCPU")) >= 1);
+	}
+	hosts = collect(s, "HostSystem", host_paths, 1, 0);
+	ASSERT(hosts);
+	ASSERT_EQ(json_object_size(hosts), atol(test_env("RIG_VCSIM_VC1_HOSTS")));
+	ASSERT_EQ(json_object_size(hosts), count_by_view(s, "HostSystem"));
+	json_decref(vms);
+	json_decref(hosts);
+	vc_session_free(s);
+}
+
+TEST(paging_gives_the_same_objects)
+{
+	struct vc_session *s = logged_in();
+	json_t *small, *big;
+
+	ASSERT(s);
+	small = collect(s, "VirtualMachine", vm_paths, 3, 3);
+	big = collect(s, "VirtualMachine", vm_paths, 3, 1000);
+	ASSERT(small && big);
+	ASSERT(json_object_size(small) > 0);
+	ASSERT(json_equal(small, big));
+	json_decref(small);
+	json_decref(big);
+	vc_session_free(s);
+}
+
+static int first_moref(void *ctx, const char *moref, json_t *props)
+{
+	snprintf(ctx, VC_MOREF_MAX, "%s", moref);
+	return 1;
+}
+
+TEST(retrieve_one_and_call)
+{
+	struct vc_session *s = logged_in();
+	char moref[VC_MOREF_MAX] = "";
+	json_t *props = NULL, *now = NULL;
+
+	ASSERT(s);
+	ASSERT_EQ(vc_collect(s, "VirtualMachine", vm_paths, 1, 10, first_moref, moref), -1);
+	ASSERT_EQ(vc_errcode(s), VC_ECANCELED);
+	ASSERT(moref[0]);
+	ASSERT_EQ(vc_retrieve_one(s, "VirtualMachine", moref, vm_paths, 3, &props), 0);
+	ASSERT(json_is_string(json_object_get(props, "name")));
+	json_decref(props);
+	ASSERT_EQ(vc_retrieve_one(s, "VirtualMachine", "vm-does-not-exist", vm_paths, 1, &props), -1);
+	ASSERT_EQ(vc_errcode(s), VC_EFAULT_NOTFOUND);
+	ASSERT_EQ(vc_call(s, "CurrentTime", "<_this type=\"ServiceInstance\">ServiceInstance</_this>",
+	                  &now), 0);
+	ASSERT(json_is_string(now));
+	json_decref(now);
+	vc_session_free(s);
+}
+
+TEST(fingerprint_pin_right_and_wrong)
+{
+	struct vc_endpoint ep = pinned_endpoint();
+	char wrong[128], err[VC_ERRSTR_MAX];
+	struct vc_session *s;
+
+	ASSERT(ep.fingerprint && strlen(ep.fingerprint) < sizeof(wrong));
+	snprintf(wrong, sizeof(wrong), "%s", ep.fingerprint);
+	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+	ep.fingerprint = wrong;
+	s = vc_session_new(&ep, err, sizeof(err));
+	ASSERT(s == NULL);
+	ASSERT_CONTAINS(err, "fingerprint mismatch");
+	ASSERT_CONTAINS(err, test_env("RIG_VCSIM_VC1_FINGERPRINT"));
+	/* lower case without colons is the same pin */
+	for (size_t i = 0, j = 0; ; i++) {
+		char c = test_env("RIG_VCSIM_VC1_FINGERPRINT")[i];
+		if (c != ':')
+			wrong[j++] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+		if (!c)
+			break;
+	}
+	s = vc_session_new(&ep, err, sizeof(err));
+	ASSERT_MSG(s != NULL, "lower-case pin: %s", err);
+	vc_session_free(s);
+}
+
+TEST(tls_modes)
+{
+	struct vc_endpoint ep = pinned_endpoint();
+	char err[VC_ERRSTR_MAX];
+	struct vc_session *s;
+
+	ep.fingerprint = NULL;
+	s = vc_session_new(&ep, err, sizeof(err));     /* system CAs: self-signed fails */
+	ASSERT(s == NULL);
+	ASSERT_CONTAINS(err, "TLS");
+	ep.ca_file = test_env("RIG_VCSIM_VC1_CERT");
+	s = vc_session_new(&ep, err, sizeof(err));
+	ASSERT_MSG(s != NULL, "ca_file: %s", err);
+	vc_session_free(s);
+	ep.ca_file = NULL;
+	ep.verify_tls = false;
+	s = vc_session_new(&ep, err, sizeof(err));
+	ASSERT_MSG(s != NULL, "verify off: %s", err);
+	vc_session_free(s);
+}
+
+static int password_from_env(void *ctx, char *buf, size_t len)
+{
+	const char *pw = getenv("RIG_VCSIM_VC1_PASSWORD");
+
+	(*(int *)ctx)++;
+	if (!pw || strlen(pw) >= len)
+		return -1;
+	memcpy(buf, pw, strlen(pw) + 1);
+	return 0;
+}
+
+/* Ends the server-side session behind a cookie, as a vCenter restart would. */
+static void kill_server_session(const char *cookie)
+{
+	struct vc_session *other = open_session();
+
+	if (!other)
+		return;
+	if (vc_session_set_cookie(other, cookie) || vc_logout(other))
+		test_fail(__FILE__, __LINE__, "logout through the cookie: %s", vc_errstr(other));
+	vc_session_free(other);
+}
+
+TEST(cookie_resume_and_relogin)
+{
+	struct vc_session *s = open_session(), *resumed = open_session();
+	const char *const name[] = { "name" };
+	char cookie[VC_COOKIE_MAX];
+	int calls = 0;
+	json_t *objs;
+
+	ASSERT(s && resumed);
+	ASSERT_EQ(vc_login_cb(s, test_env("RIG_VCSIM_VC1_USER"), password_from_env, &calls), 0);
+	ASSERT_EQ(calls, 1);
+	snprintf(cookie, sizeof(cookie), "%s", vc_session_cookie(s));
+	ASSERT_EQ(vc_session_set_cookie(resumed, cookie), 0);
+	objs = collect(resumed, "HostSystem", name, 1, 0);
+	ASSERT(objs);
+	json_decref(objs);
+	ASSERT_EQ(vc_session_set_cookie(resumed, "bad;cookie"), -1);
+	ASSERT_EQ(vc_errcode(resumed), VC_EINVAL);
+
+	kill_server_session(cookie);
+	objs = collect(s, "HostSystem", name, 1, 0);     /* NotAuthenticated, re-login, retry */
+	ASSERT(objs);
+	json_decref(objs);
+	ASSERT_EQ(calls, 2);
+	ASSERT(strcmp(cookie, vc_session_cookie(s)) != 0);
+
+	ASSERT_EQ(vc_session_set_cookie(resumed, cookie), 0); /* dead session, no callback */
+	ASSERT_EQ(vc_collect(resumed, "HostSystem", name, 1, 0, remember, NULL), -1);
+	ASSERT_EQ(vc_errcode(resumed), VC_EFAULT_AUTH);
+	vc_session_free(resumed);
+	vc_session_free(s);
+}
+
+/* A loopback port: listening (never accepting, never answering) or closed. */
+static int loopback_port(int *fd_out, int listening)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) || (listening && listen(fd, 8)))
+		return -1;
+	if (!listening)
+		close(fd);
+	*fd_out = listening ? fd : -1;
+	return ntohs(a.sin_port);
+}
+
+TEST(closed_port_is_econnect)
+{
+	struct vc_endpoint ep = { 0 };
+	char url[64], err[VC_ERRSTR_MAX];
+	int fd, port = loopback_port(&fd, 0);
+	int64_t t0 = vc_now_ms();
+
+	ASSERT(port > 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/sdk", port);
+	ep.url = url;
+	ep.verify_tls = true;
+	ASSERT(vc_session_new(&ep, err, sizeof(err)) == NULL);
+	ASSERT_CONTAINS(err, "cannot connect");
+	ASSERT(vc_now_ms() - t0 < 2000);
+}
+
+TEST(silent_listener_times_out_at_deadline)
+{
+	struct vc_endpoint ep = { 0 };
+	char url[64], err[VC_ERRSTR_MAX];
+	int fd, port = loopback_port(&fd, 1);
+	int64_t t0 = vc_now_ms(), took;
+
+	ASSERT(port > 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/sdk", port);
+	ep.url = url;
+	ep.verify_tls = true;
+	ep.request_timeout_ms = 60000;
+	ep.deadline_ms = t0 + 1500;
+	ASSERT(vc_session_new(&ep, err, sizeof(err)) == NULL);
+	took = vc_now_ms() - t0;
+	close(fd);
+	ASSERT_CONTAINS(err, "in time");
+	ASSERT_MSG(took >= 1400 && took < 3000, "took %lld ms", (long long)took);
+}
+
+static void *raise_flag(void *flag)
+{
+	usleep(300 * 1000);
+	atomic_store((atomic_int *)flag, 1);
+	return NULL;
+}
+
+TEST(abort_flag_stops_a_request)
+{
+	struct vc_endpoint ep = { 0 };
+	char url[64], err[VC_ERRSTR_MAX];
+	int fd, port = loopback_port(&fd, 1);
+	atomic_int flag = 0;
+	pthread_t t;
+	int64_t t0 = vc_now_ms(), took;
+
+	ASSERT(port > 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/sdk", port);
+	ep.url = url;
+	ep.request_timeout_ms = 20000;
+	ep.abort = &flag;
+	pthread_create(&t, NULL, raise_flag, &flag);
+	ASSERT(vc_session_new(&ep, err, sizeof(err)) == NULL);
+	took = vc_now_ms() - t0;
+	pthread_join(t, NULL);
+	close(fd);
+	ASSERT_CONTAINS(err, "aborted");
+	ASSERT_MSG(took < 2500, "took %lld ms", (long long)took);
+}
+
+TEST_MAIN(T(login_ok_and_service_content), T(wrong_password_is_invalid_login),
+          T(collect_vms_and_hosts), T(paging_gives_the_same_objects), T(retrieve_one_and_call),
+          T(fingerprint_pin_right_and_wrong), T(tls_modes), T(cookie_resume_and_relogin),
+          T(closed_port_is_econnect), T(silent_listener_times_out_at_deadline),
+          T(abort_flag_stops_a_request))
