@@ -95,6 +95,9 @@ int vc_global_init(void);
  * ServiceContent, checks the pin. Not logged in yet. Returns NULL and writes a
  * message into err (if errlen > 0) on failure. Free with vc_session_free(). */
 struct vc_session *vc_session_new(const struct vc_endpoint *ep, char *err, size_t errlen);
+/* Same, and *code (if not NULL) receives the error code (VC_EPIN, VC_ETIMEOUT, ...). */
+struct vc_session *vc_session_new_ex(const struct vc_endpoint *ep, enum vc_err *code,
+                                     char *err, size_t errlen);
 /* Frees the session and wipes its cookie; it does NOT log out (see vc_logout()), so a
  * session whose cookie the caller kept stays valid on the server. NULL is a no-op. */
 void vc_session_free(struct vc_session *s);

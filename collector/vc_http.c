@@ -130,6 +130,8 @@ static int tls_options(struct vc_session *s)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 		curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+		/* A resumed TLS session carries no certificate chain to check. */
+		curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
 		curl_easy_setopt(c, CURLOPT_PREREQDATA, s);
 		return 0;
@@ -270,6 +272,7 @@ static int perform(struct vc_session *s, const char *what)
 {
 	char detail[CURL_ERROR_SIZE] = "";
 	int64_t t0 = vc_now_ms();
+	long conns = 0;
 	CURLcode rc;
 
 	if (set_timeouts(s))
@@ -281,8 +284,9 @@ static int perform(struct vc_session *s, const char *what)
 	rc = curl_easy_perform(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
-	log_debug("vc.request", "method=%s status=%ld bytes=%zu ms=%lld", what, s->status,
-	          s->bytes_in, (long long)(vc_now_ms() - t0));
+	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns);
+	log_debug("vc.request", "method=%s status=%ld bytes=%zu ms=%lld new_conn=%ld", what,
+	          s->status, s->bytes_in, (long long)(vc_now_ms() - t0), conns);
 	if (rc == CURLE_WRITE_ERROR && s->parser)
 		return 0;      /* the parser stopped the transfer; it holds the reason */
 	if (rc == CURLE_WRITE_ERROR)

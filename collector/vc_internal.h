@@ -30,6 +30,7 @@ struct vc_session {
 	char *relogin_user;             /* set by vc_login_cb() */
 	vc_password_fn password_fn;
 	void *password_ctx;
+	unsigned logins;                /* successful logins, to notice a re-login */
 	struct buf req;                 /* request body, reused */
 	/* per request */
 	struct vc_parser *parser;

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #define DEFAULT_PAGE 1000
+#define METHOD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789"
 
 struct spec {
 	const char *type;
@@ -171,21 +172,57 @@ static int collect_view(struct vc_session *s, const struct spec *sp, size_t page
 	return rc;
 }
 
+struct counted {
+	vc_object_fn fn;
+	void *ctx;
+	size_t n;
+};
+
+static int count_object(void *ctx, const char *moref, json_t *props)
+{
+	struct counted *c = ctx;
+
+	c->n++;
+	return c->fn(c->ctx, moref, props);
+}
+
+/* One view, its pages, its destruction. */
+static int collect_once(struct vc_session *s, const struct spec *base, size_t page,
+                        struct counted *cnt)
+{
+	char view[VC_MOREF_MAX];
+	struct spec sp = *base;
+	int rc;
+
+	if (create_view(s, sp.type, view, sizeof(view)))
+		return -1;
+	sp.obj = view;
+	rc = collect_view(s, &sp, page, count_object, cnt);
+	destroy_view(s, view);
+	return rc;
+}
+
+/* A view dies with its session: when a re-login happened before any object was
+ * handed out, the collection starts over once with a new view. */
 int vc_collect(struct vc_session *s, const char *type, const char *const *paths,
                size_t npaths, size_t page_size, vc_object_fn fn, void *ctx)
 {
-	char view[VC_MOREF_MAX];
-	struct spec sp = { type, paths, npaths, "ContainerView", view, true };
+	struct spec sp = { type, paths, npaths, "ContainerView", NULL, true };
+	struct counted cnt = { fn, ctx, 0 };
+	unsigned logins = s->logins;
 	int64_t t0 = vc_now_ms();
 	int rc;
 
 	if (!type || !fn || (npaths && !paths))
 		return vc_fail(s, VC_EINVAL, "vc_collect needs a type, paths and a callback");
-	if (create_view(s, type, view, sizeof(view)))
-		return -1;
-	rc = collect_view(s, &sp, page_size ? page_size : DEFAULT_PAGE, fn, ctx);
-	destroy_view(s, view);
-	log_debug("vc.collect", "type=%s ok=%d ms=%lld", log_q(type), rc == 0,
+	if (!page_size)
+		page_size = DEFAULT_PAGE;
+	rc = collect_once(s, &sp, page_size, &cnt);
+	if (rc && s->logins != logins && cnt.n == 0) {
+		log_info("vc.collect_restart", "type=%s error=%s", log_q(type), log_q(s->errstr));
+		rc = collect_once(s, &sp, page_size, &cnt);
+	}
+	log_debug("vc.collect", "type=%s ok=%d objects=%zu ms=%lld", log_q(type), rc == 0, cnt.n,
 	          (long long)(vc_now_ms() - t0));
 	return rc;
 }
@@ -233,7 +270,7 @@ int vc_call(struct vc_session *s, const char *method, const char *inner_xml, jso
 	int rc;
 
 	*result = NULL;
-	if (!method || !*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789") != strlen(method))
+	if (!method || !*method || strspn(method, METHOD_CHARS) != strlen(method))
 		return vc_fail(s, VC_EINVAL, "vc_call: \"%.40s\" is not a method name", method ? method : "");
 	p = vc_parser_new(NULL, NULL);
 	if (!p)

@@ -87,6 +87,8 @@ static int fetch_service_content(struct vc_session *s)
 	if (rc == 0 && vc_parse_service_content(vc_parser_result(p), &s->sc, err, sizeof(err)))
 		rc = vc_fail(s, VC_EPARSE, "%s", err);
 	vc_parser_free(p);
+	/* vCenter may hand out an anonymous session here: only Login's counts. */
+	sodium_memzero(s->cookie, sizeof(s->cookie));
 	return rc;
 }
 
@@ -106,22 +108,29 @@ static int copy_endpoint(struct vc_session *s, const struct vc_endpoint *ep)
 	return 0;
 }
 
-struct vc_session *vc_session_new(const struct vc_endpoint *ep, char *err, size_t errlen)
+struct vc_session *vc_session_new_ex(const struct vc_endpoint *ep, enum vc_err *code,
+                                     char *err, size_t errlen)
 {
 	struct vc_session *s;
 
 	if (vc_global_init() || !(s = calloc(1, sizeof(*s)))) {
+		if (code)
+			*code = VC_EINVAL;
 		if (errlen)
 			snprintf(err, errlen, "cannot initialise the vSphere client (out of memory)");
 		return NULL;
 	}
 	if (copy_endpoint(s, ep) || vc_http_open(s, ep) || negotiate_version(s, ep->version) ||
 	    fetch_service_content(s)) {
+		if (code)
+			*code = s->err;
 		if (errlen)
 			snprintf(err, errlen, "%s", s->errstr);
 		vc_session_free(s);
 		return NULL;
 	}
+	if (code)
+		*code = VC_OK;
 	log_debug("vc.session", "version=%s api=%s", log_q(s->version), log_q(s->sc.about.api_version));
 	return s;
 }
@@ -137,6 +146,11 @@ void vc_session_free(struct vc_session *s)
 	buf_free_ex(&s->req, 1);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
+}
+
+struct vc_session *vc_session_new(const struct vc_endpoint *ep, char *err, size_t errlen)
+{
+	return vc_session_new_ex(ep, NULL, err, errlen);
 }
 
 /* --- login --- */
@@ -169,9 +183,12 @@ static int do_login(struct vc_session *s, const char *user, const char *password
 	sodium_memzero(s->cookie, sizeof(s->cookie));
 	if (vc_soap_once(s, "Login", buf_str(&inner), p) == 0) {
 		take_user_session(s, vc_parser_result(p));
+		s->logins++;
 		rc = s->cookie[0] ? 0 : vc_fail(s, VC_EPARSE, "Login succeeded without a session "
 		                                "cookie: is a proxy stripping cookies?");
 	}
+	if (rc)
+		sodium_memzero(s->cookie, sizeof(s->cookie));
 	buf_free_ex(&inner, 1);
 	vc_parser_free(p);
 	log_debug("vc.login", "user=%s ok=%d", log_q(user), rc == 0);

@@ -101,6 +101,9 @@ json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, in
 	                "state", state, "last_success", iso_time(ok_at),
 	                "error", err ? json_string(err) : json_null());
 	json_decref(st);
+	/* state_<state>: true, for templates that switch on the state. */
+	snprintf(key, sizeof(key), "state_%s", state);
+	json_object_set_new(out, key, json_true());
 	return out;
 }
 

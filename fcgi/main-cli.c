@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -279,6 +280,7 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	log_init("cli", LOG_WARN);
+	signal(SIGPIPE, SIG_IGN);   /* a vanished Redis is an error, not a kill */
 	if (argc > 1 && !strcmp(argv[1], "--version")) {
 		printf("vcompanion %s\n", VC_VERSION);
 		return 0;

@@ -11,6 +11,7 @@
 #include "session.h"
 #include "cfg.h"
 #include "log.h"
+#include "store.h"
 #include "tpl.h"
 #include "vc.h"
 
@@ -184,7 +185,9 @@ static int login_form(struct req *r, int status, const char *error)
 	for (size_t i = 0; i < cfg->n_vcenters; i++) {
 		const struct cfg_vcenter *vc = &cfg->vcenters[i];
 		json_t *v = layout_vcenter_state(r, vc->id, vc->name, vc->interval);
-		json_object_set_new(v, "checked", json_boolean(chosen(ids, n_ids, vc->id)));
+		bool on = chosen(ids, n_ids, vc->id);
+		json_object_set_new(v, "checked", json_boolean(on));
+		json_object_set_new(v, "unchecked", json_boolean(!on));
 		json_array_append_new(list, v);
 	}
 	d = json_pack("{s:s,s:s,s:o,s:o}", "csrf", csrf, "username", user ? user : "",
@@ -207,6 +210,9 @@ int page_login_get(struct req *r)
 		resp_redirect(r, "/");
 		return 0;
 	}
+	/* Say so now rather than after the user typed a password. */
+	if (store_ping(r->app->store) < 0)
+		return router_store_down(r);
 	return login_form(r, 200, NULL);
 }
 

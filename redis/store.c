@@ -298,7 +298,7 @@ static void note_tampered(struct store *s, const char *key)
 			return;
 	s->seen->h[s->seen->next++ % TAMPER_SEEN] = h;
 	log_error("store.tampered", "key=%s hint=%s", log_q(key),
-	          "value failed to open (tampered, moved, or sealed with a retired key); treated as missing");
+	          log_q("value failed to open (tampered, moved, or sealed with a retired key); treated as missing"));
 }
 
 /* Opens a sealed reply into a fresh NUL-terminated buffer; 1 ok, 0 tampered. */

@@ -6,7 +6,9 @@
  * leaving s->err (enum store_err) and s->errstr (fixed size, no allocation). A
  * connection error triggers a reconnect with backoff on the next call. A value that
  * fails to open is treated as missing: counted in s->tampered, logged once per key
- * name, never returned. Key schema: docs/architecture.md and store_key_*() below. */
+ * name, never returned. Key schema: docs/architecture.md and store_key_*() below.
+ * hiredis writes with plain write(2): a process using the store must ignore SIGPIPE,
+ * or a Redis that went away kills it instead of returning STORE_ECONN. */
 #ifndef VC_STORE_H
 #define VC_STORE_H
 

@@ -10,6 +10,7 @@
  * Also: closed ports and silent listeners of its own for connect/timeout errors. */
 #include "test.h"
 #include "vc.h"
+#include "log.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -59,7 +60,10 @@ static struct vc_session *logged_in(void)
 
 TEST(login_ok_and_service_content)
 {
-	struct vc_session *s = logged_in();
+	struct vc_session *s;
+
+	log_init("test-vc-client", LOG_INFO);   /* VC_LOG_LEVEL=debug shows each request */
+	s = logged_in();
 
 	ASSERT(s);
 	ASSERT(vc_session_cookie(s) != NULL);
@@ -212,14 +216,16 @@ TEST(fingerprint_pin_right_and_wrong)
 {
 	struct vc_endpoint ep = pinned_endpoint();
 	char wrong[128], err[VC_ERRSTR_MAX];
+	enum vc_err code;
 	struct vc_session *s;
 
 	ASSERT(ep.fingerprint && strlen(ep.fingerprint) < sizeof(wrong));
 	snprintf(wrong, sizeof(wrong), "%s", ep.fingerprint);
 	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
 	ep.fingerprint = wrong;
-	s = vc_session_new(&ep, err, sizeof(err));
+	s = vc_session_new_ex(&ep, &code, err, sizeof(err));
 	ASSERT(s == NULL);
+	ASSERT_EQ(code, VC_EPIN);
 	ASSERT_CONTAINS(err, "fingerprint mismatch");
 	ASSERT_CONTAINS(err, test_env("RIG_VCSIM_VC1_FINGERPRINT"));
 	/* lower case without colons is the same pin */
@@ -239,11 +245,13 @@ TEST(tls_modes)
 {
 	struct vc_endpoint ep = pinned_endpoint();
 	char err[VC_ERRSTR_MAX];
+	enum vc_err code;
 	struct vc_session *s;
 
 	ep.fingerprint = NULL;
-	s = vc_session_new(&ep, err, sizeof(err));     /* system CAs: self-signed fails */
+	s = vc_session_new_ex(&ep, &code, err, sizeof(err));   /* system CAs: self-signed fails */
 	ASSERT(s == NULL);
+	ASSERT_EQ(code, VC_ETLS);
 	ASSERT_CONTAINS(err, "TLS");
 	ep.ca_file = test_env("RIG_VCSIM_VC1_CERT");
 	s = vc_session_new(&ep, err, sizeof(err));
@@ -332,6 +340,7 @@ TEST(closed_port_is_econnect)
 {
 	struct vc_endpoint ep = { 0 };
 	char url[64], err[VC_ERRSTR_MAX];
+	enum vc_err code;
 	int fd, port = loopback_port(&fd, 0);
 	int64_t t0 = vc_now_ms();
 
@@ -339,7 +348,8 @@ TEST(closed_port_is_econnect)
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/sdk", port);
 	ep.url = url;
 	ep.verify_tls = true;
-	ASSERT(vc_session_new(&ep, err, sizeof(err)) == NULL);
+	ASSERT(vc_session_new_ex(&ep, &code, err, sizeof(err)) == NULL);
+	ASSERT_EQ(code, VC_ECONNECT);
 	ASSERT_CONTAINS(err, "cannot connect");
 	ASSERT(vc_now_ms() - t0 < 2000);
 }
@@ -348,6 +358,7 @@ TEST(silent_listener_times_out_at_deadline)
 {
 	struct vc_endpoint ep = { 0 };
 	char url[64], err[VC_ERRSTR_MAX];
+	enum vc_err code;
 	int fd, port = loopback_port(&fd, 1);
 	int64_t t0 = vc_now_ms(), took;
 
@@ -357,9 +368,10 @@ TEST(silent_listener_times_out_at_deadline)
 	ep.verify_tls = true;
 	ep.request_timeout_ms = 60000;
 	ep.deadline_ms = t0 + 1500;
-	ASSERT(vc_session_new(&ep, err, sizeof(err)) == NULL);
+	ASSERT(vc_session_new_ex(&ep, &code, err, sizeof(err)) == NULL);
 	took = vc_now_ms() - t0;
 	close(fd);
+	ASSERT_EQ(code, VC_ETIMEOUT);
 	ASSERT_CONTAINS(err, "in time");
 	ASSERT_MSG(took >= 1400 && took < 3000, "took %lld ms", (long long)took);
 }
@@ -375,6 +387,7 @@ TEST(abort_flag_stops_a_request)
 {
 	struct vc_endpoint ep = { 0 };
 	char url[64], err[VC_ERRSTR_MAX];
+	enum vc_err code;
 	int fd, port = loopback_port(&fd, 1);
 	atomic_int flag = 0;
 	pthread_t t;
@@ -386,16 +399,259 @@ TEST(abort_flag_stops_a_request)
 	ep.request_timeout_ms = 20000;
 	ep.abort = &flag;
 	pthread_create(&t, NULL, raise_flag, &flag);
-	ASSERT(vc_session_new(&ep, err, sizeof(err)) == NULL);
+	ASSERT(vc_session_new_ex(&ep, &code, err, sizeof(err)) == NULL);
 	took = vc_now_ms() - t0;
 	pthread_join(t, NULL);
 	close(fd);
+	ASSERT_EQ(code, VC_ECANCELED);
 	ASSERT_CONTAINS(err, "aborted");
 	ASSERT_MSG(took < 2500, "took %lld ms", (long long)took);
+}
+
+/* --- a scripted SOAP server: what the simulator cannot do (paging tokens, refusing
+ * large pages, no vimServiceVersions.xml, HTML errors) --- */
+
+#define FAKE_OBJECTS 10
+#define FAKE_MAX_PAGE 4   /* larger maxObjects get a "maximum exceeded" fault */
+#define FAKE_ENV "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas." \
+	"xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">" \
+	"<soapenv:Body>"
+#define FAKE_END "</soapenv:Body></soapenv:Envelope>"
+
+struct fake {
+	int fd, port;
+	pthread_t thread;
+	atomic_int stop;
+	int destroys, refused, bad_action;
+	int gen;        /* session generation: cookie "fake-<gen>", view "view-<gen>" */
+	int forget;     /* lose the session at the next RetrievePropertiesEx */
+};
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void fake_reply(int c, int status, const char *header, const char *body)
+{
+	char head[512];
+	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: text/xml\r\n"
+	                 "Content-Length: %zu\r\n%s\r\n", status, strlen(body), header ? header : "");
+
+	write_all(c, head, (size_t)n);
+	write_all(c, body, strlen(body));
+}
+
+static void fake_fault(int c, const char *type, const char *msg)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), FAKE_ENV "<soapenv:Fault><faultcode>ServerFaultCode</faultcode>"
+	         "<faultstring>%s</faultstring><detail><%sFault xsi:type=\"%s\"/></detail>"
+	         "</soapenv:Fault>" FAKE_END, msg, type, type);
+	fake_reply(c, 500, NULL, body);
+}
+
+static void fake_ok(int c, const char *method, const char *returnval)
+{
+	char body[8192];
+
+	snprintf(body, sizeof(body), FAKE_ENV "<%sResponse xmlns=\"urn:vim25\">%s</%sResponse>"
+	         FAKE_END, method, returnval, method);
+	fake_reply(c, 200, NULL, body);
+}
+
+/* Objects [from, from+page) and a token "next-page" when more remain. */
+static void fake_page(int c, const char *method, int from, int page)
+{
+	char rv[6000];
+	int n = snprintf(rv, sizeof(rv), "<returnval>");
+
+	for (int i = from; i < from + page && i < FAKE_OBJECTS; i++)
+		n += snprintf(rv + n, sizeof(rv) - (size_t)n, "<objects><obj type=\"VirtualMachine\">"
+		              "vm-%d</obj><propSet><name>name</name><val xsi:type=\"xsd:string\">VM %d"
+		              "</val></propSet></objects>", i, i);
+	if (from + page < FAKE_OBJECTS)
+		n += snprintf(rv + n, sizeof(rv) - (size_t)n, "<token>%d-%d</token>", from + page, page);
+	snprintf(rv + n, sizeof(rv) - (size_t)n, "</returnval>");
+	fake_ok(c, method, rv);
+}
+
+static bool has_view(const struct fake *f, const char *body)
+{
+	char view[64];
+
+	snprintf(view, sizeof(view), ">view-%d<", f->gen);
+	return strstr(body, view) != NULL;
+}
+
+static void fake_retrieve(struct fake *f, int c, const char *body)
+{
+	const char *m = strstr(body, "<maxObjects>");
+	int page = m ? atoi(m + 12) : 1000;
+
+	if (f->forget) {
+		f->forget = 0;
+		f->gen++;
+		fake_fault(c, "NotAuthenticated", "");
+	} else if (!has_view(f, body)) {
+		fake_fault(c, "ManagedObjectNotFound", "The object has already been deleted");
+	} else if (page > FAKE_MAX_PAGE) {
+		f->refused++;
+		fake_fault(c, "SystemError", "The maximum number of objects per page was exceeded");
+	} else {
+		fake_page(c, "RetrievePropertiesEx", 0, page);
+	}
+}
+
+static void fake_login(struct fake *f, int c)
+{
+	char header[128];
+
+	snprintf(header, sizeof(header), "Set-Cookie: vmware_soap_session=\"fake-%d\"; Path=/; "
+	         "HttpOnly\r\n", f->gen);
+	fake_reply(c, 200, header, FAKE_ENV "<LoginResponse xmlns=\"urn:vim25\"><returnval>"
+	           "<userName>u</userName></returnval></LoginResponse>" FAKE_END);
+}
+
+static void fake_soap(struct fake *f, int c, const char *req, const char *body)
+{
+	char cookie[96], rv[128];
+	const char *t;
+	int from, page;
+
+	snprintf(cookie, sizeof(cookie), "Cookie: vmware_soap_session=\"fake-%d\"", f->gen);
+	snprintf(rv, sizeof(rv), "<returnval type=\"ContainerView\">view-%d</returnval>", f->gen);
+
+	if (!strstr(req, "SOAPAction: \"urn:vim25/7.0.3.0\""))
+		f->bad_action++;
+	if (strstr(body, "<RetrieveServiceContent "))
+		fake_ok(c, "RetrieveServiceContent", "<returnval><rootFolder type=\"Folder\">group-d1"
+		        "</rootFolder><propertyCollector type=\"PropertyCollector\">pc</propertyCollector>"
+		        "<viewManager type=\"ViewManager\">vm</viewManager><sessionManager type=\""
+		        "SessionManager\">sm</sessionManager></returnval>");
+	else if (strstr(body, "<Login "))
+		fake_login(f, c);
+	else if (!strstr(req, cookie))
+		fake_fault(c, "NotAuthenticated", "");
+	else if (strstr(body, "<CreateContainerView "))
+		fake_ok(c, "CreateContainerView", rv);
+	else if (strstr(body, "<RetrievePropertiesEx "))
+		fake_retrieve(f, c, body);
+	else if ((t = strstr(body, "<token>")) && sscanf(t + 7, "%d-%d", &from, &page) == 2)
+		fake_page(c, "ContinueRetrievePropertiesEx", from, page);
+	else if (strstr(body, "<DestroyView ") && !has_view(f, body))
+		fake_fault(c, "ManagedObjectNotFound", "The object has already been deleted");
+	else if (strstr(body, "<DestroyView ") && ++f->destroys)
+		fake_ok(c, "DestroyView", "");
+	else
+		fake_reply(c, 503, NULL, "<html><body><h1>503 Service Unavailable</h1></body></html>");
+}
+
+/* One HTTP/1.1 request (headers + Content-Length body) into buf; -1 at EOF. */
+static int read_request(int c, char *buf, size_t cap, char **body)
+{
+	size_t len = 0, need;
+	char *end, *cl;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (!(end = strstr(buf, "\r\n\r\n"))) {
+		if (len + 1 >= cap || (n = read(c, buf + len, cap - 1 - len)) <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	cl = strcasestr(buf, "Content-Length:");
+	need = (size_t)(end + 4 - buf) + (cl && cl < end ? (size_t)atol(cl + 15) : 0);
+	while (len < need) {
+		if (len + 1 >= cap || (n = read(c, buf + len, cap - 1 - len)) <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	*body = end + 4;
+	return 0;
+}
+
+static void *fake_serve(void *arg)
+{
+	struct fake *f = arg;
+	static char buf[1 << 16];
+	char *body;
+
+	while (!atomic_load(&f->stop)) {
+		int c = accept(f->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		while (read_request(c, buf, sizeof(buf), &body) == 0) {
+			if (!strncmp(buf, "GET ", 4))
+				fake_reply(c, 404, NULL, "<html>no such file</html>");
+			else
+				fake_soap(f, c, buf, body);
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+TEST(paging_tokens_halving_and_fallbacks_on_a_scripted_server)
+{
+	struct fake f = { .gen = 1 };
+	struct vc_endpoint ep = { 0 };
+	char url[64], err[VC_ERRSTR_MAX];
+	struct vc_session *s;
+	json_t *objs, *res = NULL;
+	int calls = 0;
+
+	f.port = loopback_port(&f.fd, 1);
+	ASSERT(f.port > 0);
+	pthread_create(&f.thread, NULL, fake_serve, &f);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sdk", f.port);
+	ep.url = url;
+	ep.request_timeout_ms = 5000;
+	s = vc_session_new(&ep, err, sizeof(err));
+	ASSERT_MSG(s, "%s", err);
+	ASSERT_STREQ(vc_api_version(s), "7.0.3.0");           /* no vimServiceVersions.xml */
+	ASSERT_EQ(vc_collect(s, "VirtualMachine", vm_paths, 1, 0, remember, NULL), -1);
+	ASSERT_EQ(vc_errcode(s), VC_EFAULT_AUTH);             /* not logged in yet */
+	ASSERT_EQ(vc_login_cb(s, "u", password_from_env, &calls), 0);
+	ASSERT_STREQ(vc_session_cookie(s), "\"fake-1\"");
+	objs = collect(s, "VirtualMachine", vm_paths, 1, 1000);
+	ASSERT(objs);
+	ASSERT_EQ(json_object_size(objs), FAKE_OBJECTS);
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(objs, "vm-9"), "name")), "VM 9");
+	json_decref(objs);
+	ASSERT_EQ(f.refused, 8);                              /* 1000, 500, ... 7; then 3 */
+	ASSERT_EQ(f.destroys, 1);
+	ASSERT_EQ(f.bad_action, 0);
+	f.forget = 1;   /* session lost between CreateContainerView and the first page */
+	objs = collect(s, "VirtualMachine", vm_paths, 1, 3);
+	ASSERT(objs);
+	ASSERT_EQ(json_object_size(objs), FAKE_OBJECTS);
+	json_decref(objs);
+	ASSERT_EQ(calls, 2);
+	ASSERT_STREQ(vc_session_cookie(s), "\"fake-2\"");
+	ASSERT_EQ(f.destroys, 2);
+	ASSERT_EQ(vc_call(s, "Unknown", "", &res), -1);
+	ASSERT_EQ(vc_errcode(s), VC_EHTTP);
+	ASSERT_CONTAINS(vc_errstr(s), "503");
+	vc_session_free(s);
+	atomic_store(&f.stop, 1);
+	shutdown(f.fd, SHUT_RDWR);
+	close(f.fd);
+	pthread_join(f.thread, NULL);
 }
 
 TEST_MAIN(T(login_ok_and_service_content), T(wrong_password_is_invalid_login),
           T(collect_vms_and_hosts), T(paging_gives_the_same_objects), T(retrieve_one_and_call),
           T(fingerprint_pin_right_and_wrong), T(tls_modes), T(cookie_resume_and_relogin),
           T(closed_port_is_econnect), T(silent_listener_times_out_at_deadline),
-          T(abort_flag_stops_a_request))
+          T(abort_flag_stops_a_request),
+          T(paging_tokens_halving_and_fallbacks_on_a_scripted_server))

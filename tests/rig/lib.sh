@@ -57,10 +57,12 @@ rig_init() {
 # Safe to call twice.
 rig_cleanup() {
 	local pid
-	[ -n "${RIG_DIR:-}" ] && [ -d "$RIG_DIR" ] || return 0
+	[ -n "${RIG_DIR:-}" ] && [ -d "$RIG_DIR" ] && [ -z "${RIG_CLEANED:-}" ] || return 0
+	RIG_CLEANED=1
 	for pid in $(rig_pids | tac); do
 		rig_stop_pid "$pid"
 	done
+	: >"$RIG_DIR/pids"
 	if [ -n "${RIG_KEEP:-}" ]; then
 		rig_log "kept $RIG_DIR (RIG_KEEP set)"
 	else
@@ -121,11 +123,13 @@ rig_forget() { sed -i "/^$1 /d" "$RIG_DIR/pids"; }
 # rig_pids: prints every PID the rig has started and not yet stopped, in start order.
 rig_pids() { awk '{print $1}' "$RIG_DIR/pids" 2>/dev/null; }
 
-# rig_free_port: prints a TCP port that is free on 127.0.0.1 right now.
+# rig_free_port: prints a TCP port that is free on 127.0.0.1 right now. Chosen below
+# Linux's ephemeral range (32768+), where the simulators' own ports and every client
+# socket come from, so a port picked here is not taken from under nginx.
 rig_free_port() {
 	local port n
 	for n in $(seq 1 50); do
-		port=$((20000 + RANDOM % 40000))
+		port=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
 			return 0

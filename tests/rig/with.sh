@@ -62,8 +62,13 @@ fi
 [ $want_web -eq 1 ] && rig_web_start
 [ $want_nginx -eq 1 ] && rig_nginx_start
 
-set +e
-"$@"
-status=$?
-set -e
+# CMD runs in the background with our stdin, and the shell waits for it: a trap then
+# fires at once on TERM/INT (not after CMD ends), and CMD, recorded like a service,
+# is stopped first.
+"$@" <&0 &
+cmd_pid=$!
+echo "$cmd_pid cmd" >>"$RIG_DIR/pids"
+status=0
+wait "$cmd_pid" || status=$?
+rig_forget "$cmd_pid"
 exit $status

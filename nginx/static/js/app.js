@@ -380,6 +380,8 @@
     });
     doc.body.addEventListener("htmx:responseError", function (ev) {
       var x = ev.detail.xhr;
+      /* Suggestions fail quietly: the search page itself still answers. */
+      if (ev.detail.elt && ev.detail.elt.id === "global-search") return;
       if (x && x.status !== 401) toast("The request failed (" + x.status + " " + (x.statusText || "") + ").", "error");
     });
     doc.body.addEventListener("htmx:sendError", function () {

@@ -1,0 +1,266 @@
+/* rig: redis */
+/* The sealed store against a real redis-server with the project's ACL file: round
+ * trips, the ACL users' limits, tampered and moved values, key rotation, counters,
+ * atomic batches, and a Redis restart under a connected client. */
+#include "test.h"
+#include "store.h"
+#include "seal.h"
+#include "cfg.h"
+
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static char key1[128], key2[128];
+
+static struct keyring *ring(const char *lines)
+{
+	struct keyring *r = keyring_new();
+	char err[256];
+
+	if (keyring_parse(r, lines, strlen(lines), err, sizeof(err))) {
+		keyring_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static struct store *open_as(const char *user, const char *lines)
+{
+	const char *file = strcmp(user, "web") ? getenv("RIG_REDIS_COLLECTOR_PASS_FILE")
+	                                       : getenv("RIG_REDIS_WEB_PASS_FILE");
+	char err[256], *pass = file ? cfg_read_secret(file, err, sizeof(err)) : NULL;
+	struct store *s;
+
+	if (!pass)
+		return NULL;
+	s = store_open_with(getenv("RIG_REDIS_SOCK"), NULL, 0, 2000, user, pass, ring(lines),
+	                    err, sizeof(err));
+	free(pass);
+	return s;
+}
+
+static redisContext *admin(void)
+{
+	redisContext *c = redisConnectUnix(getenv("RIG_REDIS_SOCK"));
+	redisReply *r;
+
+	if (!c || c->err)
+		return c;
+	r = redisCommand(c, "AUTH rigadmin %s", getenv("RIG_REDIS_ADMIN_PASS"));
+	freeReplyObject(r);
+	return c;
+}
+
+/* Runs a raw command as the store's own ACL user; returns the reply's error text
+ * or "" when it succeeded. */
+static const char *raw(struct store *s, const char *cmd)
+{
+	static char out[256];
+	redisReply *r;
+
+	if (store_ping(s))
+		return "store_ping failed";
+	r = redisCommand(s->rc, cmd);
+	snprintf(out, sizeof(out), "%s", r && r->type == REDIS_REPLY_ERROR ? r->str : "");
+	freeReplyObject(r);
+	return out;
+}
+
+TEST(round_trip_and_acl)
+{
+	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
+	char *val = NULL;
+	size_t len = 0;
+
+	ASSERT(c && w);
+	ASSERT_EQ(store_put(c, "vc:{a}:vm", "[{\"name\":\"x\"}]", 14, 0), 0);
+	ASSERT_EQ(store_get(w, "vc:{a}:vm", &val, &len), 1);
+	ASSERT_EQ(len, 14);
+	ASSERT_STREQ(val, "[{\"name\":\"x\"}]");
+	free(val);
+	ASSERT_EQ(store_get(w, "vc:{a}:missing", &val, &len), 0);
+	ASSERT(val == NULL);
+	/* web may not write inventory, but may write sessions */
+	ASSERT_EQ(store_put(w, "vc:{a}:vm", "[]", 2, 0), -1);
+	ASSERT_EQ(w->err, STORE_EPERM);
+	ASSERT_EQ(store_put(w, "sess:abc", "{}", 2, 60), 0);
+	/* collector may not write sessions */
+	ASSERT_EQ(store_put(c, "sess:abc", "{}", 2, 60), -1);
+	ASSERT_EQ(c->err, STORE_EPERM);
+	/* neither runs admin or dangerous commands */
+	ASSERT_CONTAINS(raw(c, "FLUSHALL"), "NOPERM");
+	ASSERT_CONTAINS(raw(w, "FLUSHALL"), "NOPERM");
+	ASSERT_CONTAINS(raw(c, "CONFIG GET dir"), "NOPERM");
+	ASSERT_CONTAINS(raw(w, "CONFIG GET dir"), "NOPERM");
+	ASSERT_CONTAINS(raw(c, "KEYS *"), "NOPERM");
+	ASSERT_CONTAINS(raw(w, "KEYS *"), "NOPERM");
+	ASSERT(*raw(w, "DEBUG SLEEP 0"));   /* refused (by ACL or by enable-debug-command) */
+	store_free(c);
+	store_free(w);
+}
+
+TEST(wrong_password)
+{
+	char err[256];
+	struct store *s = store_open_with(getenv("RIG_REDIS_SOCK"), NULL, 0, 2000, "web", "wrong",
+	                                  ring(key1), err, sizeof(err));
+
+	ASSERT(s);
+	ASSERT_EQ(store_ping(s), -1);
+	ASSERT_EQ(s->err, STORE_EAUTH);
+	ASSERT_NOT_CONTAINS(s->errstr, "wrong");
+	store_free(s);
+}
+
+TEST(tampered_and_moved_values)
+{
+	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
+	redisContext *a = admin();
+	redisReply *r;
+	char *val = NULL;
+	size_t len;
+
+	ASSERT(c && w && a && !a->err);
+	ASSERT_EQ(store_put(c, "vc:{a}:host", "[1]", 3, 0), 0);
+	/* a byte flipped in place */
+	r = redisCommand(a, "GET vc:{a}:host");
+	ASSERT(r && r->type == REDIS_REPLY_STRING);
+	r->str[r->len - 1] ^= 1;
+	freeReplyObject(redisCommand(a, "SET vc:{a}:host %b", r->str, r->len));
+	r->str[r->len - 1] ^= 1;
+	/* the intact value moved under another key name */
+	freeReplyObject(redisCommand(a, "SET vc:{b}:host %b", r->str, r->len));
+	freeReplyObject(r);
+	freeReplyObject(redisCommand(a, "SET vc:{c}:host %s", "plain text, never sealed"));
+	ASSERT_EQ(store_get(w, "vc:{a}:host", &val, &len), 0);
+	ASSERT_EQ(store_get(w, "vc:{b}:host", &val, &len), 0);
+	ASSERT_EQ(store_get(w, "vc:{c}:host", &val, &len), 0);
+	ASSERT_EQ(store_get(w, "vc:{a}:host", &val, &len), 0);
+	ASSERT(val == NULL);
+	ASSERT_EQ(w->tampered, 4);
+	redisFree(a);
+	store_free(c);
+	store_free(w);
+}
+
+TEST(rotation)
+{
+	char both[300];
+	struct store *old_c = open_as("collector", key1), *new_c, *old_w;
+	char *val = NULL;
+	size_t len;
+
+	snprintf(both, sizeof(both), "%s%s", key2, key1);
+	new_c = open_as("collector", both);
+	old_w = open_as("web", key1);
+	ASSERT(old_c && new_c && old_w);
+	ASSERT_EQ(store_put(old_c, "vc:{r}:vm", "old", 3, 0), 0);
+	ASSERT_EQ(store_get(new_c, "vc:{r}:vm", &val, &len), 1);   /* old key still reads */
+	ASSERT_STREQ(val, "old");
+	free(val);
+	ASSERT_EQ(store_put(new_c, "vc:{r}:vm", "new", 3, 0), 0);  /* new key writes */
+	ASSERT_EQ(store_get(old_w, "vc:{r}:vm", &val, &len), 0);   /* not readable without it */
+	store_free(old_c);
+	store_free(new_c);
+	store_free(old_w);
+}
+
+TEST(counters_and_batches)
+{
+	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
+	const char *keys[] = { "vc:{g}:gen", "vc:{none}:gen" };
+	long long vals[2] = { -1, -1 };
+	struct store_batch *b;
+	char *val = NULL;
+	size_t len;
+
+	ASSERT(c && w);
+	ASSERT_EQ(store_incr(c, "vc:{g}:gen", 0), 1);
+	b = store_batch_new(c);
+	for (int i = 0; i < 50; i++) {
+		char key[64], body[64];
+		snprintf(key, sizeof(key), "vc:{g}:t%d", i);
+		snprintf(body, sizeof(body), "[%d]", i);
+		store_batch_put(b, key, body, strlen(body), 0);
+	}
+	store_batch_incr(b, "vc:{g}:gen");
+	ASSERT_EQ(store_batch_exec(b), 0);
+	ASSERT_EQ(store_counters(w, keys, 2, vals), 0);
+	ASSERT_EQ(vals[0], 2);
+	ASSERT_EQ(vals[1], 0);
+	ASSERT_EQ(store_get(w, "vc:{g}:t49", &val, &len), 1);
+	ASSERT_STREQ(val, "[49]");
+	free(val);
+	/* a batch with one forbidden write applies nothing */
+	b = store_batch_new(w);
+	store_batch_put(b, "sess:ok", "{}", 2, 60);
+	store_batch_put(b, "vc:{g}:t1", "[]", 2, 0);
+	ASSERT_EQ(store_batch_exec(b), -1);
+	ASSERT_EQ(store_get(w, "sess:ok", &val, &len), 0);
+	/* throttle counters expire */
+	ASSERT_EQ(store_incr(w, "thr:ip:x", 60), 1);
+	ASSERT_EQ(store_incr(w, "thr:ip:x", 60), 2);
+	store_free(c);
+	store_free(w);
+}
+
+static pid_t start_redis(void)
+{
+	char conf[512];
+	char *argv[] = { "redis-server", conf, NULL };
+	pid_t pid;
+	FILE *f;
+
+	snprintf(conf, sizeof(conf), "%s/redis/redis.conf", getenv("RIG_DIR"));
+	if (posix_spawnp(&pid, "redis-server", NULL, NULL, argv, environ))
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/pids", getenv("RIG_DIR"));
+	f = fopen(conf, "a");   /* the rig stops it even if this test dies */
+	if (f) {
+		fprintf(f, "%d redis-restarted\n", (int)pid);
+		fclose(f);
+	}
+	return pid;
+}
+
+TEST(redis_restart_under_a_connected_client)
+{
+	struct store *w = open_as("web", key1), *c = open_as("collector", key1);
+	redisContext *a = admin();
+	char *val = NULL;
+	size_t len;
+	pid_t pid;
+
+	ASSERT(w && c && a && !a->err);
+	ASSERT_EQ(store_put(c, "vc:{s}:vm", "kept", 4, 0), 0);
+	ASSERT_EQ(store_ping(w), 0);
+	freeReplyObject(redisCommand(a, "SHUTDOWN"));   /* AOF keeps the data */
+	redisFree(a);
+	usleep(300000);
+	ASSERT_EQ(store_ping(w), -1);                   /* down: a clear error, no crash */
+	ASSERT_EQ(w->err, STORE_ECONN);
+	pid = start_redis();
+	ASSERT(pid > 0);
+	for (int i = 0; i < 100 && store_get(w, "vc:{s}:vm", &val, &len) != 1; i++)
+		usleep(100000);                             /* reconnects with backoff */
+	ASSERT_STREQ(val, "kept");
+	free(val);
+	ASSERT(w->reconnects >= 1);
+	store_free(w);
+	store_free(c);
+}
+
+TEST_MAIN(T(round_trip_and_acl), T(wrong_password), T(tampered_and_moved_values), T(rotation),
+          T(counters_and_batches), T(redis_restart_under_a_connected_client))
+
+__attribute__((constructor)) static void make_keys(void)
+{
+	signal(SIGPIPE, SIG_IGN);   /* as every program using the store does */
+	keyring_generate_line(1, key1, sizeof(key1));
+	keyring_generate_line(2, key2, sizeof(key2));
+}
