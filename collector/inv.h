@@ -20,19 +20,28 @@ struct inv_spec {
 extern const struct inv_spec inv_specs[];
 extern const size_t inv_nspecs;
 
-/* The raw objects of one poll: bucket -> {moref -> props}. */
+/* The raw objects of one poll: bucket -> {moref -> props}, plus the custom
+ * attribute names and the vSphere tags fetched beside them. */
 struct inv_raw {
 	json_t *buckets;               /* object of objects */
+	json_t *fields;                /* custom field key ("101") -> name */
+	json_t *tags;                  /* tags_fetch() shape (tags.h), or NULL */
 };
 
 void inv_raw_init(struct inv_raw *r);
 void inv_raw_free(struct inv_raw *r);
 /* Takes a new reference to props. */
 void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_t *props);
+/* Records the name of custom field `key` (ignored when key < 0 or name is NULL). */
+void inv_raw_add_field(struct inv_raw *r, json_int_t key, const char *name);
+/* Takes a new reference to the tags_fetch() result. */
+void inv_raw_set_tags(struct inv_raw *r, json_t *tags);
 
 /* Builds every record type from the raw objects: returns a new JSON object
- * {type: [records...]} for the types in store_types (except "status"). Each record
- * carries vcenter, moref and name. vc_name is the vCenter's display name. */
+ * {type: [records...]} for the types in store_types (except "status" and "alarm",
+ * which the poll adds). Each record carries vcenter, moref and name. vc_name is the
+ * vCenter's display name. VMs, hosts, datastores and clusters carry "custom"
+ * ({field name: value}) and "tags" ([{"category", "name"}]). */
 json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_name);
 
 /* Helpers shared by the builders (inv_util.c). */

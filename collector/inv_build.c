@@ -19,16 +19,43 @@ json_t *inv_names(const struct inv_raw *r, const json_t *mors)
 	return out;
 }
 
-json_t *inv_custom(const json_t *props)
+json_t *inv_custom(const struct inv_raw *r, const json_t *props)
 {
 	json_t *out = json_object(), *cv = json_object_get(props, "customValue");
 
 	for (size_t i = 0; i < inv_count(cv); i++) {
 		json_t *v = inv_at(cv, i);
+		const char *name;
 		char key[32];
 		snprintf(key, sizeof(key), "%lld", (long long)inv_int(v, "key", 0));
+		name = json_string_value(json_object_get(r->fields, key));
 		if (inv_str(v, "value"))
-			json_object_set_new(out, key, json_string(inv_str(v, "value")));
+			json_object_set_new(out, name ? name : key, json_string(inv_str(v, "value")));
+	}
+	return out;
+}
+
+json_t *inv_tags(const struct inv_raw *r, const char *moref)
+{
+	json_t *list = json_object_get(json_object_get(r->tags, "objects"), moref);
+
+	return json_is_array(list) ? json_deep_copy(list) : json_array();
+}
+
+/* One record per tag: its category, description and how many objects carry it. */
+static json_t *tag_records(const struct inv_raw *r)
+{
+	json_t *out = json_array(), *tag;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->tags, "tags"), i, tag) {
+		json_t *rec = json_object();
+		inv_set_str(rec, "moref", inv_str(tag, "id"));
+		inv_set_str(rec, "name", inv_str(tag, "name"));
+		inv_set_str(rec, "category", inv_str(tag, "category"));
+		inv_set_str(rec, "description", inv_str(tag, "description"));
+		json_object_set_new(rec, "object_count", json_integer(inv_int(tag, "object_count", 0)));
+		json_array_append_new(out, rec);
 	}
 	return out;
 }
@@ -101,7 +128,8 @@ static json_t *clusters(const struct inv_raw *r)
 		json_object_set_new(rec, "drs_enabled", json_boolean(inv_bool(props, "configuration.drsConfig.enabled") == 1));
 		inv_set_str(rec, "drs_behavior", inv_str(props, "configuration.drsConfig.defaultVmBehavior"));
 		inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
-		json_object_set_new(rec, "custom", inv_custom(props));
+		json_object_set_new(rec, "custom", inv_custom(r, props));
+		json_object_set_new(rec, "tags", inv_tags(r, moref));
 		json_array_append_new(out, rec);
 	}
 	return out;
@@ -148,7 +176,8 @@ static json_t *datastores(const struct inv_raw *r)
 		json_object_set_new(rec, "hosts", hosts);
 		json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
 		inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
-		json_object_set_new(rec, "custom", inv_custom(props));
+		json_object_set_new(rec, "custom", inv_custom(r, props));
+		json_object_set_new(rec, "tags", inv_tags(r, moref));
 		json_array_append_new(out, rec);
 	}
 	return out;
@@ -316,6 +345,7 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
 	json_object_set_new(out, "pnic", pnics);
 	json_object_set_new(out, "snapshot", snaps);
 	json_object_set_new(out, "resourcepool", simple_records(r, "resourcepool"));
+	json_object_set_new(out, "tag", tag_records(r));
 	stamp(out, vcenter, vc_name);
 	json_decref(by_key);
 	return out;

@@ -7,8 +7,10 @@
 
 /* Array of the names of a list of MORs (unknown ones skipped). */
 json_t *inv_names(const struct inv_raw *r, const json_t *mors);
-/* customValue -> {"key": value} (field keys; names need availableField). */
-json_t *inv_custom(const json_t *props);
+/* customValue -> {"field name": value}; a key without a known name stays numeric. */
+json_t *inv_custom(const struct inv_raw *r, const json_t *props);
+/* The tags attached to moref: a new array of {"category", "name"}, sorted. */
+json_t *inv_tags(const struct inv_raw *r, const char *moref);
 
 json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *props,
                       const json_t *dvpg_by_key, json_t *flat_snapshots);

@@ -165,7 +165,8 @@ json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t
 	json_object_set_new(rec, "datastores", inv_names(r, json_object_get(props, "datastore")));
 	json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
 	add_hardware(rec, props);
-	json_object_set_new(rec, "custom", inv_custom(props));
+	json_object_set_new(rec, "custom", inv_custom(r, props));
+	json_object_set_new(rec, "tags", inv_tags(r, moref));
 	add_vmks(vmks, moref, name, props);
 	add_switches(vswitches, portgroups, moref, name, props);
 	add_pnics(pnics, moref, name, props);

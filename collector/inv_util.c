@@ -4,6 +4,7 @@
  * inv_count()/inv_at(). */
 #include "inv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *inv_mor(const json_t *v)
@@ -105,12 +106,32 @@ void inv_set_str(json_t *rec, const char *key, const char *s)
 void inv_raw_init(struct inv_raw *r)
 {
 	r->buckets = json_object();
+	r->fields = json_object();
+	r->tags = NULL;
 }
 
 void inv_raw_free(struct inv_raw *r)
 {
 	json_decref(r->buckets);
-	r->buckets = NULL;
+	json_decref(r->fields);
+	json_decref(r->tags);
+	r->buckets = r->fields = r->tags = NULL;
+}
+
+void inv_raw_add_field(struct inv_raw *r, json_int_t key, const char *name)
+{
+	char k[32];
+
+	if (key < 0 || !name)
+		return;
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	json_object_set_new(r->fields, k, json_string(name));
+}
+
+void inv_raw_set_tags(struct inv_raw *r, json_t *tags)
+{
+	json_decref(r->tags);
+	r->tags = json_incref(tags);
 }
 
 void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_t *props)

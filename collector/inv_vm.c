@@ -181,7 +181,8 @@ json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *
 	add_guest(rec, props);
 	add_devices(rec, r, props, dvpg_by_key);
 	add_placement(rec, r, props);
-	json_object_set_new(rec, "custom", inv_custom(props));
+	json_object_set_new(rec, "custom", inv_custom(r, props));
+	json_object_set_new(rec, "tags", inv_tags(r, moref));
 	add_snapshots(rec, props, flat_snapshots);
 	return rec;
 }

@@ -4,14 +4,13 @@
 #include "poll.h"
 #include "inv.h"
 #include "log.h"
+#include "tags.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define STATUS_TTL 0
 
 static char *dup_or_null(const char *s)
 {
@@ -36,6 +35,7 @@ struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cf
 	t->page_size = c->collector.page_size;
 	t->timeout_s = c->collector.timeout;
 	t->alarm_names = json_object();
+	t->last_counts = json_object();
 	return t;
 }
 
@@ -47,7 +47,18 @@ static void drop_session(struct poll_target *t, int logout)
 	}
 	vc_session_free(t->session);
 	t->session = NULL;
+	t->fields_mgr[0] = '\0';
 	json_object_clear(t->alarm_names);
+}
+
+void poll_target_logout(struct poll_target *t, int64_t deadline_ms)
+{
+	if (!t->session)
+		return;
+	vc_session_set_deadline(t->session, deadline_ms);
+	if (vc_logout(t->session) == 0)
+		log_info("poll.logout", "vcenter=%s", t->vc.id);
+	drop_session(t, 0);
 }
 
 void poll_target_free(struct poll_target *t)
@@ -56,6 +67,7 @@ void poll_target_free(struct poll_target *t)
 		return;
 	drop_session(t, 1);
 	json_decref(t->alarm_names);
+	json_decref(t->last_counts);
 	free(t->vc.name);
 	free(t->vc.url);
 	free(t->vc.ca_file);
@@ -110,12 +122,11 @@ static int read_password(void *ctx, char *buf, size_t buflen)
 	return 0;
 }
 
-static int ensure_session(struct poll_target *t, int64_t deadline, const atomic_int *abort,
-                          struct poll_result *res)
+static int ensure_session(struct poll_target *t, int64_t deadline, struct poll_result *res)
 {
 	struct vc_endpoint ep = {
 		.url = t->vc.url, .verify_tls = t->vc.verify_tls, .ca_file = t->vc.ca_file,
-		.fingerprint = t->vc.fingerprint, .deadline_ms = deadline, .abort = abort,
+		.fingerprint = t->vc.fingerprint, .deadline_ms = deadline, .abort = &t->abort,
 	};
 	char err[256];
 
@@ -123,9 +134,10 @@ static int ensure_session(struct poll_target *t, int64_t deadline, const atomic_
 		vc_session_set_deadline(t->session, deadline);
 		return 0;
 	}
-	t->session = vc_session_new(&ep, err, sizeof(err));
+	t->session = vc_session_new_ex(&ep, &res->code, err, sizeof(err));
 	if (!t->session) {
-		res->code = VC_ECONNECT;
+		if (res->code == VC_OK)
+			res->code = VC_ECONNECT;
 		snprintf(res->error, sizeof(res->error), "%s", err);
 		return -1;
 	}
@@ -219,15 +231,91 @@ static json_t *collect_alarms(struct poll_target *t, const struct inv_raw *raw)
 	return out;
 }
 
-static json_t *status_json(const struct poll_target *t, const struct poll_result *res,
-                           time_t started, const json_t *types)
+/* The CustomFieldsManager's moref comes from the full ServiceContent (vc.h keeps
+ * only the managers the client itself needs); fetched once per session. */
+static const char *fields_manager(struct poll_target *t)
+{
+	json_t *sc = NULL;
+
+	if (t->fields_mgr[0])
+		return t->fields_mgr;
+	if (vc_call(t->session, "RetrieveServiceContent",
+	            "<_this type=\"ServiceInstance\">ServiceInstance</_this>", &sc))
+		return NULL;
+	snprintf(t->fields_mgr, sizeof(t->fields_mgr), "%s",
+	         inv_mor(json_object_get(sc, "customFieldsManager")) ?
+	         inv_mor(json_object_get(sc, "customFieldsManager")) : "");
+	json_decref(sc);
+	return t->fields_mgr[0] ? t->fields_mgr : NULL;
+}
+
+/* Custom attribute names (CustomFieldsManager.field) into raw->fields: key -> name.
+ * A failure only costs the names (records then show the numeric keys). */
+static void collect_fields(struct poll_target *t, struct inv_raw *raw)
+{
+	static const char *const paths[] = { "field" };
+	const char *mgr = fields_manager(t);
+	json_t *props = NULL, *defs;
+
+	if (!mgr || vc_retrieve_one(t->session, "CustomFieldsManager", mgr, paths, 1, &props)) {
+		log_warn("poll.custom_fields", "vcenter=%s error=%s", t->vc.id,
+		         log_q(mgr ? vc_errstr(t->session) : "no CustomFieldsManager"));
+		return;
+	}
+	defs = json_object_get(props, "field");
+	for (size_t i = 0; i < inv_count(defs); i++)
+		inv_raw_add_field(raw, inv_int(inv_at(defs, i), "key", -1),
+		                  inv_str(inv_at(defs, i), "name"));
+	json_decref(props);
+}
+
+/* vSphere tags over the vAPI REST endpoints; a vCenter without them (or a failure)
+ * leaves the records without tags and says so in the status ("tags_error"). */
+static void collect_tags(struct poll_target *t, int64_t deadline, struct inv_raw *raw,
+                         char *tags_err, size_t errlen)
+{
+	struct tags_endpoint ep = {
+		.sdk_url = t->vc.url, .verify_tls = t->vc.verify_tls, .ca_file = t->vc.ca_file,
+		.fingerprint = t->vc.fingerprint, .user = t->vc.user, .password_fn = read_password,
+		.password_ctx = t, .deadline_ms = deadline, .abort = &t->abort,
+	};
+	json_t *tags = NULL;
+	int64_t t0 = vc_now_ms();
+
+	if (tags_fetch(&ep, &tags, tags_err, errlen)) {
+		log_warn("poll.tags", "vcenter=%s error=%s", t->vc.id, log_q(tags_err));
+		return;
+	}
+	inv_raw_set_tags(raw, tags);
+	log_debug("poll.tags", "vcenter=%s tags=%zu ms=%lld", t->vc.id,
+	          json_array_size(json_object_get(tags, "tags")), (long long)(vc_now_ms() - t0));
+	json_decref(tags);
+}
+
+static void status_about(json_t *st, const struct poll_target *t)
 {
 	const struct vc_service_content *sc = t->session ? vc_service_content(t->session) : NULL;
-	json_t *st = json_object(), *counts = json_object(), *arr;
-	const char *type;
-	char when[32];
+
+	if (!sc || !sc->about.version[0])
+		return;
+	json_object_set_new(st, "version", json_string(sc->about.version));
+	json_object_set_new(st, "build", json_string(sc->about.build));
+	json_object_set_new(st, "full_name", json_string(sc->about.full_name));
+	json_object_set_new(st, "api_type", json_string(sc->about.api_type));
+	json_object_set_new(st, "instance_uuid", json_string(sc->about.instance_uuid));
+}
+
+/* The status record (docs/inventory.md): outcome, times, retry schedule, counts
+ * (after a failure: those of the last success, the records readers still see). */
+static json_t *status_json(const struct poll_target *t, const struct poll_result *res,
+                           time_t started, const char *tags_err)
+{
+	json_t *st = json_object();
+	time_t next = time(NULL) + (time_t)((res->next_due_ms - vc_now_ms() + 500) / 1000);
+	char when[32], next_s[32];
 
 	poll_iso_time(started, when, sizeof(when));
+	poll_iso_time(next, next_s, sizeof(next_s));
 	json_object_set_new(st, "vcenter", json_string(t->vc.id));
 	json_object_set_new(st, "name", json_string(t->vc.name));
 	json_object_set_new(st, "url", json_string(t->vc.url));
@@ -237,17 +325,13 @@ static json_t *status_json(const struct poll_target *t, const struct poll_result
 	json_object_set_new(st, "duration_ms", json_integer(res->duration_ms));
 	inv_set_str(st, "error", res->ok ? NULL : res->error);
 	inv_set_str(st, "error_code", res->ok ? NULL : vc_strerror(res->code));
+	json_object_set_new(st, "failures", json_integer(res->failures));
+	json_object_set_new(st, "next_attempt", json_string(next_s));
+	json_object_set_new(st, "retry_in_s", json_integer((res->next_due_ms - vc_now_ms() + 500) / 1000));
 	json_object_set_new(st, "interval", json_integer(t->vc.interval));
-	json_object_foreach((json_t *)types, type, arr)
-		json_object_set_new(counts, type, json_integer((json_int_t)json_array_size(arr)));
-	json_object_set_new(st, "counts", counts);
-	if (sc && sc->about.version[0]) {
-		json_object_set_new(st, "version", json_string(sc->about.version));
-		json_object_set_new(st, "build", json_string(sc->about.build));
-		json_object_set_new(st, "full_name", json_string(sc->about.full_name));
-		json_object_set_new(st, "api_type", json_string(sc->about.api_type));
-		json_object_set_new(st, "instance_uuid", json_string(sc->about.instance_uuid));
-	}
+	inv_set_str(st, "tags_error", tags_err && tags_err[0] ? tags_err : NULL);
+	json_object_set(st, "counts", t->last_counts);
+	status_about(st, t);
 	return st;
 }
 
@@ -286,35 +370,87 @@ static int write_out(struct poll_target *t, struct store *s, json_t *types, json
 	return 0;
 }
 
+/* Errors after which the session is not worth keeping. A canceled poll keeps its
+ * session: shutdown logs it out. */
 static int is_session_error(enum vc_err e)
 {
 	return e == VC_ECONNECT || e == VC_ETLS || e == VC_EPIN || e == VC_ETIMEOUT ||
-	       e == VC_EFAULT_AUTH || e == VC_EFAULT_LOGIN || e == VC_ECANCELED || e == VC_EPARSE;
+	       e == VC_EFAULT_AUTH || e == VC_EFAULT_LOGIN || e == VC_EPARSE || e == VC_EHTTP;
 }
 
-void poll_run(struct poll_target *t, struct store *s, const atomic_int *abort,
-              struct poll_result *res)
+static int64_t jitter(int64_t ms)
+{
+	return ms + (int64_t)(random() % (ms / 5 + 1)) - ms / 10;
+}
+
+int64_t poll_next_due(int interval_s, int failures, enum vc_err code, int64_t now_ms)
+{
+	int64_t interval = (int64_t)interval_s * 1000, delay;
+	int shift = failures > 9 ? 9 : failures - 1;
+
+	if (failures <= 0)
+		return now_ms + jitter(interval);
+	if (code == VC_EFAULT_LOGIN) {
+		delay = interval << shift;
+	} else {
+		delay = (int64_t)POLL_RETRY_FIRST_MS << shift;
+		if (delay > interval)
+			delay = interval;
+	}
+	if (delay > POLL_RETRY_MAX_MS)
+		delay = POLL_RETRY_MAX_MS;
+	return now_ms + jitter(delay);
+}
+
+/* Collects everything and builds the record arrays; NULL (res filled) on failure. */
+static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_raw *raw,
+                            struct poll_result *res, char *tags_err, size_t errlen)
+{
+	json_t *types;
+
+	if (ensure_session(t, deadline, res) || collect_all(t, raw, res))
+		return NULL;
+	collect_fields(t, raw);
+	collect_tags(t, deadline, raw, tags_err, errlen);
+	types = inv_build(raw, t->vc.id, t->vc.name);
+	json_object_set_new(types, "alarm", collect_alarms(t, raw));
+	return types;
+}
+
+static void remember_counts(struct poll_target *t, const json_t *types)
+{
+	const char *type;
+	json_t *arr;
+
+	json_object_clear(t->last_counts);
+	json_object_foreach((json_t *)types, type, arr)
+		json_object_set_new(t->last_counts, type, json_integer((json_int_t)json_array_size(arr)));
+}
+
+void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 {
 	int64_t t0 = vc_now_ms(), deadline = t0 + (int64_t)t->timeout_s * 1000;
 	time_t started = time(NULL);
 	struct inv_raw raw;
-	json_t *types = NULL, *status;
+	json_t *types, *status;
+	char tags_err[256] = "";
 
 	memset(res, 0, sizeof(*res));
 	inv_raw_init(&raw);
-	if (ensure_session(t, deadline, abort, res) == 0 && collect_all(t, &raw, res) == 0) {
-		types = inv_build(&raw, t->vc.id, t->vc.name);
-		json_object_set_new(types, "alarm", collect_alarms(t, &raw));
+	types = poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+	if (types) {
 		res->ok = 1;
 		res->vms = json_array_size(json_object_get(types, "vm"));
 		res->hosts = json_array_size(json_object_get(types, "host"));
+		poll_iso_time(started, t->last_success, sizeof(t->last_success));
+		remember_counts(t, types);
+	} else if (t->session && is_session_error(res->code)) {
+		drop_session(t, 0);
 	}
 	res->duration_ms = vc_now_ms() - t0;
-	if (res->ok)
-		poll_iso_time(started, t->last_success, sizeof(t->last_success));
-	else if (t->session && is_session_error(res->code))
-		drop_session(t, 0);
-	status = status_json(t, res, started, types ? types : json_object());
+	res->failures = res->ok ? 0 : t->failures + 1;
+	res->next_due_ms = poll_next_due(t->vc.interval, res->failures, res->code, vc_now_ms());
+	status = status_json(t, res, started, tags_err);
 	if (write_out(t, s, types, status) && res->ok) {
 		res->ok = 0;
 		res->code = VC_EINVAL;
@@ -341,5 +477,7 @@ void poll_target_restore(struct poll_target *t, struct store *s)
 	if (json_is_string(json_object_get(st, "last_success")))
 		snprintf(t->last_success, sizeof(t->last_success), "%s",
 		         json_string_value(json_object_get(st, "last_success")));
+	if (json_is_object(json_object_get(st, "counts")))
+		json_object_update(t->last_counts, json_object_get(st, "counts"));
 	json_decref(st);
 }

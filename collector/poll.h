@@ -1,6 +1,8 @@
 /* One vCenter as the collector sees it (a poll target) and one poll of it: log in
- * or reuse the session, collect every inventory type, build the records and write
- * them sealed with the status and a new generation in one batch. */
+ * or reuse the session, collect every inventory type, custom attribute names and
+ * vSphere tags, build the records and write them sealed with the status and a new
+ * generation in one batch. The retry schedule after a failure (backoff) is decided
+ * here too, so the status record can say when the next attempt is due. */
 #ifndef VC_POLL_H
 #define VC_POLL_H
 
@@ -16,7 +18,10 @@ struct poll_target {
 	int page_size;
 	int timeout_s;
 	struct vc_session *session;    /* kept between polls (cookie reuse) */
+	atomic_int abort;              /* set on shutdown: stops this target's requests */
 	json_t *alarm_names;           /* alarm moref -> name, cached per session */
+	char fields_mgr[VC_MOREF_MAX]; /* CustomFieldsManager moref, "" until known */
+	json_t *last_counts;           /* counts of the last success, kept in "stale" */
 	/* schedule, guarded by the collector's lock */
 	int64_t next_due_ms;
 	int failures;
@@ -34,17 +39,34 @@ struct poll_result {
 	char error[256];
 	int64_t duration_ms;
 	size_t vms, hosts;
+	int failures;                  /* consecutive failures including this poll */
+	int64_t next_due_ms;           /* vc_now_ms() time of the next attempt */
 };
 
-/* Copies v; NULL on allocation failure. Free with poll_target_free() (logs out). */
+/* Delays after a failure: 10 s doubling up to the interval; after a refused login
+ * the interval doubling up to an hour (a wrong password must not lock the service
+ * account out). Every delay gets +-10 % jitter so many collectors do not align. */
+#define POLL_RETRY_FIRST_MS 10000
+#define POLL_RETRY_MAX_MS 3600000
+
+/* When the next poll is due after an outcome with `failures` consecutive failures
+ * (0 after a success), from now_ms. */
+int64_t poll_next_due(int interval_s, int failures, enum vc_err code, int64_t now_ms);
+
+/* Copies v; NULL on allocation failure. Free with poll_target_free() (logs out
+ * within 2 s unless poll_target_logout() already did). */
 struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cfg *c);
 void poll_target_free(struct poll_target *t);
 /* True when v describes the same endpoint and account as t (session can be kept). */
 int poll_target_same(const struct poll_target *t, const struct cfg_vcenter *v);
 
-/* Polls t once and writes the outcome to Redis through s. abort may be NULL. */
-void poll_run(struct poll_target *t, struct store *s, const atomic_int *abort,
-              struct poll_result *res);
+/* Polls t once and writes the outcome to Redis through s; t->abort stops it. Fills
+ * res, including failures and next_due_ms, which the caller applies to t->failures
+ * and t->next_due_ms under its lock. */
+void poll_run(struct poll_target *t, struct store *s, struct poll_result *res);
+
+/* Logs the session out (bounded by deadline_ms) and forgets it. */
+void poll_target_logout(struct poll_target *t, int64_t deadline_ms);
 
 /* Loads last_success from the sealed status in Redis (after a collector restart). */
 void poll_target_restore(struct poll_target *t, struct store *s);

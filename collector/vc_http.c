@@ -127,19 +127,22 @@ static int tls_options(struct vc_session *s)
 	CURL *c = s->curl;
 
 	if (s->has_pin) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-		curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+		/* Fail closed: a libcurl without these options must not skip the pin. */
+		if (curl_easy_setopt(c, CURLOPT_CERTINFO, 1L) ||
+		    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq) ||
+		    curl_easy_setopt(c, CURLOPT_PREREQDATA, s))
+			return vc_fail(s, VC_EINVAL, "this libcurl cannot check 'fingerprint' (needs "
+			               "7.80+ with certinfo): use 'ca_file' instead");
 		/* A resumed TLS session carries no certificate chain to check. */
 		curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
-		curl_easy_setopt(c, CURLOPT_PREREQDATA, s);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 		return 0;
 	}
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s->verify_tls ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s->verify_tls ? 2L : 0L);
-	if (s->verify_tls && s->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	if (s->verify_tls && s->ca_file && curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file))
+		return vc_fail(s, VC_EINVAL, "this libcurl cannot use 'ca_file'");
 	return 0;
 }
 

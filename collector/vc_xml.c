@@ -31,6 +31,9 @@
 
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 #define NAME_LEN 96
+/* Values held at once (one streamed object, or a whole vc_call result): JSON costs
+ * several times the XML, so the byte cap alone would allow gigabytes. */
+#define MAX_NODES (4u << 20)
 
 struct frame {
 	char name[NAME_LEN];
@@ -53,6 +56,7 @@ struct vc_parser {
 	bool seen_envelope, seen_response, is_fault, have_fault, failed, finished;
 	bool stream_returnval;  /* RetrieveProperties: every returnval is an ObjectContent */
 	size_t bytes;
+	size_t nodes;           /* values converted since the last streamed object */
 	json_t *result;
 	char sniff[81];
 	size_t sniff_len;
@@ -411,11 +415,15 @@ static void end_frame(struct vc_parser *p)
 
 	if (!v) {
 		pfail(p, VC_EPARSE, "out of memory converting <%s>", f->name);
+	} else if (++p->nodes > MAX_NODES) {
+		pfail(p, VC_ETOOBIG, "the answer holds more than %u values in one object", MAX_NODES);
+		json_decref(v);
 	} else if (p->nframes == 1) {
 		close_response(p, v);
 	} else if (is_streamed(p, f)) {
 		emit_object(p, v);
 		json_decref(v);
+		p->nodes = 0;
 	} else if (add_child(f - 1, f->name, v)) {
 		pfail(p, VC_EPARSE, "out of memory adding <%s>", f->name);
 	}

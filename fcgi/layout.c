@@ -138,8 +138,14 @@ static json_t *prefs_of(const struct req *r)
 	const char *theme = r->sess ? session_pref(r->sess, "theme") : NULL;
 	const char *accent = r->sess ? session_pref(r->sess, "accent") : NULL;
 
-	return json_pack("{s:s,s:s}", "theme", theme ? theme : "light",
-	                 "accent", accent ? accent : "blue");
+	char k1[40], k2[40];
+
+	theme = theme ? theme : "light";
+	accent = accent ? accent : "blue";
+	/* theme_<theme> and accent_<accent>: true, for templates that switch on them */
+	snprintf(k1, sizeof(k1), "theme_%s", theme);
+	snprintf(k2, sizeof(k2), "accent_%s", accent);
+	return json_pack("{s:s,s:s,s:b,s:b}", "theme", theme, "accent", accent, k1, 1, k2, 1);
 }
 
 json_t *layout_data(struct req *r, const char *page, const char *title)
@@ -152,7 +158,7 @@ json_t *layout_data(struct req *r, const char *page, const char *title)
 
 	d = json_pack("{s:s,s:s,s:s,s:{s:i,s:I},s:o,s:o,s:o,s:{s:s,s:s,s:s,s:s,s:s},s:b}",
 	              "title", title, "page", page,
-	              "csrf", r->sess && r->sess->csrf ? r->sess->csrf : "",
+	              "csrf", session_csrf_masked(r),
 	              "session", "timeout", timeout, "expires_in", (json_int_t)(left > 0 ? left : 0),
 	              "prefs", prefs_of(r),
 	              "vcenters", session_vcenter_list(r),

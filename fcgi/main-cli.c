@@ -3,6 +3,7 @@
 #include "cfg.h"
 #include "cli.h"
 #include "log.h"
+#include "report.h"
 #include "seal.h"
 #include "store.h"
 
@@ -45,6 +46,7 @@ static const struct cli_cmd commands[] = {
 	{ "render", cmd_render, 0,
 	  "render TEMPLATE DATA.json [--partials DIR]\n"
 	  "  Render a Mustache template with JSON data to stdout." },
+	{ "report", cli_report, 1, cli_report_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

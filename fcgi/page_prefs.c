@@ -17,7 +17,7 @@ static const char *const accents[] = { "blue", "purple", "green", "orange", "red
 const struct param_spec page_prefs_params[] = {
 	{ .name = "theme", .kind = PARAM_ENUM, .choices = themes },
 	{ .name = "accent", .kind = PARAM_ENUM, .choices = accents },
-	{ .name = "csrf", .kind = PARAM_CSRF },
+	{ .name = "csrf", .kind = PARAM_CSRF },   /* checked by the router */
 	{ .name = NULL },
 };
 
@@ -42,13 +42,13 @@ static void prefs_builtin(struct req *r)
 	buf_add_html(&b, r->sess->user, strlen(r->sess->user));
 	buf_adds(&b, "</p><form method=\"post\" action=\"/preferences\">"
 	             "<input type=\"hidden\" name=\"csrf\" value=\"");
-	buf_adds(&b, r->sess->csrf);  /* hex only */
+	buf_adds(&b, session_csrf_masked(r));  /* hex only */
 	buf_adds(&b, "\"><select name=\"theme\"><option>light</option><option>dark</option></select>"
 	             "<select name=\"accent\"><option>blue</option><option>purple</option>"
 	             "<option>green</option><option>orange</option><option>red</option></select>"
 	             "<button type=\"submit\">Save</button></form>"
 	             "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
-	buf_adds(&b, r->sess->csrf);
+	buf_adds(&b, session_csrf_masked(r));
 	buf_adds(&b, "\"><button type=\"submit\">Sign out</button></form></main></body></html>\n");
 	resp_body(r, 200, "text/html; charset=utf-8", buf_str(&b), b.len);
 	buf_free(&b);
@@ -83,6 +83,6 @@ int page_prefs_post(struct req *r)
 		resp_header(r, "HX-Refresh", "true");
 		return 0;
 	}
-	resp_redirect(r, "/preferences");
+	resp_redirect(r, r->back ? r->back : "/preferences");
 	return 0;
 }

@@ -164,6 +164,52 @@ const char *report_format_name(enum report_format f);
 int report_format_parse(const char *s, enum report_format *out);
 const char *report_content_type(enum report_format f);
 
+/* --------------------------------------------------------------- internals
+ * Shared by report*.c only: the run state the sheet functions see, value setters,
+ * and the writers (one per format) the driver feeds. */
+
+#define REPORT_MAX_SHEETS 32
+
+struct report_vc {
+	const char *id, *name;
+	char server[256];      /* "VI SDK Server": host of the vCenter's URL */
+	json_t *status;        /* vc:{id}:status (empty object when missing) */
+	json_t *hosts;         /* host moref -> {datacenter, cluster} */
+	json_t *agg;           /* per-sheet sums (capacity: cluster moref -> totals) */
+};
+
+struct report_writer {
+	/* Creates the sheets (header rows). 0 or -1. */
+	int (*begin)(struct report_writer *w, const struct report_sheet *const *sheets, size_t n);
+	/* One data row of sheet idx. 0, 1 when dropped (row limit), -1 on error. */
+	int (*row)(struct report_writer *w, size_t idx, const struct report_val *vals, size_t n);
+	int (*finish)(struct report_writer *w);
+	void (*free)(struct report_writer *w);
+	char err[200];
+};
+
+struct report_writer *report_xlsx_open(const char *path, char *err, size_t errlen);
+struct report_writer *report_csv_open(const char *path, char *err, size_t errlen);
+struct report_writer *report_json_open(const char *path, char *err, size_t errlen);
+
+struct report_run {
+	const struct report_opts *o;
+	struct report_result *res;
+	const struct report_sheet *sel[REPORT_MAX_SHEETS];
+	size_t nsel;
+	struct report_writer *w;
+	struct report_vc *vc;
+	struct report_val *vals;
+	long long now;
+	int days;
+	int failed;
+};
+
+void report_val_num(struct report_val *v, double n);
+void report_val_mib(struct report_val *v, double bytes);
+void report_val_str(struct report_val *v, const char *s);
+void report_val_time(struct report_val *v, const char *s);
+
 /* `vcompanion -c FILE report ...`; argv[0] is "report". Exit code 0, 1 or 2. */
 int cli_report(const char *config, int argc, char **argv);
 extern const char cli_report_usage[];

@@ -308,6 +308,22 @@ static const char *request_path(struct req *r, char *const *envp)
 	return q ? arena_strndup(&r->arena, p, (size_t)(q - p)) : p;
 }
 
+/* The path of the Referer when it is this site's own page ("https://HOST/path"),
+ * so a form posted from any page can return there. */
+static const char *same_origin_path(struct req *r, char *const *envp)
+{
+	const char *ref = env_get(envp, "HTTP_REFERER"), *host = env_get(envp, "HTTP_HOST");
+	size_t hl;
+
+	if (!ref || !host || strncmp(ref, "https://", 8))
+		return NULL;
+	hl = strlen(host);
+	if (strncmp(ref + 8, host, hl) || ref[8 + hl] != '/' || ref[9 + hl] == '/' ||
+	    strlen(ref + 8 + hl) > REQ_MAX_PATH || strpbrk(ref + 8 + hl, "\r\n\\"))
+		return NULL;
+	return arena_strdup(&r->arena, ref + 8 + hl);
+}
+
 static int fail(struct req *r, enum req_err e, const char *what)
 {
 	r->err = e;
@@ -330,6 +346,7 @@ int req_parse_env(struct req *r, char *const *envp)
 	r->csrf_header = env_get(envp, "HTTP_X_CSRF_TOKEN");
 	r->hx = hx && !strcmp(hx, "true");
 	r->client_ip = client_ip(r, envp);
+	r->back = same_origin_path(r, envp);
 	if (strlen(r->path) > REQ_MAX_PATH)
 		return fail(r, REQ_ETOOLONG, "path");
 	if (!req_utf8_valid(r->path, strlen(r->path)))
@@ -436,7 +453,7 @@ bool param_check(const struct param_spec *sp, const char *v, long long *num)
 	case PARAM_BOOL:
 		return check_bool(v, num);
 	case PARAM_CSRF:
-		return n >= 16 && n <= 128 && strspn(v, "0123456789abcdef.") == n;
+		return n >= 16 && n <= 160 && strspn(v, "0123456789abcdef.") == n;
 	}
 	return false;
 }

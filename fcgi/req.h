@@ -53,7 +53,7 @@ enum param_kind {
 	PARAM_ENUM,      /* one of choices (NULL-terminated) */
 	PARAM_VCENTER,   /* [a-z0-9_-]{1,32} */
 	PARAM_BOOL,      /* checkbox: "1", "on", "true", "yes" or "0", "off", "false", "no" */
-	PARAM_CSRF,      /* [0-9a-f.]{16,128} */
+	PARAM_CSRF,      /* [0-9a-f.]{16,160} */
 };
 
 #define PARAM_MULTI 1u   /* may repeat (checkbox groups); read with req_multi() */
@@ -96,6 +96,7 @@ struct req {
 	const char *client_ip;        /* REMOTE_ADDR (or the proxy's entry, see req.c) */
 	const char *csrf_header;      /* X-CSRF-Token, NULL when absent */
 	bool hx;                      /* HX-Request: true (HTMX partial request) */
+	const char *back;             /* path of a same-origin Referer, or NULL */
 	struct req_kvlist query, form, cookies;
 
 	/* validated parameters of the matched route */

@@ -112,8 +112,6 @@ int resp_error(struct req *r, int status, const char *title, const char *message
 	buf_reset(&r->head);
 	buf_reset(&r->body);
 	resp_header(r, "Cache-Control", "no-store");
-	if (status == 405)
-		resp_header(r, "Allow", "GET, HEAD, POST");
 	if (!strncmp(r->path ? r->path : "", "/api/", 5)) {
 		json_t *j = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status,
 		                      "title", title, "message", message);

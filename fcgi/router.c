@@ -117,6 +117,8 @@ void router_dispatch(struct req *r)
 	}
 	if (!method_ok(rt, r->method)) {
 		resp_error(r, 405, "Method not allowed", "This address does not accept that method.");
+		resp_header(r, "Allow", rt->methods & REQ_POST ? (rt->methods & REQ_GET ?
+		            "GET, HEAD, POST" : "POST") : "GET, HEAD");
 		return;
 	}
 	if (!admit(r, rt))

@@ -274,11 +274,45 @@ int session_destroy(struct req *r)
 	return rc;
 }
 
+/* The token goes out masked, hex(pad) || hex(pad XOR token) with a fresh random
+ * pad per response, so a compressed page never repeats it (BREACH); both the
+ * masked and the plain form are accepted. */
+const char *session_csrf_masked(struct req *r)
+{
+	unsigned char tok[SESSION_TOKEN_HEX / 2], pad[sizeof(tok)], x[sizeof(tok)];
+	char *out;
+
+	if (!r->sess || sodium_hex2bin(tok, sizeof(tok), r->sess->csrf, SESSION_TOKEN_HEX,
+	                               NULL, NULL, NULL) != 0)
+		return "";
+	randombytes_buf(pad, sizeof(pad));
+	for (size_t i = 0; i < sizeof(tok); i++)
+		x[i] = tok[i] ^ pad[i];
+	out = arena_alloc(&r->arena, 2 * SESSION_TOKEN_HEX + 1);
+	sodium_bin2hex(out, SESSION_TOKEN_HEX + 1, pad, sizeof(pad));
+	sodium_bin2hex(out + SESSION_TOKEN_HEX, SESSION_TOKEN_HEX + 1, x, sizeof(x));
+	sodium_memzero(tok, sizeof(tok));
+	return out;
+}
+
 bool session_csrf_ok(const struct session *s, const char *token)
 {
-	if (!s || !s->csrf || !is_hex(token, SESSION_TOKEN_HEX))
+	unsigned char want[SESSION_TOKEN_HEX / 2], got[2 * sizeof(want)];
+	bool ok;
+
+	if (!s || !s->csrf || !token)
 		return false;
-	return sodium_memcmp(s->csrf, token, SESSION_TOKEN_HEX) == 0;
+	if (is_hex(token, SESSION_TOKEN_HEX))
+		return sodium_memcmp(s->csrf, token, SESSION_TOKEN_HEX) == 0;
+	if (!is_hex(token, 2 * SESSION_TOKEN_HEX) ||
+	    sodium_hex2bin(got, sizeof(got), token, 2 * SESSION_TOKEN_HEX, NULL, NULL, NULL) ||
+	    sodium_hex2bin(want, sizeof(want), s->csrf, SESSION_TOKEN_HEX, NULL, NULL, NULL))
+		return false;
+	for (size_t i = 0; i < sizeof(want); i++)
+		got[i] ^= got[sizeof(want) + i];
+	ok = sodium_memcmp(got, want, sizeof(want)) == 0;
+	sodium_memzero(want, sizeof(want));
+	return ok;
 }
 
 const char *session_csrf_from(const struct req *r)
@@ -291,17 +325,18 @@ const char *session_csrf_from(const struct req *r)
 
 /* ---- pre-session CSRF (the login form) ----
  * GET /login gives the browser a random __Host-vcpre cookie and puts
- * "<expiry>.<mac>" in the form, mac = BLAKE2b-256 keyed with a key derived from
- * the cache key (context "vcprecsr") over "vcpre|<cookie>|<expiry>". A cross-site
- * page can neither read the cookie nor compute the MAC, and a token stolen from
- * one browser is useless without that browser's cookie. */
+ * "<expiry>.<nonce>.<mac>" in the form: nonce 8 random bytes (hex), mac =
+ * BLAKE2b-256 keyed with a key derived from the cache key (context "vcprecsr")
+ * over "vcpre|<cookie>|<expiry>|<nonce>". A cross-site page can neither read the
+ * cookie nor compute the MAC; a token copied from one browser is useless without
+ * that browser's cookie; the nonce makes every page's token different (BREACH). */
 
 void session_pre_mac(const unsigned char key[32], const char *cookie, long long expiry,
-                     char out[65])
+                     const char *nonce, char out[65])
 {
 	unsigned char mac[32];
-	char msg[160];
-	int n = snprintf(msg, sizeof(msg), "vcpre|%s|%lld", cookie, expiry);
+	char msg[192];
+	int n = snprintf(msg, sizeof(msg), "vcpre|%s|%lld|%s", cookie, expiry, nonce);
 
 	crypto_generichash(mac, sizeof(mac), (const unsigned char *)msg, (size_t)n, key, 32);
 	sodium_bin2hex(out, 65, mac, sizeof(mac));
@@ -311,17 +346,21 @@ void session_pre_mac(const unsigned char key[32], const char *cookie, long long 
 bool session_pre_verify(const unsigned char key[32], const char *cookie, const char *token,
                         long long now)
 {
-	char want[65], *end;
-	const char *dot;
+	char want[65], nonce[17], *end;
 	long long expiry;
 
-	if (!is_hex(cookie, SESSION_TOKEN_HEX) || !token || !(dot = strchr(token, '.')))
+	if (!is_hex(cookie, SESSION_TOKEN_HEX) || !token)
 		return false;
 	expiry = strtoll(token, &end, 10);
-	if (end != dot || expiry < now || expiry > now + SESSION_PRE_TTL || !is_hex(dot + 1, 64))
+	if (*end != '.' || strlen(end) != 1 + 16 + 1 + 64 || end[17] != '.')
 		return false;
-	session_pre_mac(key, cookie, expiry, want);
-	return sodium_memcmp(want, dot + 1, 64) == 0;
+	memcpy(nonce, end + 1, 16);
+	nonce[16] = '\0';
+	if (!is_hex(nonce, 16) || !is_hex(end + 18, 64) || expiry < now ||
+	    expiry > now + SESSION_PRE_TTL)
+		return false;
+	session_pre_mac(key, cookie, expiry, nonce, want);
+	return sodium_memcmp(want, end + 18, 64) == 0;
 }
 
 static int pre_key(const struct req *r, int i, unsigned char key[32])
@@ -337,8 +376,8 @@ static int pre_key(const struct req *r, int i, unsigned char key[32])
 const char *session_pre_issue(struct req *r)
 {
 	const char *cookie = req_cookie(r, SESSION_PRE_COOKIE);
-	char fresh[SESSION_TOKEN_HEX + 1], mac[65];
-	unsigned char key[32];
+	char fresh[SESSION_TOKEN_HEX + 1], mac[65], nonce[17];
+	unsigned char key[32], nb[8];
 	long long expiry = r->now + SESSION_PRE_TTL;
 
 	if (pre_key(r, 0, key) < 0)
@@ -349,9 +388,11 @@ const char *session_pre_issue(struct req *r)
 	}
 	/* Set again each time so the cookie outlives the form's token. */
 	resp_cookie(r, SESSION_PRE_COOKIE, cookie, SESSION_PRE_TTL);
-	session_pre_mac(key, cookie, expiry, mac);
+	randombytes_buf(nb, sizeof(nb));
+	sodium_bin2hex(nonce, sizeof(nonce), nb, sizeof(nb));
+	session_pre_mac(key, cookie, expiry, nonce, mac);
 	sodium_memzero(key, sizeof(key));
-	return arena_printf(&r->arena, "%lld.%s", expiry, mac);
+	return arena_printf(&r->arena, "%lld.%s.%s", expiry, nonce, mac);
 }
 
 bool session_pre_check(struct req *r, const char *token)

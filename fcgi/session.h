@@ -71,7 +71,11 @@ void session_set_pref(struct session *s, const char *name, const char *value);
 /* Writes the session's preferences to pref:<sha256(user)> so they outlive it. */
 int session_prefs_store(struct req *r);
 
-/* True when token matches the session's CSRF token (constant time). */
+/* The session's CSRF token masked with a fresh random pad (128 hex, arena), for
+ * pages and forms; "" without a session. */
+const char *session_csrf_masked(struct req *r);
+/* True when token (masked or plain) matches the session's CSRF token, in
+ * constant time. */
 bool session_csrf_ok(const struct session *s, const char *token);
 /* The CSRF token a POST carries: the form field "csrf" or the X-CSRF-Token header. */
 const char *session_csrf_from(const struct req *r);
@@ -96,7 +100,7 @@ void throttle_clear(struct req *r, const char *user);
 /* Pure helpers, exposed for tests: the MAC of a pre-session token, and checking
  * a token against a cookie value and a time with a 32-byte key. */
 void session_pre_mac(const unsigned char key[32], const char *cookie, long long expiry,
-                     char out[65]);
+                     const char *nonce, char out[65]);
 bool session_pre_verify(const unsigned char key[32], const char *cookie, const char *token,
                         long long now);
 

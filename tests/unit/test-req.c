@@ -203,6 +203,25 @@ TEST(env_proxy_and_errors)
 	req_free(&r);
 }
 
+TEST(referer_back)
+{
+	char *same[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example/vms?q=a", NULL };
+	char *other[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example.evil/x", NULL };
+	char *proto[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example//evil/", NULL };
+	struct req r;
+
+	req_init(&r, &test_app);
+	ASSERT_EQ(req_parse_env(&r, same), 0);
+	ASSERT_STREQ(r.back, "/vms?q=a");
+	req_reset(&r);
+	ASSERT_EQ(req_parse_env(&r, other), 0);
+	ASSERT(r.back == NULL);
+	req_reset(&r);
+	ASSERT_EQ(req_parse_env(&r, proto), 0);
+	ASSERT(r.back == NULL);
+	req_free(&r);
+}
+
 static const char *const colours[] = { "blue", "red", NULL };
 
 TEST(validators)
@@ -309,5 +328,5 @@ TEST(arena_reuse)
 
 TEST_MAIN(T(query_basic), T(too_many_params), T(long_key_and_value), T(bad_percent),
           T(embedded_nul), T(bad_utf8), T(cookies), T(too_many_cookies), T(cgi_env),
-          T(env_proxy_and_errors), T(validators), T(validate_route), T(resp_headers),
+          T(env_proxy_and_errors), T(referer_back), T(validators), T(validate_route), T(resp_headers),
           T(arena_reuse))

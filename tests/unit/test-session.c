@@ -2,6 +2,7 @@
  * the pre-session (login form) token bound to the __Host-vcpre cookie. */
 #include "test.h"
 #include "session.h"
+#include "req.h"
 
 #include <sodium.h>
 
@@ -12,8 +13,8 @@ static void token(const unsigned char key[32], const char *c, long long expiry, 
 {
 	char mac[65];
 
-	session_pre_mac(key, c, expiry, mac);
-	sprintf(out, "%lld.%s", expiry, mac);
+	session_pre_mac(key, c, expiry, "0011223344556677", mac);
+	sprintf(out, "%lld.0011223344556677.%s", expiry, mac);
 }
 
 TEST(sha256_hex)
@@ -48,6 +49,9 @@ TEST(pre_token)
 	token(key, cookie, now + 600, t);
 	t[0] = '9';                                                /* changed expiry */
 	ASSERT(!session_pre_verify(key, cookie, t, now));
+	token(key, cookie, now + 600, t);
+	t[12] = t[12] == 'f' ? '0' : 'f';                         /* changed nonce */
+	ASSERT(!session_pre_verify(key, cookie, t, now));
 }
 
 TEST(csrf_check)
@@ -63,4 +67,27 @@ TEST(csrf_check)
 	session_free(NULL);
 }
 
-TEST_MAIN(T(sha256_hex), T(pre_token), T(csrf_check))
+TEST(csrf_masked)
+{
+	struct session s = { .csrf = cookie };
+	struct req r;
+	const char *m1, *m2;
+	char bad[129];
+
+	memset(&r, 0, sizeof(r));
+	r.sess = &s;
+	m1 = session_csrf_masked(&r);
+	m2 = session_csrf_masked(&r);
+	ASSERT_EQ(strlen(m1), 128);
+	ASSERT(strcmp(m1, m2) != 0);              /* a fresh pad each time */
+	ASSERT(session_csrf_ok(&s, m1));
+	ASSERT(session_csrf_ok(&s, m2));
+	snprintf(bad, sizeof(bad), "%s", m1);
+	bad[100] = bad[100] == '0' ? '1' : '0';
+	ASSERT(!session_csrf_ok(&s, bad));
+	r.sess = NULL;
+	ASSERT_STREQ(session_csrf_masked(&r), "");
+	arena_free(&r.arena);
+}
+
+TEST_MAIN(T(sha256_hex), T(pre_token), T(csrf_check), T(csrf_masked))
