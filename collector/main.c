@@ -16,13 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TICK_MS 200
 #define REFRESH_KEY "cmd:refresh"
 
+#define LOGOUT_MS 2000         /* all logouts at exit share this budget */
+
 static volatile sig_atomic_t got_term, got_hup;
-static atomic_int abort_flag;
 
 struct collector {
 	struct cfg cfg;
@@ -33,6 +35,9 @@ struct collector {
 	size_t n_targets;
 	struct poll_target **queue;    /* due targets waiting for a worker */
 	size_t q_len, q_cap;
+	struct poll_target **retired;  /* removed by a reload while polling */
+	size_t n_retired;
+	const char *only;              /* --vcenter ID, kept across reloads */
 	pthread_t *workers;
 	int n_workers;
 	int stopping;
@@ -50,30 +55,6 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-static int64_t jitter(int64_t ms)
-{
-	return ms + (int64_t)(random() % (ms / 5 + 1)) - ms / 10;
-}
-
-/* Next poll time after an outcome: the interval with ±10 % jitter after success;
- * after failures, 10 s doubling up to the interval (up to an hour for a refused login,
- * so a wrong password does not lock the service account out). */
-static int64_t next_due(const struct poll_target *t, const struct poll_result *res)
-{
-	int64_t interval = (int64_t)t->vc.interval * 1000, delay;
-
-	if (res->ok)
-		return vc_now_ms() + jitter(interval);
-	delay = 10000LL << (t->failures > 8 ? 8 : t->failures - 1);
-	if (res->code == VC_EFAULT_LOGIN)
-		delay = interval << (t->failures > 5 ? 5 : t->failures - 1);
-	else if (delay > interval)
-		delay = interval;
-	if (delay > 3600000)
-		delay = 3600000;
-	return vc_now_ms() + jitter(delay);
-}
-
 static void enqueue(struct collector *c, struct poll_target *t)
 {
 	if (t->running)
@@ -87,23 +68,43 @@ static void enqueue(struct collector *c, struct poll_target *t)
 	pthread_cond_signal(&c->work);
 }
 
-static void finish(struct collector *c, struct poll_target *t, const struct poll_result *res)
+static void log_outcome(const struct poll_target *t, const struct poll_result *res)
 {
-	t->failures = res->ok ? 0 : t->failures + 1;
-	t->next_due_ms = next_due(t, res);
-	t->running = 0;
 	if (res->ok)
 		log_info("poll.done", "vcenter=%s ms=%lld vms=%zu hosts=%zu", t->vc.id,
 		         (long long)res->duration_ms, res->vms, res->hosts);
 	else
 		log_warn("poll.failed", "vcenter=%s ms=%lld code=%s failures=%d error=%s retry_s=%lld",
-		         t->vc.id, (long long)res->duration_ms, log_q(vc_strerror(res->code)), t->failures,
-		         log_q(res->error), (long long)(t->next_due_ms - vc_now_ms()) / 1000);
+		         t->vc.id, (long long)res->duration_ms, log_q(vc_strerror(res->code)),
+		         res->failures, log_q(res->error),
+		         (long long)(res->next_due_ms - vc_now_ms()) / 1000);
+}
+
+static void unretire(struct collector *c, const struct poll_target *t)
+{
+	for (size_t i = 0; i < c->n_retired; i++)
+		if (c->retired[i] == t) {
+			c->retired[i] = c->retired[--c->n_retired];
+			return;
+		}
+}
+
+/* Applies an outcome under the lock. Returns t when the caller must free it (it was
+ * removed by a reload meanwhile): freeing logs out, which must not hold the lock. */
+static struct poll_target *finish(struct collector *c, struct poll_target *t,
+                                  const struct poll_result *res)
+{
+	t->failures = res->failures;
+	t->next_due_ms = res->next_due_ms;
+	t->running = 0;
+	log_outcome(t, res);
 	c->finished++;
 	c->failed += !res->ok;
-	if (t->removed)
-		poll_target_free(t);
 	pthread_cond_broadcast(&c->done);
+	if (t->removed != 1)
+		return NULL;
+	unretire(c, t);
+	return t;
 }
 
 static void *worker_main(void *arg)
@@ -126,13 +127,20 @@ static void *worker_main(void *arg)
 		memmove(c->queue, c->queue + 1, --c->q_len * sizeof(*c->queue));
 		pthread_mutex_unlock(&c->lock);
 		if (s) {
-			poll_run(t, s, &abort_flag, &res);
+			poll_run(t, s, &res);
 		} else {
 			memset(&res, 0, sizeof(res));
 			snprintf(res.error, sizeof(res.error), "no Redis store: %s", err);
+			res.failures = t->failures + 1;
+			res.next_due_ms = poll_next_due(t->vc.interval, res.failures, VC_EINVAL, vc_now_ms());
 		}
 		pthread_mutex_lock(&c->lock);
-		finish(c, t, &res);
+		t = finish(c, t, &res);
+		if (t) {
+			pthread_mutex_unlock(&c->lock);
+			poll_target_free(t);
+			pthread_mutex_lock(&c->lock);
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	store_free(s);
@@ -145,6 +153,17 @@ static struct poll_target *find_target(struct collector *c, const char *id)
 		if (!strcmp(c->targets[i]->vc.id, id))
 			return c->targets[i];
 	return NULL;
+}
+
+static void retire(struct collector *c, struct poll_target *t)
+{
+	struct poll_target **r = realloc(c->retired, (c->n_retired + 1) * sizeof(*r));
+
+	if (!r)
+		abort();
+	c->retired = r;
+	c->retired[c->n_retired++] = t;
+	t->removed = 1;
 }
 
 /* Builds the target list for cfg, keeping the targets (and sessions) of vCenters
@@ -164,6 +183,8 @@ static void set_targets(struct collector *c, const struct cfg *cfg, const char *
 			t->page_size = cfg->collector.page_size;
 			t->timeout_s = cfg->collector.timeout;
 			t->removed = -1;     /* kept: mark so the sweep below skips it */
+			if (t->last_code == VC_EFAULT_LOGIN)
+				t->next_due_ms = 0;   /* the operator may have fixed the password */
 		} else {
 			t = poll_target_new(v, cfg);
 			if (c->store)
@@ -179,7 +200,7 @@ static void set_targets(struct collector *c, const struct cfg *cfg, const char *
 		}
 		log_info("collector.vcenter_removed", "vcenter=%s", t->vc.id);
 		if (t->running)
-			t->removed = 1;      /* its worker frees it when the poll ends */
+			retire(c, t);        /* its worker frees it when the poll ends */
 		else
 			poll_target_free(t);
 	}
@@ -197,8 +218,11 @@ static void reload(struct collector *c)
 		log_error("collector.reload_failed", "error=%s", log_q(err));
 		return;
 	}
+	if (c->only && !cfg_vcenter_find(&fresh, c->only))
+		log_warn("collector.reload", "vcenter=%s error=%s", c->only,
+		         log_q("no longer in the configuration: nothing left to poll"));
 	pthread_mutex_lock(&c->lock);
-	set_targets(c, &fresh, NULL);
+	set_targets(c, &fresh, c->only);
 	pthread_mutex_unlock(&c->lock);
 	/* workers read c->cfg only at start (store_open); the swap is safe after the lock */
 	cfg_free(&c->cfg);
@@ -206,7 +230,10 @@ static void reload(struct collector *c)
 	log_info("collector.reloaded", "vcenters=%zu", c->n_targets);
 }
 
-/* A web request to refresh now bumps cmd:refresh; every target becomes due. */
+/* A web request to refresh now bumps the plain counter cmd:refresh; every target
+ * becomes due, except one whose login was refused (retrying a wrong password on
+ * demand could lock the service account out; a reload retries it). The first
+ * reading is only the baseline. */
 static void check_refresh(struct collector *c)
 {
 	long long v = c->store ? store_counter(c->store, REFRESH_KEY) : -1;
@@ -215,8 +242,11 @@ static void check_refresh(struct collector *c)
 		return;
 	if (c->last_refresh >= 0) {
 		log_info("collector.refresh_requested", "counter=%lld", v);
+		pthread_mutex_lock(&c->lock);
 		for (size_t i = 0; i < c->n_targets; i++)
-			c->targets[i]->next_due_ms = 0;
+			if (c->targets[i]->last_code != VC_EFAULT_LOGIN || !c->targets[i]->failures)
+				c->targets[i]->next_due_ms = 0;
+		pthread_mutex_unlock(&c->lock);
 	}
 	c->last_refresh = v;
 }
@@ -258,8 +288,15 @@ static int run_once(struct collector *c)
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < c->n_targets; i++)
 		enqueue(c, c->targets[i]);
-	while (c->finished < total && !got_term)
-		pthread_cond_wait(&c->done, &c->lock);
+	while (c->finished < total && !got_term) {
+		/* a signal does not wake a condition wait: look at got_term every tick */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += TICK_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&c->done, &c->lock, &ts);
+	}
 	pthread_mutex_unlock(&c->lock);
 	return c->failed || c->finished < total ? 1 : 0;
 }
@@ -305,13 +342,29 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Stops in-flight polls (their requests end within about a second), then logs every
+ * session out within one shared LOGOUT_MS budget, so exit takes a few seconds at most. */
 static void shutdown_all(struct collector *c)
 {
-	atomic_store(&abort_flag, 1);   /* in-flight requests stop within about a second */
-	stop_workers(c);
+	int64_t deadline;
+
+	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < c->n_targets; i++)
-		poll_target_free(c->targets[i]);   /* logs out with a 2 s bound */
+		atomic_store(&c->targets[i]->abort, 1);
+	for (size_t i = 0; i < c->n_retired; i++)
+		atomic_store(&c->retired[i]->abort, 1);
+	pthread_mutex_unlock(&c->lock);
+	stop_workers(c);
+	for (size_t i = 0; i < c->n_retired; i++)
+		poll_target_free(c->retired[i]);   /* queued, never started */
+	deadline = vc_now_ms() + LOGOUT_MS;
+	for (size_t i = 0; i < c->n_targets; i++) {
+		atomic_store(&c->targets[i]->abort, 0);
+		poll_target_logout(c->targets[i], deadline);
+		poll_target_free(c->targets[i]);
+	}
 	free(c->targets);
+	free(c->retired);
 	free(c->queue);
 	store_free(c->store);
 	cfg_free(&c->cfg);
@@ -369,6 +422,7 @@ int main(int argc, char **argv)
 	}
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	install_signals();
+	c.only = only;
 	set_targets(&c, &c.cfg, only);
 	log_info("collector.start", "vcenters=%zu workers=%d once=%d", c.n_targets,
 	         c.cfg.collector.concurrency, c.once);

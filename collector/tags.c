@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,4 +312,109 @@ done:
 	json_decref(attached);
 	rest_close(&r);
 	return rc;
+}
+
+static int cmp_tag(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *xc = json_string_value(json_object_get(x, "category"));
+	const char *yc = json_string_value(json_object_get(y, "category"));
+	int c = strcmp(xc ? xc : "", yc ? yc : "");
+	const char *xn = json_string_value(json_object_get(x, "name"));
+	const char *yn = json_string_value(json_object_get(y, "name"));
+
+	return c ? c : strcmp(xn ? xn : "", yn ? yn : "");
+}
+
+/* Sorts an array of tags in place (category, then name). */
+static void sort_tags(json_t *list)
+{
+	size_t n = json_array_size(list);
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	qsort(v, n, sizeof(*v), cmp_tag);
+	json_array_clear(list);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, v[i]);
+	free(v);
+}
+
+/* tag id -> {"id", "name", "category", "category_id", "description"}. */
+static json_t *index_tags(const json_t *categories, const json_t *tags)
+{
+	json_t *cat_names = json_object(), *by_id = json_object(), *c, *t;
+	size_t i;
+
+	json_array_foreach(categories, i, c)
+		if (json_is_string(json_object_get(c, "id")))
+			json_object_set(cat_names, json_string_value(json_object_get(c, "id")),
+			                json_object_get(c, "name"));
+	json_array_foreach(tags, i, t) {
+		const char *id = json_string_value(json_object_get(t, "id"));
+		const char *cid = json_string_value(json_object_get(t, "category_id"));
+		json_t *rec = json_object(), *cname = cid ? json_object_get(cat_names, cid) : NULL;
+		if (!id) {
+			json_decref(rec);
+			continue;
+		}
+		json_object_set_new(rec, "id", json_string(id));
+		json_object_set(rec, "name", json_object_get(t, "name"));
+		json_object_set_new(rec, "category", cname ? json_incref(cname) : json_null());
+		json_object_set_new(rec, "category_id", cid ? json_string(cid) : json_null());
+		json_object_set(rec, "description", json_object_get(t, "description"));
+		json_object_set_new(rec, "object_count", json_integer(0));
+		json_object_set_new(by_id, id, rec);
+	}
+	json_decref(cat_names);
+	return by_id;
+}
+
+static void attach(json_t *objects, json_t *tag, const json_t *object_ids)
+{
+	json_t *o, *entry = json_object();
+	size_t i, n = 0;
+
+	json_object_set(entry, "category", json_object_get(tag, "category"));
+	json_object_set(entry, "name", json_object_get(tag, "name"));
+	json_array_foreach(object_ids, i, o) {
+		const char *moref = json_string_value(json_object_get(o, "id"));
+		json_t *list;
+		if (!moref)
+			continue;
+		list = json_object_get(objects, moref);
+		if (!list)
+			json_object_set_new(objects, moref, list = json_array());
+		json_array_append(list, entry);
+		n++;
+	}
+	json_object_set_new(tag, "object_count", json_integer((json_int_t)n));
+	json_decref(entry);
+}
+
+json_t *tags_build(const json_t *categories, const json_t *tags, const json_t *attached)
+{
+	json_t *by_id = index_tags(categories, tags), *out = json_object();
+	json_t *objects = json_object(), *list = json_array(), *a, *t;
+	const char *id;
+	size_t i;
+
+	json_array_foreach(attached, i, a) {
+		t = json_object_get(by_id, json_string_value(json_object_get(a, "tag_id")) ?
+		                    json_string_value(json_object_get(a, "tag_id")) : "");
+		if (t)
+			attach(objects, t, json_object_get(a, "object_ids"));
+	}
+	json_object_foreach(by_id, id, t)
+		json_array_append(list, t);
+	json_object_foreach(objects, id, a)
+		sort_tags(a);
+	sort_tags(list);
+	json_object_set_new(out, "tags", list);
+	json_object_set_new(out, "objects", objects);
+	json_decref(by_id);
+	return out;
 }

@@ -147,7 +147,9 @@ typedef int (*vc_object_fn)(void *ctx, const char *moref, json_t *props);
 /* Every object of `type` under the root folder: a ContainerView, then
  * RetrievePropertiesEx / ContinueRetrievePropertiesEx pages of page_size objects
  * (0: 1000; halved when vCenter refuses a page as too large), then DestroyView (also
- * on error, best effort). paths are property paths ("runtime.powerState"). */
+ * on error, best effort). paths are property paths ("runtime.powerState"), borrowed.
+ * If the session had to be re-logged in before any object reached fn, the collection
+ * restarts once with a new view; fn never sees an object twice. */
 int vc_collect(struct vc_session *s, const char *type, const char *const *paths,
                size_t npaths, size_t page_size, vc_object_fn fn, void *ctx);
 /* One object's properties. On success *props is a new reference the caller

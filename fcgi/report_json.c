@@ -65,7 +65,7 @@ static int json_row(struct report_writer *base, size_t idx, const struct report_
 	}
 	if (j->rows[idx]++)
 		fputs(",\n", j->part[idx]);
-	rc = json_dumpf(o, j->part[idx], JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = json_dumpf(o, j->part[idx], JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(o);
 	if (rc || ferror(j->part[idx])) {
 		snprintf(base->err, sizeof(base->err), "temp file: write failed");

@@ -308,20 +308,39 @@ static const char *request_path(struct req *r, char *const *envp)
 	return q ? arena_strndup(&r->arena, p, (size_t)(q - p)) : p;
 }
 
-/* The path of the Referer when it is this site's own page ("https://HOST/path"),
- * so a form posted from any page can return there. */
+/* Length of the host part of an authority "host[:port]" or "[v6][:port]". */
+static size_t host_len(const char *a, size_t n)
+{
+	const char *end;
+
+	if (n && a[0] == '[') {
+		end = memchr(a, ']', n);
+		return end ? (size_t)(end - a) + 1 : n;
+	}
+	end = memchr(a, ':', n);
+	return end ? (size_t)(end - a) : n;
+}
+
+/* The path of the Referer when it is this site's own page ("https://HOST[:port]/path";
+ * nginx passes HTTP_HOST without the port), so a form posted from any page can
+ * return there. */
 static const char *same_origin_path(struct req *r, char *const *envp)
 {
 	const char *ref = env_get(envp, "HTTP_REFERER"), *host = env_get(envp, "HTTP_HOST");
-	size_t hl;
+	const char *auth, *path;
+	size_t hl, rl;
 
 	if (!ref || !host || strncmp(ref, "https://", 8))
 		return NULL;
-	hl = strlen(host);
-	if (strncmp(ref + 8, host, hl) || ref[8 + hl] != '/' || ref[9 + hl] == '/' ||
-	    strlen(ref + 8 + hl) > REQ_MAX_PATH || strpbrk(ref + 8 + hl, "\r\n\\"))
+	auth = ref + 8;
+	path = strchr(auth, '/');
+	if (!path || path[1] == '/' || strlen(path) > REQ_MAX_PATH || strpbrk(path, "\r\n\\"))
 		return NULL;
-	return arena_strdup(&r->arena, ref + 8 + hl);
+	rl = host_len(auth, (size_t)(path - auth));
+	hl = host_len(host, strlen(host));
+	if (!hl || rl != hl || strncasecmp(auth, host, hl))
+		return NULL;
+	return arena_strdup(&r->arena, path);
 }
 
 static int fail(struct req *r, enum req_err e, const char *what)

@@ -6,6 +6,7 @@
 #include "server.h"
 #include "session.h"
 #include "cfg.h"
+#include "store.h"
 #include "log.h"
 
 #include <stdlib.h>

@@ -53,3 +53,63 @@ const json_t *scope_lookup(const struct scope *sc, const char *vcenter, const ch
                            const char *moref, int *store_err);
 
 #endif
+
+/* ---- what the inventory pages share (page_tables.c, page_detail.c, page_search.c,
+ * page_dashboard.c, page_topology.c, api_v1.c; routes in routes_inventory.c) ---- */
+
+#include "table.h"
+#include "req.h"
+
+/* One list page's table run: its definition, the query read from the request's
+ * validated parameters, and the page of rows. */
+struct inv_listing {
+	const char *name;               /* "vms", "hosts", ... */
+	const struct tbl_def *def;
+	struct tbl_query q;
+	struct tbl_result res;
+};
+
+/* Runs list `name` ("vms", "hosts", "datastores", "clusters", "portgroups", "dvs",
+ * "vswitches") for r over sc. Returns 0, -1 when Redis failed. Free with
+ * inv_listing_free(). */
+int inv_list(struct req *r, const struct scope *sc, const char *name, struct inv_listing *out);
+void inv_listing_free(struct inv_listing *l);
+/* The list behind /networks?view= (portgroups by default). */
+const char *inv_network_view(const struct req *r);
+
+/* The table parameters every list route and its JSON twin declare. */
+extern const struct param_spec inv_table_params[];
+extern const struct param_spec inv_search_params[];
+extern const struct param_spec inv_dashboard_params[];
+extern const struct param_spec inv_refresh_params[];
+
+/* Handlers. */
+int page_vms(struct req *r);
+int page_hosts(struct req *r);
+int page_datastores(struct req *r);
+int page_networks(struct req *r);
+int page_clusters(struct req *r);
+int page_detail(struct req *r);            /* /vms/ /hosts/ /datastores/ /clusters/ + {vc}/{moref} */
+int page_search(struct req *r);
+int page_search_suggest(struct req *r);
+int page_dashboard(struct req *r);
+int page_refresh(struct req *r);
+int page_storage(struct req *r);
+int page_network_topology(struct req *r);
+int api_v1(struct req *r);                 /* /api/v1/ prefix */
+
+/* Search over the scope (page_search.c), for the page, the suggestions and the API:
+ * fills hits (up to max, best first) and returns how many matched in all. */
+struct inv_hit {
+	const json_t *rec;      /* borrowed from a view entry */
+	const char *kind;       /* "vm", "host", "datastore", "network" */
+	const char *vcenter;
+	const char *vcenter_name;
+	const char *why;        /* "name", "ip", "dns", "fuzzy", ... */
+	int score;
+};
+int inv_search(const struct scope *sc, const char *q, struct inv_hit *hits, size_t max,
+               size_t *n_hits, size_t *total);   /* 0, or -1 when Redis failed */
+
+/* "/vms/{vc}/{moref}" style link of a record of kind into out (URL-escaped). */
+void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref);

@@ -357,7 +357,7 @@ static void spawn(struct master *m)
 		int rc = server_worker(&m->app, m->fd);
 		web_app_free(&m->app);
 		free(m->listen_spec);
-		_exit(rc);
+		exit(rc);   /* not _exit: leak checkers and atexit handlers run in workers too */
 	}
 	m->kids[m->n_kids++] = (struct child){ pid, m->app.generation, now_ms() };
 	log_info("master.worker_started", "pid=%ld gen=%u", (long)pid, m->app.generation);

@@ -97,3 +97,21 @@ int tbl_col_find(const struct tbl_def *def, const char *key);
 void tbl_lower(char *out, const char *s, size_t len);
 
 #endif
+
+/* ---- helpers shared by the inventory pages (formatting for humans) ---- */
+
+/* Field of rec as text ("" when absent or not a string) / as a number (0). */
+const char *tbl_str(const json_t *rec, const char *key);
+double tbl_num(const json_t *rec, const char *key);
+/* 1536 MiB -> "1.5 GiB"; bytes < 0 -> "". */
+void tbl_fmt_bytes(double bytes, char *out, size_t n);
+/* 2400 -> "2.4 GHz", 800 -> "800 MHz". */
+void tbl_fmt_mhz(double mhz, char *out, size_t n);
+/* 1234567 -> "1,234,567". */
+void tbl_fmt_int(long long v, char *out, size_t n);
+/* Seconds -> "12 d 3 h", "5 h 20 min", "42 min". */
+void tbl_fmt_duration(long long s, char *out, size_t n);
+/* ISO 8601 UTC ("2026-11-23T10:00:00Z", fractions allowed) -> unix seconds; 0 when unparsable. */
+long long tbl_time(const char *iso);
+/* Percentage used/total clamped to 0..100 (0 when total <= 0). */
+int tbl_pct(double used, double total);

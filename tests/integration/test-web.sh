@@ -23,7 +23,7 @@ import json, sys
 p = sys.argv[1]; c = json.load(open(p)); c["web"]["max_body"] = 4096
 json.dump(c, open(p, "w"))
 PY
-RIG_WEB_WORKERS=4 rig_web_start
+RIG_WEB_WORKERS=4 rig_web_start "${VC_WEB_BIN:-}"   # VC_WEB_BIN: another binary
 rig_nginx_start
 
 U=$RIG_NGINX_URL
@@ -114,6 +114,8 @@ check "POST with wrong csrf 403" test "$(req POST /preferences -d theme=dark -d 
 check "POST with csrf 303" test "$(req POST /preferences -d theme=dark -d accent=green -d csrf=$CSRF)" = 303
 check "HTMX POST 204" test "$(req POST /preferences -H 'HX-Request: true' -H "X-CSRF-Token: $CSRF" -d theme=dark)" = 204
 check "HTMX HX-Refresh" bash -c "grep -qi '^hx-refresh: true' '$H'"
+check "POST from a page returns there" test "$(req POST /preferences -d theme=light -d csrf=$CSRF -e "$U/preferences?x=1")" = 303
+check "back to the Referer path" test "$(hdr location)" = "location: /preferences?x=1"
 check "bad enum 400" test "$(req POST /preferences -d theme=pink -d csrf=$CSRF)" = 400
 check "prefs stored" test "$(rig_redis_cli --scan --pattern 'pref:*' | wc -l)" = 1
 req GET /preferences >/dev/null
@@ -122,6 +124,7 @@ check "theme applied" grep -q 'dark' "$B"
 # ---- errors
 check "unknown route 404" test "$(req GET /no/such/page)" = 404
 check "wrong method 405" test "$(req DELETE /login)" = 405
+check "405 Allow header" test "$(hdr allow)" = "allow: GET, HEAD, POST"
 big=$(head -c 8000 /dev/zero | tr '\0' a)
 check "oversized body 413" test "$(req POST /preferences -d "theme=dark&x=$big" -d csrf=$CSRF)" = 413
 check "bad percent 400" test "$(req GET '/login?a=%zz')" = 400

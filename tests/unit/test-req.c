@@ -205,7 +205,7 @@ TEST(env_proxy_and_errors)
 
 TEST(referer_back)
 {
-	char *same[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example/vms?q=a", NULL };
+	char *same[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example:8443/vms?q=a", NULL };
 	char *other[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example.evil/x", NULL };
 	char *proto[] = { "HTTP_HOST=vc.example", "HTTP_REFERER=https://vc.example//evil/", NULL };
 	struct req r;
@@ -218,6 +218,9 @@ TEST(referer_back)
 	ASSERT(r.back == NULL);
 	req_reset(&r);
 	ASSERT_EQ(req_parse_env(&r, proto), 0);
+	ASSERT(r.back == NULL);
+	req_reset(&r);
+	ASSERT_EQ(req_parse_env(&r, same + 1), 0);   /* no Host */
 	ASSERT(r.back == NULL);
 	req_free(&r);
 }

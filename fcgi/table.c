@@ -1,0 +1,464 @@
+/* The table engine (see table.h): row indexes with pre-extracted keys, lazily
+ * cached sorted orders, and filter + k-way merge + page queries. */
+#include "table.h"
+#include "arena.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tbl_index {
+	const struct tbl_def *def;
+	struct tbl_row *rows;
+	size_t n;
+	union tbl_val *vals;                    /* n * ncols */
+	unsigned *order[TBL_MAX_COLS][2];       /* [col][desc], built on first use */
+	struct arena strings;
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void tbl_lower(char *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[len] = '\0';
+}
+
+static const char *lower_dup(struct arena *a, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	char *out;
+
+	if (!len)
+		return "";
+	out = arena_alloc(a, len + 1);
+	tbl_lower(out, s, len);
+	return out;
+}
+
+/* The text form of a scalar field for filters ("" when absent or not scalar). */
+static const char *scalar_text(const json_t *v, char *tmp, size_t tmplen)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_true(v))
+		return "true";
+	if (json_is_false(v))
+		return "false";
+	if (json_is_integer(v)) {
+		snprintf(tmp, tmplen, "%lld", (long long)json_integer_value(v));
+		return tmp;
+	}
+	return "";
+}
+
+/* A growable scratch string for haystacks. */
+struct buf_lite {
+	char *p;
+	size_t len, cap;
+};
+
+static void haystack_add(struct buf_lite *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n)
+		return;
+	if (b->len + n + 2 > b->cap) {
+		b->cap = (b->len + n + 2) * 2;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			abort();
+	}
+	if (b->len)
+		b->p[b->len++] = '\x1f';
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static const char *haystack(struct tbl_index *ix, const json_t *rec, struct buf_lite *b)
+{
+	const struct tbl_def *def = ix->def;
+
+	b->len = 0;
+	for (size_t f = 0; f < def->nqfields; f++) {
+		const json_t *v = json_object_get(rec, def->qfields[f]), *item;
+		size_t i;
+		if (json_is_string(v))
+			haystack_add(b, json_string_value(v));
+		else if (json_is_array(v))
+			json_array_foreach(v, i, item)
+				if (json_is_string(item))
+					haystack_add(b, json_string_value(item));
+	}
+	return b->len ? lower_dup(&ix->strings, b->p) : "";
+}
+
+static void extract(struct tbl_index *ix, struct tbl_row *row, struct buf_lite *b)
+{
+	const struct tbl_def *def = ix->def;
+	char tmp[32];
+
+	for (size_t c = 0; c < def->ncols; c++) {
+		const struct tbl_col *col = &def->cols[c];
+		const json_t *v = json_object_get(row->rec, col->field ? col->field : col->key);
+		if (col->kind == TBL_NUM)
+			row->vals[c].num = col->get_num ? col->get_num(row->rec)
+			                   : json_is_number(v) ? json_number_value(v)
+			                   : json_is_true(v) ? 1 : 0;
+		else
+			row->vals[c].str = lower_dup(&ix->strings, col->get_str ? col->get_str(row->rec)
+			                                           : scalar_text(v, tmp, sizeof(tmp)));
+	}
+	for (size_t f = 0; f < def->nfilters && f < TBL_MAX_FILTERS; f++)
+		row->filt[f] = lower_dup(&ix->strings,
+		                         scalar_text(json_object_get(row->rec, def->filters[f].field),
+		                                     tmp, sizeof(tmp)));
+	row->text = haystack(ix, row->rec, b);
+}
+
+struct tbl_index *tbl_index_build(const struct tbl_def *def, const json_t *records)
+{
+	struct tbl_index *ix = xcalloc(1, sizeof(*ix));
+	size_t total = json_array_size(records), i;
+	struct buf_lite b = { NULL, 0, 0 };
+	const json_t *rec;
+
+	ix->def = def;
+	ix->rows = xcalloc(total, sizeof(*ix->rows));
+	ix->vals = xcalloc(total * (def->ncols ? def->ncols : 1), sizeof(*ix->vals));
+	json_array_foreach(records, i, rec) {
+		struct tbl_row *row;
+		if (!json_is_object(rec) || (def->keep && !def->keep(rec)))
+			continue;
+		row = &ix->rows[ix->n];
+		row->rec = rec;
+		row->id = (unsigned)i;
+		row->vals = &ix->vals[ix->n * def->ncols];
+		extract(ix, row, &b);
+		ix->n++;
+	}
+	free(b.p);
+	return ix;
+}
+
+void tbl_index_free(struct tbl_index *ix)
+{
+	if (!ix)
+		return;
+	for (size_t c = 0; c < TBL_MAX_COLS; c++) {
+		free(ix->order[c][0]);
+		free(ix->order[c][1]);
+	}
+	arena_free(&ix->strings);
+	free(ix->vals);
+	free(ix->rows);
+	free(ix);
+}
+
+size_t tbl_index_rows(const struct tbl_index *ix)
+{
+	return ix ? ix->n : 0;
+}
+
+const struct tbl_row *tbl_index_row(const struct tbl_index *ix, size_t i)
+{
+	return i < ix->n ? &ix->rows[i] : NULL;
+}
+
+int tbl_col_find(const struct tbl_def *def, const char *key)
+{
+	for (size_t c = 0; key && c < def->ncols; c++)
+		if (!strcmp(def->cols[c].key, key))
+			return (int)c;
+	return -1;
+}
+
+/* Natural order: digit runs compare as numbers, so vm-9 sorts before vm-10. */
+static int natcmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *a0, *b0;
+			size_t la, lb;
+			while (*a == '0' && isdigit((unsigned char)a[1]))
+				a++;
+			while (*b == '0' && isdigit((unsigned char)b[1]))
+				b++;
+			for (a0 = a; isdigit((unsigned char)*a); a++)
+				;
+			for (b0 = b; isdigit((unsigned char)*b); b++)
+				;
+			la = (size_t)(a - a0);
+			lb = (size_t)(b - b0);
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			int c = memcmp(a0, b0, la);
+			if (c)
+				return c;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+/* Compares two rows on one column, direction applied; 0 on equal keys. */
+static int key_cmp(const struct tbl_row *a, const struct tbl_row *b, size_t col,
+                   enum tbl_kind kind, bool desc)
+{
+	int c;
+
+	if (kind == TBL_NUM) {
+		double x = a->vals[col].num, y = b->vals[col].num;
+		c = x < y ? -1 : x > y ? 1 : 0;
+	} else {
+		c = natcmp(a->vals[col].str, b->vals[col].str);
+	}
+	return desc ? -c : c;
+}
+
+struct sort_ctx {
+	const struct tbl_index *ix;
+	size_t col;
+	bool desc;
+};
+
+static int order_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *s = arg;
+	const struct tbl_row *a = &s->ix->rows[*(const unsigned *)pa];
+	const struct tbl_row *b = &s->ix->rows[*(const unsigned *)pb];
+	int c = key_cmp(a, b, s->col, s->ix->def->cols[s->col].kind, s->desc);
+
+	return c ? c : a->id < b->id ? -1 : a->id > b->id;
+}
+
+static const unsigned *order_of(struct tbl_index *ix, size_t col, bool desc)
+{
+	unsigned **slot = &ix->order[col][desc];
+	struct sort_ctx s = { ix, col, desc };
+
+	if (*slot)
+		return *slot;
+	*slot = xcalloc(ix->n, sizeof(**slot));
+	for (size_t i = 0; i < ix->n; i++)
+		(*slot)[i] = (unsigned)i;
+	qsort_r(*slot, ix->n, sizeof(**slot), order_cmp, &s);
+	return *slot;
+}
+
+static bool row_matches(const struct tbl_index *ix, const struct tbl_row *row,
+                        const char *qlow, const char *const *flow)
+{
+	for (size_t f = 0; f < ix->def->nfilters && f < TBL_MAX_FILTERS; f++)
+		if (flow[f] && strcmp(row->filt[f], flow[f]))
+			return false;
+	return !qlow || strstr(row->text, qlow);
+}
+
+/* One vCenter's matching rows in sort order. */
+struct run_list {
+	const struct tbl_row **rows;
+	size_t n, pos;
+};
+
+static void filter_one(struct tbl_index *ix, unsigned src, const struct tbl_query *q,
+                       const char *qlow, const char *const *flow, struct run_list *out)
+{
+	const unsigned *order = order_of(ix, q->col, q->desc);
+
+	out->rows = xcalloc(ix->n, sizeof(*out->rows));
+	out->n = out->pos = 0;
+	for (size_t i = 0; i < ix->n; i++) {
+		struct tbl_row *row = &ix->rows[order[i]];
+		if (!row_matches(ix, row, qlow, flow))
+			continue;
+		row->src = src;
+		out->rows[out->n++] = row;
+	}
+}
+
+/* The list whose head comes next: smallest key, then lower vCenter, then record. */
+static int next_list(struct run_list *l, size_t n, const struct tbl_def *def, size_t col, bool desc)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].pos >= l[i].n)
+			continue;
+		if (best < 0 || key_cmp(l[i].rows[l[i].pos], l[best].rows[l[best].pos], col,
+		                        def->cols[col].kind, desc) < 0)
+			best = (int)i;
+	}
+	return best;
+}
+
+static char *lower_opt(const char *s)
+{
+	char *out;
+
+	if (!s || !*s)
+		return NULL;
+	out = xcalloc(strlen(s) + 1, 1);
+	tbl_lower(out, s, strlen(s));
+	return out;
+}
+
+int tbl_run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+            struct tbl_result *res)
+{
+	const struct tbl_def *def = n ? ix[0]->def : NULL;
+	struct run_list *lists = xcalloc(n, sizeof(*lists));
+	char *qlow = lower_opt(q->q), *flow[TBL_MAX_FILTERS] = { 0 };
+	size_t per = q->per_page ? q->per_page : 50, skip, k;
+
+	memset(res, 0, sizeof(*res));
+	if (def && q->col >= def->ncols) {
+		free(lists);
+		free(qlow);
+		return -1;
+	}
+	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
+		flow[f] = lower_opt(q->filter[f]);
+	for (size_t i = 0; i < n; i++) {
+		filter_one(ix[i], (unsigned)i, q, qlow, (const char *const *)flow, &lists[i]);
+		res->total += lists[i].n;
+	}
+	res->pages = res->total ? (res->total + per - 1) / per : 1;
+	res->page = q->page < 1 ? 1 : q->page > res->pages ? res->pages : q->page;
+	skip = (res->page - 1) * per;
+	res->rows = xcalloc(per, sizeof(*res->rows));
+	for (k = 0; k < skip + per; k++) {
+		int i = def ? next_list(lists, n, def, q->col, q->desc) : -1;
+		if (i < 0)
+			break;
+		if (k >= skip)
+			res->rows[res->n++] = lists[i].rows[lists[i].pos];
+		lists[i].pos++;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lists[i].rows);
+	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
+		free(flow[f]);
+	free(lists);
+	free(qlow);
+	return 0;
+}
+
+void tbl_result_free(struct tbl_result *res)
+{
+	if (!res)
+		return;
+	free(res->rows);
+	res->rows = NULL;
+	res->n = 0;
+}
+
+/* ---- formatting helpers ---- */
+
+const char *tbl_str(const json_t *rec, const char *key)
+{
+	const char *s = json_string_value(json_object_get(rec, key));
+
+	return s ? s : "";
+}
+
+double tbl_num(const json_t *rec, const char *key)
+{
+	const json_t *v = json_object_get(rec, key);
+
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+void tbl_fmt_bytes(double b, char *out, size_t n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	size_t u = 0;
+
+	if (b < 0) {
+		snprintf(out, n, "%s", "");
+		return;
+	}
+	while (b >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		b /= 1024;
+		u++;
+	}
+	if (u == 0 || b >= 100)
+		snprintf(out, n, "%.0f %s", b, unit[u]);
+	else
+		snprintf(out, n, "%.1f %s", b, unit[u]);
+}
+
+void tbl_fmt_mhz(double mhz, char *out, size_t n)
+{
+	if (mhz >= 1000)
+		snprintf(out, n, "%.1f GHz", mhz / 1000);
+	else
+		snprintf(out, n, "%.0f MHz", mhz);
+}
+
+void tbl_fmt_int(long long v, char *out, size_t n)
+{
+	char tmp[32];
+	size_t len, o = 0;
+	int neg = v < 0;
+
+	snprintf(tmp, sizeof(tmp), "%lld", neg ? -v : v);
+	len = strlen(tmp);
+	if (neg && o + 1 < n)
+		out[o++] = '-';
+	for (size_t i = 0; i < len && o + 1 < n; i++) {
+		if (i && (len - i) % 3 == 0 && o + 1 < n)
+			out[o++] = ',';
+		if (o + 1 < n)
+			out[o++] = tmp[i];
+	}
+	out[o] = '\0';
+}
+
+void tbl_fmt_duration(long long s, char *out, size_t n)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(out, n, "%lld d %lld h", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(out, n, "%lld h %lld min", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, n, "%lld min", s / 60);
+}
+
+long long tbl_time(const char *iso)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!iso || !*iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+int tbl_pct(double used, double total)
+{
+	double p;
+
+	if (total <= 0)
+		return 0;
+	p = used * 100.0 / total;
+	return p < 0 ? 0 : p > 100 ? 100 : (int)(p + 0.5);
+}

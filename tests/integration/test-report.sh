@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# `vcompanion report` end to end: two simulators, one VM renamed through the SOAP
+# API to a hostile name (formula + HTML), one snapshot taken; the collector fills
+# Redis; the workbook is opened with openpyxl (tests/integration/check_xlsx.py),
+# the CSV with python's csv module and the JSON with python's json, and compared
+# with what `vcompanion dump` says the simulators hold. Then the error paths:
+# usage errors exit 2, a tampered value exits 1 and leaves no file.
+set -uo pipefail
+: "${VC_RIG:=$(cd "$(dirname "$0")/../rig" && pwd)}"
+# shellcheck source=../rig/lib.sh
+. "$VC_RIG/lib.sh"
+# Debian's python3-openpyxl lives under /usr/bin/python3 (not a pyenv python).
+PY=${VC_PYTHON:-/usr/bin/python3}
+CHECK="$(cd "$(dirname "$0")" && pwd)/check_xlsx.py"
+VC=${VC_CLI:-$VC_BUILD/fcgi/vcompanion}
+COLLECTOR=${VC_COLLECTOR:-$VC_BUILD/collector/vcompanion-collector}
+HOSTILE=$'=cmd|\' /C calc\'!A0<script>"x"'
+PASS=0 FAIL=0
+
+ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
+nok() { echo "not ok - $1"; FAIL=$((FAIL + 1)); }
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else nok "$desc"; fi
+}
+
+xml_escape() {
+	local s=$1
+	s=${s//&/&amp;}
+	s=${s//</&lt;}
+	s=${s//>/&gt;}
+	s=${s//\"/&quot;}
+	s=${s//\'/&apos;}
+	printf '%s' "$s"
+}
+
+# soap NAME BODY: one vim25 call to simulator NAME with the session cookie jar.
+soap() {
+	local v url cert
+	v=$(rig_vcsim_var "$1")
+	url=${v}_URL cert=${v}_CERT
+	curl -sS --max-time 20 --cacert "${!cert}" -b "$RIG_DIR/$1.jar" -c "$RIG_DIR/$1.jar" \
+		-H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: "urn:vim25/6.5"' \
+		--data-binary "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:vim25=\"urn:vim25\"><soapenv:Body>$2</soapenv:Body></soapenv:Envelope>" \
+		"${!url}"
+}
+
+soap_login() {
+	local v user pass
+	v=$(rig_vcsim_var "$1")
+	user=${v}_USER pass=${v}_PASSWORD
+	soap "$1" "<vim25:Login><vim25:_this type=\"SessionManager\">SessionManager</vim25:_this><vim25:userName>$(xml_escape "${!user}")</vim25:userName><vim25:password>$(xml_escape "${!pass}")</vim25:password></vim25:Login>" | grep -q '<key>'
+}
+
+# first_vm NAME: the moref of the VM whose name sorts first (DC0_H0_VM0).
+first_vm() {
+	"$VC" -c "$RIG_CONFIG" dump --vcenter "$1" --type vm |
+		python3 -c 'import json,sys; v=sorted(json.load(sys.stdin), key=lambda r: r["name"]); print(v[0]["moref"], v[1]["moref"])'
+}
+
+setup() {
+	rig_init
+	rig_redis_start
+	rig_vcsim_spawn alpha -vms=3
+	rig_vcsim_spawn beta -clusters=2 -vms=2
+	rig_vcsim_wait alpha
+	rig_vcsim_wait beta
+	rig_config "$RIG_DIR/vcompanion.json"
+	"$COLLECTOR" -c "$RIG_CONFIG" --once >"$RIG_DIR/log/c1.out" 2>&1 || rig_die "collector failed"
+	read -r VM0 VM1 < <(first_vm beta)
+	soap_login beta || rig_die "SOAP login to beta failed"
+	soap beta "<vim25:Rename_Task><vim25:_this type=\"VirtualMachine\">$VM0</vim25:_this><vim25:newName>$(xml_escape "$HOSTILE")</vim25:newName></vim25:Rename_Task>" >/dev/null
+	soap beta "<vim25:CreateSnapshot_Task><vim25:_this type=\"VirtualMachine\">$VM1</vim25:_this><vim25:name>before-upgrade</vim25:name><vim25:description>=1+1 quoted \"desc\", with comma</vim25:description><vim25:memory>false</vim25:memory><vim25:quiesce>false</vim25:quiesce></vim25:CreateSnapshot_Task>" >/dev/null
+	sleep 1
+	"$COLLECTOR" -c "$RIG_CONFIG" --once >"$RIG_DIR/log/c2.out" 2>&1 || rig_die "collector failed"
+	# What the simulators hold, from the CLI's own dump, as the checker's expectations.
+	for t in vm host datastore cluster pnic vswitch portgroup dvs vmk; do
+		"$VC" -c "$RIG_CONFIG" dump --type "$t" >"$RIG_DIR/$t.json"
+	done
+	HOSTILE="$HOSTILE" python3 - "$RIG_DIR" >"$RIG_DIR/expect.json" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+load = lambda t: json.load(open(os.path.join(d, t + ".json")))
+vms, pgs = load("vm"), load("portgroup")
+print(json.dumps({
+    "hostile": os.environ["HOSTILE"],
+    "rows": {
+        "vInfo": len(vms), "vCPU": len(vms), "vMemory": len(vms), "vTools": len(vms),
+        "vDisk": sum(len(v["disks"]) for v in vms),
+        "vPartition": sum(len(v["partitions"]) for v in vms),
+        "vNetwork": sum(len(v["nics"]) for v in vms),
+        "vSnapshot": sum(len(v["snapshots"]) for v in vms),
+        "vSource": 2, "vHost": len(load("host")), "vCluster": len(load("cluster")),
+        "vDatastore": len(load("datastore")), "vNIC": len(load("pnic")),
+        "vSwitch": len(load("vswitch")), "dvSwitch": len(load("dvs")),
+        "vPort": sum(p["kind"] == "standard" for p in pgs),
+        "dvPort": sum(p["kind"] == "distributed" for p in pgs),
+        "vSC_VMK": len(load("vmk")),
+    },
+}))
+EOF
+}
+
+test_xlsx() {
+	local out="$RIG_DIR/inv.xlsx"
+	check "xlsx: report exits 0" "$VC" -c "$RIG_CONFIG" report --format xlsx -o "$out"
+	check "xlsx: the workbook is private (0600)" [ "$(stat -c %a "$out")" = 600 ]
+	check "xlsx: openpyxl checks (sheets, headers, counts, types, hostile name)" \
+		"$PY" "$CHECK" xlsx "$out" "$RIG_DIR/expect.json"
+	check "xlsx: one vCenter only (--vcenter alpha)" \
+		"$VC" -c "$RIG_CONFIG" report --vcenter alpha -o "$RIG_DIR/alpha.xlsx"
+	check "xlsx: --vcenter alpha has alpha's VMs only" \
+		"$PY" "$CHECK" rows "$RIG_DIR/alpha.xlsx" vInfo "$("$VC" -c "$RIG_CONFIG" dump --vcenter alpha --type vm | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+	check "xlsx: snapshots report lists the new snapshot (--days 0)" \
+		"$VC" -c "$RIG_CONFIG" report --report snapshots --days 0 -o "$RIG_DIR/snap.xlsx"
+	check "xlsx: snapshots sheet has 1 row" "$PY" "$CHECK" rows "$RIG_DIR/snap.xlsx" Snapshots 1
+	check "xlsx: capacity report" "$VC" -c "$RIG_CONFIG" report --report capacity -o "$RIG_DIR/cap.xlsx"
+	check "xlsx: a cluster row per cluster" "$PY" "$CHECK" rows "$RIG_DIR/cap.xlsx" "Cluster capacity" \
+		"$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$RIG_DIR/cluster.json")"
+	check "xlsx: alarms report" "$VC" -c "$RIG_CONFIG" report --report alarms --days 1 -o "$RIG_DIR/alarms.xlsx"
+}
+
+test_csv() {
+	local out="$RIG_DIR/vinfo.csv"
+	check "csv: vInfo to stdout" bash -c '"$0" -c "$1" report --format csv --sheet vInfo -o - >"$2"' "$VC" "$RIG_CONFIG" "$out"
+	check "csv: parsed back (rows, header, hostile value quoted and prefixed)" \
+		"$PY" "$CHECK" csv "$out" "$RIG_DIR/expect.json"
+	check "csv: vSnapshot to stdout" bash -c '"$0" -c "$1" report --format csv --sheet vsnapshot -o - >"$2"' "$VC" "$RIG_CONFIG" "$RIG_DIR/snap.csv"
+	check "csv: snapshot description with quotes, comma and = survives" \
+		"$PY" "$CHECK" csvsnap "$RIG_DIR/snap.csv" '=1+1 quoted "desc", with comma'
+}
+
+test_json() {
+	local out="$RIG_DIR/inv.json"
+	check "json: report exits 0" "$VC" -c "$RIG_CONFIG" report --format json -o "$out"
+	check "json: parsed back (sheets, counts, types, ISO times)" \
+		"$PY" "$CHECK" json "$out" "$RIG_DIR/expect.json"
+}
+
+test_errors() {
+	local rc
+	"$VC" -c "$RIG_CONFIG" report --format pdf -o "$RIG_DIR/x" 2>"$RIG_DIR/err"; rc=$?
+	check "usage: unknown format exits 2 ($rc)" [ "$rc" = 2 ]
+	check "usage: the message names the formats" grep -q "xlsx, csv or json" "$RIG_DIR/err"
+	"$VC" -c "$RIG_CONFIG" report --sheet vNope -o "$RIG_DIR/x" 2>"$RIG_DIR/err"; rc=$?
+	check "usage: unknown sheet exits 2 ($rc)" [ "$rc" = 2 ]
+	check "usage: the sheets are listed" grep -q "vInfo" "$RIG_DIR/err"
+	"$VC" -c "$RIG_CONFIG" report --report nope -o "$RIG_DIR/x" 2>/dev/null; rc=$?
+	check "usage: unknown report exits 2 ($rc)" [ "$rc" = 2 ]
+	"$VC" -c "$RIG_CONFIG" report --vcenter nope -o "$RIG_DIR/x" 2>/dev/null; rc=$?
+	check "usage: unknown vCenter exits 2 ($rc)" [ "$rc" = 2 ]
+	check "usage: --help exits 0" bash -c '"$0" -c "$1" report --help | grep -q -- "--format"' "$VC" "$RIG_CONFIG"
+	check "usage: nothing was written" [ ! -e "$RIG_DIR/x" ]
+	rig_redis_cli SET 'vc:{beta}:vm' "not a sealed value" >/dev/null
+	"$VC" -c "$RIG_CONFIG" report -o "$RIG_DIR/t.xlsx" 2>"$RIG_DIR/err"; rc=$?
+	check "tampered: exits 1 ($rc)" [ "$rc" = 1 ]
+	check "tampered: says which value failed to open" grep -q "vc:{beta}:vm failed to open" "$RIG_DIR/err"
+	check "tampered: no file left behind" [ -z "$(ls -A "$RIG_DIR" | grep -E '^(t\.xlsx|\.report)')" ]
+	check "tampered: the other vCenter still reports" "$VC" -c "$RIG_CONFIG" report --vcenter alpha -o "$RIG_DIR/a2.xlsx"
+}
+
+setup
+test_xlsx
+test_csv
+test_json
+test_errors
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
