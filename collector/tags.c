@@ -249,6 +249,7 @@ static int rest_get_all(struct rest *r, const char *path, json_t **out)
 	json_t *ids = NULL, *id;
 	char one[512];
 	size_t i;
+	int rc;
 
 	if (rest_do(r, "GET", path, NULL, &ids))
 		return -1;
@@ -262,8 +263,9 @@ static int rest_get_all(struct rest *r, const char *path, json_t **out)
 			break;
 		json_array_append_new(*out, obj);
 	}
+	rc = i == json_array_size(ids) ? 0 : -1;
 	json_decref(ids);
-	return i == json_array_size(ids) ? 0 : -1;
+	return rc;
 }
 
 /* Which objects carry which tag: one query for all tags. */

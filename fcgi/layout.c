@@ -11,6 +11,7 @@
 #include "store.h"
 #include "tpl.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,12 @@ void layout_assets_load(struct layout_assets *a, const char *static_dir)
 		if (!m)
 			log_warn("web.manifest", "path=%s error=%s", log_q(path), log_q(e.text));
 	}
-	asset(a->css, m, "app.css", "/static/app.css");
-	asset(a->js, m, "app.js", "/static/app.js");
-	asset(a->htmx, m, "htmx.js", "/static/htmx.min.js");
-	asset(a->apexcharts, m, "apexcharts.js", "/static/apexcharts.min.js");
-	asset(a->lucide, m, "lucide.js", "/static/lucide.min.js");
+	/* Fallbacks: the source tree's layout (nginx/static) and the logical names. */
+	asset(a->css, m, "app.css", "/static/css/app.css");
+	asset(a->js, m, "app.js", "/static/js/app.js");
+	asset(a->htmx, m, "htmx.js", "/static/htmx.js");
+	asset(a->apexcharts, m, "apexcharts.js", "/static/apexcharts.js");
+	asset(a->lucide, m, "lucide.js", "/static/lucide.js");
 	json_decref(m);
 }
 
@@ -191,8 +193,8 @@ static int render(struct req *r, const char *tpl, const json_t *data, struct buf
 	return 0;
 }
 
-int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
-                       const char *title)
+static int page_render_ex(struct req *r, int status, const char *tpl, json_t *page_data,
+                          const char *title, bool wrap)
 {
 	const char *page = strncmp(tpl, "page-", 5) ? tpl : tpl + 5;
 	struct buf content = BUF_INIT, html = BUF_INIT;
@@ -207,7 +209,7 @@ int page_render_status(struct req *r, int status, const char *tpl, json_t *page_
 		goto out;
 	if (render(r, tpl, page_data, &content) < 0)
 		goto out;
-	if (r->hx) {
+	if (r->hx || !wrap) {
 		resp_body(r, status, "text/html; charset=utf-8", buf_str(&content), content.len);
 		rc = 0;
 		goto out;
@@ -223,4 +225,16 @@ out:
 	buf_free(&content);
 	buf_free(&html);
 	return rc;
+}
+
+int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
+                       const char *title)
+{
+	return page_render_ex(r, status, tpl, page_data, title, true);
+}
+
+int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_data,
+                    const char *title)
+{
+	return page_render_ex(r, status, tpl, page_data, title, false);
 }

@@ -31,6 +31,10 @@ void layout_assets_load(struct layout_assets *a, const char *static_dir);
  * Returns 0, or -1 when rendering failed (the caller answers an error). */
 int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
                        const char *title);
+/* Same for a template that is a whole document (the login page): never wrapped,
+ * but it sees the layout keys (assets, prefs, csrf...) merged into its data. */
+int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_data,
+                    const char *title);
 #define page_render(r, tpl, data, title) page_render_status((r), 200, (tpl), (data), (title))
 
 /* The layout JSON for r (new reference): everything but "content". */

@@ -192,8 +192,8 @@ static int login_form(struct req *r, int status, const char *error)
 	}
 	d = json_pack("{s:s,s:s,s:o,s:o}", "csrf", csrf, "username", user ? user : "",
 	              "error", error ? json_string(error) : json_null(), "vcenters", list);
-	if (tpl_set_get(r->app->tpl, "page-login") && tpl_set_get(r->app->tpl, "layout")) {
-		if (page_render_status(r, status, "page-login", d, "Sign in") == 0)
+	if (tpl_set_get(r->app->tpl, "page-login")) {
+		if (page_render_doc(r, status, "page-login", d, "Sign in") == 0)
 			return 0;
 		buf_reset(&r->head);
 		resp_header(r, "Cache-Control", "no-store");
@@ -334,6 +334,10 @@ int page_logout(struct req *r)
 		n++;
 	}
 	run_jobs(jobs, n, logout_one);
+	for (i = 0; i < n; i++)
+		if (!jobs[i].ok)   /* the vCenter session then ends by its own timeout */
+			log_warn("logout.vcenter_failed", "vcenter=%s error=%s", log_q(jobs[i].vc->id),
+			         log_q(jobs[i].err));
 	wipe_jobs(jobs, n);
 	log_info("logout", "user=%s vcenters=%zu", log_q(r->sess->user), n);
 	if (session_destroy(r) < 0)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "req.h"
 
 struct store;
 struct cfg;
@@ -89,6 +90,7 @@ struct report_sheet {
 struct report_def {
 	const char *name;      /* inventory | snapshots | capacity | alarms */
 	const char *title;
+	const char *description;
 	const struct report_sheet *const *sheets;     /* NULL-terminated */
 };
 
@@ -209,6 +211,18 @@ void report_val_num(struct report_val *v, double n);
 void report_val_mib(struct report_val *v, double bytes);
 void report_val_str(struct report_val *v, const char *s);
 void report_val_time(struct report_val *v, const char *s);
+
+/* --------------------------------------------------------------- web (page_reports.c)
+ * Routes for the dispatch table (router.c):
+ *   { "/reports", REQ_GET, page_reports, ROUTE_LOGIN, page_reports_params },
+ *   { "/reports/download", REQ_GET, page_report_download, ROUTE_LOGIN,
+ *     page_report_download_params }
+ * download takes format=xlsx|csv|json, report=, sheet=, days=, vcenter= (repeatable,
+ * narrowed to the session's vCenters). */
+int page_reports(struct req *r);
+int page_report_download(struct req *r);
+extern const struct param_spec page_reports_params[];
+extern const struct param_spec page_report_download_params[];
 
 /* `vcompanion -c FILE report ...`; argv[0] is "report". Exit code 0, 1 or 2. */
 int cli_report(const char *config, int argc, char **argv);

@@ -746,9 +746,15 @@ SHEET(sh_alarms, "Alarms", alarm_cols, { "alarm", NULL, alarm_in_period, NULL })
 static const struct report_sheet *const alarm_sheets[] = { &sh_alarms, NULL };
 
 const struct report_def report_defs[] = {
-	{ "inventory", "Inventory (RVTools layout)", inventory_sheets },
-	{ "snapshots", "Snapshots older than N days", snapshot_sheets },
-	{ "capacity", "Capacity per cluster and datastore", capacity_sheets },
-	{ "alarms", "Triggered alarms", alarm_sheets },
-	{ NULL, NULL, NULL },
+	{ "inventory", "Inventory (RVTools layout)",
+	  "Every vCenter's inventory in RVTools' layout, one sheet per object type, "
+	  "plus vHealth findings and vSource.", inventory_sheets },
+	{ "snapshots", "Old snapshots",
+	  "Snapshots older than the given number of days, with their age.", snapshot_sheets },
+	{ "capacity", "Capacity",
+	  "Per cluster: CPU and memory capacity, use, vCPU:pCPU and vRAM:pRAM; per "
+	  "datastore: capacity, use and provisioning.", capacity_sheets },
+	{ "alarms", "Alarms",
+	  "Triggered alarms of the last day, the last week or all.", alarm_sheets },
+	{ NULL, NULL, NULL, NULL },
 };

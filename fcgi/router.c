@@ -1,27 +1,38 @@
 /* The dispatch table and the rules every request passes before its handler
  * (see router.h). Add a page: write page_<name>.c, declare its handler and
- * parameters in router.h, add one line to `routes` below. */
+ * parameters in a header, add one line to `routes` below — or, for a group of
+ * routes kept with its pages, a table of its own ending with { NULL } listed in
+ * `tables`. */
 #include "router.h"
 #include "resp.h"
 #include "session.h"
 #include "server.h"
 #include "log.h"
+#include "report.h"
 
 #include <string.h>
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int page_index(struct req *r);
 static int page_login(struct req *r);
 static int page_prefs(struct req *r);
 
-static const struct route routes[] = {
+static const struct route routes_core[] = {
 	/* path           methods              handler      flags                 params */
 	{ "/",            REQ_GET,             page_index,  ROUTE_LOGIN,          NULL },
 	{ "/healthz",     REQ_GET,             page_health, ROUTE_NO_SESSION,     NULL },
 	{ "/login",       REQ_GET | REQ_POST,  page_login,  ROUTE_OWN_CSRF,       page_login_params },
 	{ "/logout",      REQ_POST,            page_logout, ROUTE_LOGIN,          NULL },
 	{ "/preferences", REQ_GET | REQ_POST,  page_prefs,  ROUTE_LOGIN,          page_prefs_params },
+	{ "/reports",     REQ_GET,             page_reports, ROUTE_LOGIN,         page_reports_params },
+	{ "/reports/download", REQ_GET,        page_report_download, ROUTE_LOGIN, page_report_download_params },
+	{ .path = NULL },
+};
+
+/* Every table, searched in order (exact matches before prefixes, see router_find). */
+static const struct route *const tables[] = {
+	routes_core,
+	inventory_routes,   /* routes_inventory.c */
+	NULL,
 };
 
 static int page_login(struct req *r)
@@ -48,14 +59,15 @@ const struct route *router_find(const char *path)
 	const struct route *best = NULL;
 	size_t best_len = 0;
 
-	for (size_t i = 0; i < N(routes); i++) {
-		const struct route *rt = &routes[i];
-		size_t n = strlen(rt->path);
-		if (!strcmp(rt->path, path))
-			return rt;
-		if ((rt->flags & ROUTE_PREFIX) && !strncmp(rt->path, path, n) && n > best_len) {
-			best = rt;
-			best_len = n;
+	for (const struct route *const *t = tables; *t; t++) {
+		for (const struct route *rt = *t; rt->path; rt++) {
+			size_t n = strlen(rt->path);
+			if (!strcmp(rt->path, path))
+				return rt;
+			if ((rt->flags & ROUTE_PREFIX) && !strncmp(rt->path, path, n) && n > best_len) {
+				best = rt;
+				best_len = n;
+			}
 		}
 	}
 	return best;

@@ -32,6 +32,9 @@ void router_dispatch(struct req *r);
 /* Answers 503 "Redis down" (used by handlers that meet a store error). */
 int router_store_down(struct req *r);
 
+/* Route tables kept with their pages (listed in router.c's tables[]). */
+extern const struct route inventory_routes[];   /* routes_inventory.c */
+
 /* Handlers (page_*.c). */
 int page_health(struct req *r);
 int page_login_get(struct req *r);

@@ -101,15 +101,29 @@ int api_v1(struct req *r);                 /* /api/v1/ prefix */
 /* Search over the scope (page_search.c), for the page, the suggestions and the API:
  * fills hits (up to max, best first) and returns how many matched in all. */
 struct inv_hit {
-	const json_t *rec;      /* borrowed from a view entry */
 	const char *kind;       /* "vm", "host", "datastore", "network" */
 	const char *vcenter;
 	const char *vcenter_name;
-	const char *why;        /* "name", "ip", "dns", "fuzzy", ... */
+	const char *name;
+	const char *moref;      /* the object the hit leads to (a vmk hit leads to its host) */
+	const char *ip;         /* the address that matched or the primary one, may be NULL */
+	const char *sub;        /* a short second line: guest OS, host, type; may be NULL */
+	const char *why;        /* "name", "prefix", "ip", "dns", "fuzzy", ... */
 	int score;
+	unsigned src, pos;      /* vCenter and record position: the tie-break */
 };
 int inv_search(const struct scope *sc, const char *q, struct inv_hit *hits, size_t max,
                size_t *n_hits, size_t *total);   /* 0, or -1 when Redis failed */
+/* Where a hit leads: a detail page, or the networks list filtered by name. */
+void inv_hit_href(const struct inv_hit *h, char *out, size_t n);
 
 /* "/vms/{vc}/{moref}" style link of a record of kind into out (URL-escaped). */
 void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref);
+
+/* Capacity figures for the charts (page_dashboard.c): per cluster and per vCenter
+ * CPU, memory and storage use; new reference, NULL when Redis failed. */
+json_t *inv_capacity_charts(const struct scope *sc);
+/* Handlers of the JSON twins (api_v1.c). */
+int api_v1_list(struct req *r);
+int api_v1_search(struct req *r);
+int api_v1_charts(struct req *r);

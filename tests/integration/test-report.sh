@@ -27,6 +27,7 @@ check() {
 
 xml_escape() {
 	local s=$1
+	shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' would mean the match
 	s=${s//&/&amp;}
 	s=${s//</&lt;}
 	s=${s//>/&gt;}

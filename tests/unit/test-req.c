@@ -4,6 +4,7 @@
 #include "test.h"
 #include "req.h"
 #include "resp.h"
+#include "router.h"
 #include "server.h"
 #include "cfg.h"
 
@@ -313,6 +314,49 @@ TEST(resp_headers)
 	req_free(&r);
 }
 
+/* Dispatch without Redis or templates: the built-in error page and JSON answers. */
+static void dispatch(struct req *r, char **env, struct buf *out)
+{
+	req_init(r, &test_app);
+	if (req_parse_env(r, env) == 0)
+		router_dispatch(r);
+	resp_format(r, out);
+}
+
+TEST(router_errors)
+{
+	char *e404[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/nope<script>", NULL };
+	char *e405[] = { "REQUEST_METHOD=DELETE", "DOCUMENT_URI=/login", NULL };
+	char *api[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/api/v1/none", NULL };
+	char *health[] = { "REQUEST_METHOD=HEAD", "DOCUMENT_URI=/healthz", NULL };
+	struct buf out = BUF_INIT;
+	struct req r;
+
+	dispatch(&r, e404, &out);
+	ASSERT_CONTAINS(out.data, "Status: 404 Not Found\r\n");
+	ASSERT_CONTAINS(out.data, "Cache-Control: no-store\r\n");
+	ASSERT_CONTAINS(out.data, "<h1>Page not found</h1>");
+	ASSERT_NOT_CONTAINS(out.data, "<script>");
+	req_free(&r);
+	buf_reset(&out);
+	dispatch(&r, e405, &out);
+	ASSERT_CONTAINS(out.data, "Status: 405 Method Not Allowed\r\n");
+	ASSERT_CONTAINS(out.data, "Allow: GET, HEAD, POST\r\n");
+	req_free(&r);
+	buf_reset(&out);
+	dispatch(&r, api, &out);
+	ASSERT_CONTAINS(out.data, "Content-Type: application/json\r\n");
+	ASSERT_CONTAINS(out.data, "{\"error\":{\"status\":404");
+	req_free(&r);
+	buf_reset(&out);
+	dispatch(&r, health, &out);   /* no store: Redis is down */
+	ASSERT_CONTAINS(out.data, "Status: 503");
+	ASSERT_CONTAINS(out.data, "Content-Length: 27\r\n");
+	ASSERT_NOT_CONTAINS(out.data, "\"web\"");   /* HEAD: no body */
+	req_free(&r);
+	buf_free(&out);
+}
+
 TEST(arena_reuse)
 {
 	struct arena a = ARENA_INIT;
@@ -331,5 +375,5 @@ TEST(arena_reuse)
 
 TEST_MAIN(T(query_basic), T(too_many_params), T(long_key_and_value), T(bad_percent),
           T(embedded_nul), T(bad_utf8), T(cookies), T(too_many_cookies), T(cgi_env),
-          T(env_proxy_and_errors), T(referer_back), T(validators), T(validate_route), T(resp_headers),
+          T(env_proxy_and_errors), T(referer_back), T(validators), T(validate_route), T(resp_headers), T(router_errors),
           T(arena_reuse))

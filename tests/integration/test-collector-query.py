@@ -4,10 +4,11 @@ xml.etree, no code shared with collector/vc*.c). It logs in, reads objects throu
 ContainerView and RetrievePropertiesEx, and can set custom attributes, so a test can
 compare what the collector stored with what the simulator really holds.
 
-  vcquery.py URL USER PASSFILE CAFILE facts            -> JSON {"counts": {...}, "vm": {...}, ...}
-  vcquery.py URL USER PASSFILE CAFILE set-custom FIELD VALUE MOREF...
-  vcquery.py URL USER PASSFILE CAFILE sessions         -> number of sessions on the server
+  test-collector-query.py URL USER PASSFILE CAFILE facts            -> JSON {"counts": {...}, "vm": {...}, ...}
+  test-collector-query.py URL USER PASSFILE CAFILE set-custom FIELD VALUE TYPE:MOREF...
+  test-collector-query.py URL USER PASSFILE CAFILE sessions         -> number of sessions on the server
 """
+import base64
 import json
 import ssl
 import sys
@@ -159,12 +160,43 @@ def set_custom(c, field, value, morefs):
     if key is None:
         ret = c.call("AddCustomFieldDef", mgr + "<name>%s</name>" % escape(field))
         key = ret.find("v:returnval/v:key", NS).text
-    kinds = {"vm": "VirtualMachine", "host": "HostSystem", "datastore": "Datastore",
-             "clustercomputeresource": "ClusterComputeResource", "domain-c": "ClusterComputeResource"}
-    for m in morefs:
-        t = next((v for k, v in kinds.items() if m.startswith(k)), "ManagedEntity")
+    for o in morefs:
+        t, m = o.split(":", 1)
         c.call("SetField", mgr + '<entity type="%s">%s</entity><key>%s</key><value>%s</value>'
                % (t, m, key, escape(value)))
+
+
+def rest(c, method, path, body=None, sid=None, auth=None):
+    base = c.url.rsplit("/sdk", 1)[0] + "/rest/com/vmware/cis"
+    req = urllib.request.Request(base + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("Content-Type", "application/json")
+    if sid:
+        req.add_header("vmware-api-session-id", sid)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(req, context=c.ctx, timeout=60) as resp:
+        data = resp.read()
+    return json.loads(data).get("value") if data else None
+
+
+def set_tag(c, user, password, category, tag, objects):
+    sid = rest(c, "POST", "/session", auth=user + ":" + password)
+    cats = {rest(c, "GET", "/tagging/category/id:" + i, sid=sid)["name"]: i
+            for i in rest(c, "GET", "/tagging/category", sid=sid) or []}
+    cid = cats.get(category) or rest(c, "POST", "/tagging/category", {"create_spec": {
+        "name": category, "description": "", "cardinality": "MULTIPLE", "associable_types": []}}, sid)
+    tags = {}
+    for i in rest(c, "GET", "/tagging/tag", sid=sid) or []:
+        t = rest(c, "GET", "/tagging/tag/id:" + i, sid=sid)
+        tags[(t["category_id"], t["name"])] = i
+    tid = tags.get((cid, tag)) or rest(c, "POST", "/tagging/tag", {"create_spec": {
+        "name": tag, "description": "test tag", "category_id": cid}}, sid)
+    for o in objects:
+        kind, moref = o.split(":", 1)
+        rest(c, "POST", "/tagging/tag-association/id:%s?~action=attach" % tid,
+             {"object_id": {"type": kind, "id": moref}}, sid)
+    rest(c, "DELETE", "/session", sid=sid)
 
 
 def main(argv):
@@ -177,6 +209,8 @@ def main(argv):
         json.dump(facts(c), sys.stdout, indent=1, sort_keys=True)
     elif cmd == "set-custom":
         set_custom(c, argv[6], argv[7], argv[8:])
+    elif cmd == "set-tag":
+        set_tag(c, user, password, argv[6], argv[7], argv[8:])
     elif cmd == "sessions":
         res = c.call("RetrievePropertiesEx",
                      '<_this type="PropertyCollector">%s</_this><specSet><propSet><type>SessionManager'

@@ -1,0 +1,693 @@
+/* The inventory list pages: VMs, hosts, datastores, networks (portgroups,
+ * distributed switches, standard switches) and clusters. Each is a table
+ * definition for the engine in table.c plus one generic handler that reads the
+ * declared parameters (q, sort, order, page, per_page, vcenter, cluster, power,
+ * type, view), runs the query over the session's vCenters and renders only the
+ * page's rows. The filter form and the sortable headers update #tbl over HTMX and
+ * push the URL, so the address always carries the state (docs/pages.md). */
+#include "scope.h"
+#include "view.h"
+#include "layout.h"
+#include "resp.h"
+#include "router.h"
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum cell_fmt {
+	F_TEXT, F_NAME, F_POWER, F_STATE, F_INT, F_MB, F_BYTES, F_MHZ, F_PCT, F_BOOL,
+	F_SHARED, F_HOST, F_CLUSTER, F_VLAN, F_LIST, F_UPTIME, F_KIND, F_VC,
+};
+
+/* ---- computed columns ---- */
+
+static double host_cpu_pct(const json_t *h)
+{
+	return tbl_pct(tbl_num(h, "cpu_usage_mhz"), tbl_num(h, "cpu_total_mhz"));
+}
+
+static double host_mem_pct(const json_t *h)
+{
+	return tbl_pct(tbl_num(h, "mem_usage_mb") * 1048576.0, tbl_num(h, "memory_bytes"));
+}
+
+static double cluster_cpu_pct(const json_t *c)
+{
+	return tbl_pct(tbl_num(c, "cpu_usage_mhz"), tbl_num(c, "total_cpu_mhz"));
+}
+
+static double cluster_mem_pct(const json_t *c)
+{
+	return tbl_pct(tbl_num(c, "mem_usage_mb") * 1048576.0, tbl_num(c, "total_memory_bytes"));
+}
+
+/* Sorting by uptime is sorting by boot time, latest boot first. */
+static double boot_rank(const json_t *h)
+{
+	long long t = tbl_time(tbl_str(h, "boot_time"));
+
+	return t ? -(double)t : -1e18;
+}
+
+static double vlan_rank(const json_t *pg)
+{
+	const char *type = tbl_str(pg, "vlan_type");
+
+	if (!strcmp(type, "trunk"))
+		return 5000;
+	return tbl_num(pg, "vlan");
+}
+
+static const char *first_of_list(const json_t *rec, const char *key)
+{
+	const char *s = json_string_value(json_array_get(json_object_get(rec, key), 0));
+
+	return s ? s : "";
+}
+
+static const char *pnics_first(const json_t *rec)
+{
+	return first_of_list(rec, "pnics");
+}
+
+/* ---- the tables ---- */
+
+#define COLS(a) a, sizeof(a) / sizeof((a)[0])
+
+static const struct tbl_col vm_cols[] = {
+	{ "name", "Name", TBL_TEXT, true, F_NAME, NULL, NULL, NULL },
+	{ "power", "Power", TBL_TEXT, true, F_POWER, NULL, NULL, "power_state" },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "cluster", "Cluster", TBL_TEXT, true, F_CLUSTER, NULL, NULL, "cluster_name" },
+	{ "host", "Host", TBL_TEXT, true, F_HOST, NULL, NULL, "host_name" },
+	{ "cpus", "vCPU", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+	{ "memory", "Memory", TBL_NUM, true, F_MB, NULL, NULL, "memory_mb" },
+	{ "storage", "Provisioned", TBL_NUM, true, F_BYTES, NULL, NULL, "provisioned_bytes" },
+	{ "ip", "IP address", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "guest", "Guest OS", TBL_TEXT, true, F_TEXT, NULL, NULL, "guest_os" },
+	{ "snapshots", "Snapshots", TBL_NUM, true, F_INT, NULL, NULL, "snapshot_count" },
+	{ "tools", "Tools", TBL_TEXT, true, F_TEXT, NULL, NULL, "tools_status" },
+};
+static const struct tbl_filter vm_filters[] = { { "cluster", "cluster_name" }, { "power", "power_state" } };
+static const char *const vm_q[] = { "name", "ip", "ips", "dns_name", "guest_os", "host_name" };
+static const struct tbl_def vm_def = { "vm", COLS(vm_cols), COLS(vm_filters), COLS(vm_q), 0, NULL };
+
+static const struct tbl_col host_cols[] = {
+	{ "name", "Name", TBL_TEXT, true, F_NAME, NULL, NULL, NULL },
+	{ "state", "State", TBL_TEXT, true, F_STATE, NULL, NULL, "connection_state" },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "cluster", "Cluster", TBL_TEXT, true, F_CLUSTER, NULL, NULL, "cluster_name" },
+	{ "version", "Version", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "build", "Build", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "model", "Model", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "cpu", "CPU use", TBL_NUM, true, F_PCT, host_cpu_pct, NULL, NULL },
+	{ "mem", "Memory use", TBL_NUM, true, F_PCT, host_mem_pct, NULL, NULL },
+	{ "cores", "Cores", TBL_NUM, true, F_INT, NULL, NULL, "cpu_cores" },
+	{ "memory", "Memory", TBL_NUM, true, F_BYTES, NULL, NULL, "memory_bytes" },
+	{ "vms", "VMs", TBL_NUM, true, F_INT, NULL, NULL, "vm_count" },
+	{ "uptime", "Uptime", TBL_NUM, true, F_UPTIME, boot_rank, NULL, NULL },
+};
+static const struct tbl_filter host_filters[] = { { "cluster", "cluster_name" }, { "power", "power_state" } };
+static const char *const host_q[] = { "name", "model", "version", "build", "cpu_model", "vendor" };
+static const struct tbl_def host_def = { "host", COLS(host_cols), COLS(host_filters), COLS(host_q), 0, NULL };
+
+static const struct tbl_col ds_cols[] = {
+	{ "name", "Name", TBL_TEXT, true, F_NAME, NULL, NULL, NULL },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "type", "Type", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "used", "Used", TBL_NUM, true, F_PCT, NULL, NULL, "used_pct" },
+	{ "capacity", "Capacity", TBL_NUM, true, F_BYTES, NULL, NULL, "capacity_bytes" },
+	{ "free", "Free", TBL_NUM, true, F_BYTES, NULL, NULL, "free_bytes" },
+	{ "shared", "Access", TBL_NUM, true, F_SHARED, NULL, NULL, NULL },
+	{ "hosts", "Hosts", TBL_NUM, true, F_INT, NULL, NULL, "host_count" },
+	{ "vms", "VMs", TBL_NUM, true, F_INT, NULL, NULL, "vm_count" },
+	{ "cluster", "Datastore cluster", TBL_TEXT, true, F_TEXT, NULL, NULL, "pod_name" },
+};
+static const struct tbl_filter ds_filters[] = { { "type", "type" } };
+static const char *const ds_q[] = { "name", "type", "url", "pod_name", "datacenter" };
+static const struct tbl_def ds_def = { "datastore", COLS(ds_cols), COLS(ds_filters), COLS(ds_q), 0, NULL };
+
+static const struct tbl_col cl_cols[] = {
+	{ "name", "Name", TBL_TEXT, true, F_NAME, NULL, NULL, NULL },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "datacenter", "Datacenter", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "hosts", "Hosts", TBL_NUM, true, F_INT, NULL, NULL, "host_count" },
+	{ "vms", "VMs", TBL_NUM, true, F_INT, NULL, NULL, "vm_count" },
+	{ "vms_on", "On", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+	{ "cpu", "CPU use", TBL_NUM, true, F_PCT, cluster_cpu_pct, NULL, NULL },
+	{ "mem", "Memory use", TBL_NUM, true, F_PCT, cluster_mem_pct, NULL, NULL },
+	{ "cpu_total", "CPU", TBL_NUM, true, F_MHZ, NULL, NULL, "total_cpu_mhz" },
+	{ "memory", "Memory", TBL_NUM, true, F_BYTES, NULL, NULL, "total_memory_bytes" },
+	{ "ha", "HA", TBL_NUM, true, F_BOOL, NULL, NULL, "ha_enabled" },
+	{ "drs", "DRS", TBL_NUM, true, F_BOOL, NULL, NULL, "drs_enabled" },
+};
+static const char *const cl_q[] = { "name", "datacenter" };
+static const struct tbl_def cl_def = { "cluster", COLS(cl_cols), NULL, 0, COLS(cl_q), 0, NULL };
+
+static const struct tbl_col pg_cols[] = {
+	{ "name", "Portgroup", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "kind", "Kind", TBL_TEXT, true, F_KIND, NULL, NULL, NULL },
+	{ "switch", "Switch", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "vlan", "VLAN", TBL_NUM, true, F_VLAN, vlan_rank, NULL, NULL },
+	{ "host", "Host", TBL_TEXT, true, F_HOST, NULL, NULL, "host_name" },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "ports", "Ports", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+};
+static const struct tbl_filter pg_filters[] = { { "type", "kind" } };
+static const char *const pg_q[] = { "name", "switch", "host_name", "trunk" };
+static const struct tbl_def pg_def = { "portgroup", COLS(pg_cols), COLS(pg_filters), COLS(pg_q), 0, NULL };
+
+static const struct tbl_col dvs_cols[] = {
+	{ "name", "Distributed switch", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "datacenter", "Datacenter", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "version", "Version", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "portgroups", "Portgroups", TBL_NUM, true, F_INT, NULL, NULL, "portgroup_count" },
+	{ "hosts", "Hosts", TBL_NUM, true, F_INT, NULL, NULL, "host_count" },
+	{ "ports", "Ports", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+	{ "mtu", "MTU", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+};
+static const char *const dvs_q[] = { "name", "datacenter", "version" };
+static const struct tbl_def dvs_def = { "dvs", COLS(dvs_cols), NULL, 0, COLS(dvs_q), 0, NULL };
+
+static const struct tbl_col vsw_cols[] = {
+	{ "name", "Standard switch", TBL_TEXT, true, F_TEXT, NULL, NULL, NULL },
+	{ "host", "Host", TBL_TEXT, true, F_HOST, NULL, NULL, "host_name" },
+	{ "vcenter", "vCenter", TBL_TEXT, true, F_VC, NULL, NULL, "vcenter_name" },
+	{ "uplinks", "Uplinks", TBL_TEXT, true, F_LIST, NULL, pnics_first, "pnics" },
+	{ "ports", "Ports", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+	{ "mtu", "MTU", TBL_NUM, true, F_INT, NULL, NULL, NULL },
+};
+static const char *const vsw_q[] = { "name", "host_name", "pnics" };
+static const struct tbl_def vsw_def = { "vswitch", COLS(vsw_cols), NULL, 0, COLS(vsw_q), 0, NULL };
+
+/* A list page: its table, where it lives and what its rows link to. */
+struct inv_page {
+	const char *name;         /* inv_list() name, also the API path */
+	const char *path;         /* page URL */
+	const char *tpl;
+	const char *title;
+	const char *detail;       /* kind for detail links of F_NAME cells, NULL: none */
+	const struct tbl_def *def;
+	enum scope_slot slot;
+};
+
+static const struct inv_page pages[] = {
+	{ "vms", "/vms", "page-vms", "Virtual machines", "vm", &vm_def, SLOT_TABLE },
+	{ "hosts", "/hosts", "page-hosts", "Hosts", "host", &host_def, SLOT_TABLE },
+	{ "datastores", "/datastores", "page-datastores", "Datastores", "datastore", &ds_def, SLOT_TABLE },
+	{ "clusters", "/clusters", "page-clusters", "Clusters", "cluster", &cl_def, SLOT_TABLE },
+	{ "portgroups", "/networks", "page-networks", "Networks", NULL, &pg_def, SLOT_TABLE },
+	{ "dvs", "/networks", "page-networks", "Networks", NULL, &dvs_def, SLOT_TABLE },
+	{ "vswitches", "/networks", "page-networks", "Networks", NULL, &vsw_def, SLOT_TABLE },
+};
+
+static const struct inv_page *page_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+		if (!strcmp(pages[i].name, name))
+			return &pages[i];
+	return NULL;
+}
+
+/* ---- parameters ---- */
+
+static const char *const orders[] = { "asc", "desc", "", NULL };
+static const char *const per_pages[] = { "25", "50", "100", "250", NULL };
+static const char *const powers[] = { "poweredOn", "poweredOff", "suspended", "standBy", "", NULL };
+static const char *const views[] = { "portgroups", "dvs", "vswitches", NULL };
+
+const struct param_spec inv_table_params[] = {
+	{ .name = "q", .kind = PARAM_STRING, .max = 200 },
+	{ .name = "sort", .kind = PARAM_STRING, .max = 32 },
+	{ .name = "order", .kind = PARAM_ENUM, .choices = orders },
+	{ .name = "page", .kind = PARAM_INT, .min = 1, .max = 1000000 },
+	{ .name = "per_page", .kind = PARAM_ENUM, .choices = per_pages },
+	{ .name = "vcenter", .kind = PARAM_VCENTER, .flags = PARAM_MULTI },
+	{ .name = "cluster", .kind = PARAM_STRING, .max = 200 },
+	{ .name = "power", .kind = PARAM_ENUM, .choices = powers },
+	{ .name = "type", .kind = PARAM_STRING, .max = 32 },
+	{ .name = "view", .kind = PARAM_ENUM, .choices = views },
+	{ .name = NULL },
+};
+
+const char *inv_network_view(const struct req *r)
+{
+	const char *v = req_str(r, "view");
+
+	return v ? v : "portgroups";
+}
+
+static void *table_build(const json_t *records, const void *def)
+{
+	return tbl_index_build(def, records);
+}
+
+static void table_free(void *ix)
+{
+	tbl_index_free(ix);
+}
+
+static void query_from(const struct req *r, const struct tbl_def *def, struct tbl_query *q)
+{
+	int col = tbl_col_find(def, req_str(r, "sort"));
+	const char *order = req_str(r, "order");
+
+	memset(q, 0, sizeof(*q));
+	q->q = req_str(r, "q");
+	q->col = col >= 0 ? (size_t)col : def->default_col;
+	q->desc = order && !strcmp(order, "desc");
+	q->page = (size_t)req_int(r, "page", 1);
+	q->per_page = (size_t)atoi(req_str(r, "per_page") ? req_str(r, "per_page") : "50");
+	for (size_t f = 0; f < def->nfilters && f < TBL_MAX_FILTERS; f++) {
+		const char *v = req_str(r, def->filters[f].param);
+		q->filter[f] = v && *v ? v : NULL;
+	}
+}
+
+int inv_list(struct req *r, const struct scope *sc, const char *name, struct inv_listing *out)
+{
+	const struct inv_page *pg = page_of(name);
+	struct tbl_index *ix[SCOPE_MAX];
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!pg)
+		return -1;
+	out->name = pg->name;
+	out->def = pg->def;
+	query_from(r, pg->def, &out->q);
+	for (size_t i = 0; i < sc->n; i++) {
+		struct view_entry *e;
+		if (!sc->selected[i])
+			continue;
+		if (!(e = scope_entry(sc, i, pg->def->type)))
+			return -1;
+		ix[n++] = scope_memo(e, pg->slot, table_build, table_free, pg->def);
+	}
+	return tbl_run(ix, n, &out->q, &out->res);
+}
+
+void inv_listing_free(struct inv_listing *l)
+{
+	tbl_result_free(&l->res);
+}
+
+/* ---- URLs ---- */
+
+void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "/%ss/", kind);
+	buf_add_url(&b, vcenter ? vcenter : "");
+	buf_addc(&b, '/');
+	buf_add_url(&b, moref ? moref : "");
+	snprintf(out, n, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+static void url_param(struct buf *b, const char *key, const char *val)
+{
+	if (!val || !*val)
+		return;
+	buf_addc(b, strchr(buf_str(b), '?') ? '&' : '?');
+	buf_adds(b, key);
+	buf_addc(b, '=');
+	buf_add_url(b, val);
+}
+
+/* The page's URL with the request's state, sort/order/page replaced. */
+static char *state_url(const struct req *r, const struct inv_page *pg, const struct tbl_query *q,
+                       const char *sort, bool desc, size_t page)
+{
+	struct buf b = BUF_INIT;
+	const char *const *vcs;
+	size_t nvc = req_multi(r, "vcenter", &vcs);
+	char num[24];
+
+	buf_adds(&b, pg->path);
+	if (!strcmp(pg->path, "/networks"))
+		url_param(&b, "view", pg->name);
+	url_param(&b, "q", q->q);
+	for (size_t i = 0; i < nvc; i++)
+		url_param(&b, "vcenter", vcs[i]);
+	for (size_t f = 0; f < pg->def->nfilters; f++)
+		url_param(&b, pg->def->filters[f].param, q->filter[f]);
+	url_param(&b, "sort", sort);
+	url_param(&b, "order", desc ? "desc" : "asc");
+	if (q->per_page != 50) {
+		snprintf(num, sizeof(num), "%zu", q->per_page);
+		url_param(&b, "per_page", num);
+	}
+	if (page > 1) {
+		snprintf(num, sizeof(num), "%zu", page);
+		url_param(&b, "page", num);
+	}
+	return buf_steal(&b);
+}
+
+static void set_url(json_t *o, const char *key, char *url)
+{
+	json_object_set_new(o, key, json_string(url));
+	free(url);
+}
+
+/* ---- cells ---- */
+
+static const char *power_badge(const char *s, const char **label)
+{
+	if (!strcmp(s, "poweredOn"))
+		return *label = "On", "is-on";
+	if (!strcmp(s, "poweredOff"))
+		return *label = "Off", "is-off";
+	if (!strcmp(s, "suspended"))
+		return *label = "Suspended", "is-suspended";
+	if (!strcmp(s, "standBy"))
+		return *label = "Standby", "is-suspended";
+	return *label = s[0] ? s : "unknown", "is-unknown";
+}
+
+static const char *state_badge(const char *s, const char **label)
+{
+	if (!strcmp(s, "connected"))
+		return *label = "Connected", "is-ok";
+	if (!strcmp(s, "disconnected"))
+		return *label = "Disconnected", "is-error";
+	if (!strcmp(s, "notResponding"))
+		return *label = "Not responding", "is-error";
+	return *label = s[0] ? s : "unknown", "is-unknown";
+}
+
+static json_t *text_cell(const char *text, const char *href, bool num)
+{
+	json_t *c = json_pack("{s:s,s:b,s:b}", "text", text, "plain", 1, "num", num);
+
+	if (href && *href)
+		json_object_set_new(c, "href", json_string(href));
+	return c;
+}
+
+static json_t *badge_cell(const char *cls, const char *text)
+{
+	return json_pack("{s:s,s:s}", "badge", cls, "text", text);
+}
+
+static json_t *bar_cell(int pct)
+{
+	return json_pack("{s:b,s:i}", "bar", 1, "pct", pct);
+}
+
+static json_t *list_cell(const json_t *arr)
+{
+	struct buf b = BUF_INIT;
+	const json_t *v;
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(arr, i, v) {
+		if (i)
+			buf_adds(&b, ", ");
+		buf_adds(&b, json_string_value(v) ? json_string_value(v) : "");
+	}
+	c = text_cell(buf_str(&b), NULL, false);
+	buf_free(&b);
+	return c;
+}
+
+static json_t *vlan_cell(const json_t *pg)
+{
+	const char *type = tbl_str(pg, "vlan_type");
+	char s[300];
+
+	if (!strcmp(type, "trunk"))
+		snprintf(s, sizeof(s), "trunk %s", json_is_string(json_object_get(pg, "trunk"))
+		         ? tbl_str(pg, "trunk") : "0-4094");
+	else if (!strcmp(type, "pvlan"))
+		snprintf(s, sizeof(s), "PVLAN %.0f", tbl_num(pg, "vlan"));
+	else if (!strcmp(type, "vlan"))
+		snprintf(s, sizeof(s), "%.0f", tbl_num(pg, "vlan"));
+	else
+		snprintf(s, sizeof(s), "none");
+	return text_cell(s, NULL, true);
+}
+
+static json_t *link_cell(const json_t *rec, const char *kind, const char *name_key,
+                         const char *ref_key)
+{
+	char href[512] = "";
+	const char *ref = tbl_str(rec, ref_key);
+
+	if (*ref)
+		inv_detail_href(href, sizeof(href), kind, tbl_str(rec, "vcenter"), ref);
+	return text_cell(tbl_str(rec, name_key), href, false);
+}
+
+static json_t *cell(const struct req *r, const struct inv_page *pg, const struct tbl_col *col,
+                    const struct tbl_row *row, size_t ci)
+{
+	const json_t *rec = row->rec, *v = json_object_get(rec, col->field ? col->field : col->key);
+	const char *label;
+	char s[96];
+
+	switch ((enum cell_fmt)col->fmt) {
+	case F_NAME: {
+		char href[512];
+		inv_detail_href(href, sizeof(href), pg->detail, tbl_str(rec, "vcenter"), tbl_str(rec, "moref"));
+		return text_cell(tbl_str(rec, "name"), href, false);
+	}
+	case F_POWER: {
+		const char *cls = power_badge(json_string_value(v) ? json_string_value(v) : "", &label);
+		return badge_cell(cls, label);
+	}
+	case F_STATE: {
+		const char *cls = state_badge(json_string_value(v) ? json_string_value(v) : "", &label);
+		return json_is_true(json_object_get(rec, "maintenance")) ? badge_cell("is-warning", "Maintenance")
+		                                                          : badge_cell(cls, label);
+	}
+	case F_INT:
+		tbl_fmt_int((long long)row->vals[ci].num, s, sizeof(s));
+		return text_cell(s, NULL, true);
+	case F_MB:
+		tbl_fmt_bytes(row->vals[ci].num * 1048576.0, s, sizeof(s));
+		return text_cell(s, NULL, true);
+	case F_BYTES:
+		tbl_fmt_bytes(row->vals[ci].num, s, sizeof(s));
+		return text_cell(s, NULL, true);
+	case F_MHZ:
+		tbl_fmt_mhz(row->vals[ci].num, s, sizeof(s));
+		return text_cell(s, NULL, true);
+	case F_PCT:
+		return bar_cell((int)row->vals[ci].num);
+	case F_BOOL:
+		return json_is_true(v) ? badge_cell("is-on", "On") : badge_cell("is-off", "Off");
+	case F_SHARED:
+		return json_is_true(v) ? badge_cell("is-info", "Shared") : badge_cell("is-gray", "Local");
+	case F_KIND:
+		return !strcmp(tbl_str(rec, "kind"), "distributed") ? badge_cell("is-accent", "Distributed")
+		                                                   : badge_cell("is-gray", "Standard");
+	case F_HOST:
+		return link_cell(rec, "host", "host_name", "host");
+	case F_CLUSTER:
+		return link_cell(rec, "cluster", "cluster_name", "cluster");
+	case F_VLAN:
+		return vlan_cell(rec);
+	case F_LIST:
+		return list_cell(v);
+	case F_UPTIME: {
+		long long boot = tbl_time(tbl_str(rec, "boot_time"));
+		if (!boot)
+			return text_cell("", NULL, true);
+		tbl_fmt_duration(r->now - boot, s, sizeof(s));
+		return text_cell(s, NULL, true);
+	}
+	case F_VC:
+	case F_TEXT:
+		break;
+	}
+	return text_cell(json_string_value(v) ? json_string_value(v) : "", NULL, false);
+}
+
+static json_t *rows_json(const struct req *r, const struct inv_page *pg, const struct tbl_result *res)
+{
+	json_t *rows = json_array();
+
+	for (size_t i = 0; i < res->n; i++) {
+		json_t *cells = json_array();
+		for (size_t c = 0; c < pg->def->ncols; c++)
+			json_array_append_new(cells, cell(r, pg, &pg->def->cols[c], res->rows[i], c));
+		json_array_append_new(rows, json_pack("{s:o}", "cells", cells));
+	}
+	return rows;
+}
+
+static json_t *cols_json(const struct req *r, const struct inv_page *pg, const struct tbl_query *q)
+{
+	json_t *cols = json_array();
+
+	for (size_t c = 0; c < pg->def->ncols; c++) {
+		const struct tbl_col *col = &pg->def->cols[c];
+		bool cur = c == q->col;
+		json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "label", col->label, "key", col->key,
+		                      "sortable", col->sortable, "num", col->kind == TBL_NUM && col->fmt != F_PCT);
+		json_object_set_new(o, "aria_sort", json_string(!cur ? "none" : q->desc ? "descending" : "ascending"));
+		/* A click on the current column flips it; on another one sorts ascending,
+		 * numbers largest first. */
+		set_url(o, "href", state_url(r, pg, q, col->key,
+		                             cur ? !q->desc : col->kind == TBL_NUM, 1));
+		json_array_append_new(cols, o);
+	}
+	return cols;
+}
+
+static json_t *pager_json(const struct req *r, const struct inv_page *pg, const struct tbl_query *q,
+                          const struct tbl_result *res)
+{
+	const char *sort = pg->def->cols[q->col].key;
+	size_t from = res->total ? (res->page - 1) * q->per_page + 1 : 0;
+	char total[32], sfrom[32], sto[32];
+	json_t *p;
+
+	tbl_fmt_int((long long)res->total, total, sizeof(total));
+	tbl_fmt_int((long long)from, sfrom, sizeof(sfrom));
+	tbl_fmt_int((long long)(from ? from + res->n - 1 : 0), sto, sizeof(sto));
+	p = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "total_text", total, "from", sfrom, "to", sto,
+	              "total", (json_int_t)res->total, "page", (json_int_t)res->page,
+	              "pages", (json_int_t)res->pages);
+	if (res->page > 1) {
+		set_url(p, "first", state_url(r, pg, q, sort, q->desc, 1));
+		set_url(p, "prev", state_url(r, pg, q, sort, q->desc, res->page - 1));
+	}
+	if (res->page < res->pages) {
+		set_url(p, "next", state_url(r, pg, q, sort, q->desc, res->page + 1));
+		set_url(p, "last", state_url(r, pg, q, sort, q->desc, res->pages));
+	}
+	return p;
+}
+
+/* ---- filter form choices ---- */
+
+static json_t *choice_list(const char *const *values, const char *const *labels, const char *cur)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; values[i]; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", values[i], "label", labels[i],
+		                                   "selected", cur && !strcmp(cur, values[i])));
+	return a;
+}
+
+static json_t *vcenter_choices(const struct scope *sc)
+{
+	json_t *a = json_array();
+	bool filtered = scope_filtered(sc);
+
+	for (size_t i = 0; i < sc->n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "id", sc->ids[i], "name", sc->names[i],
+		                                   "checked", filtered && sc->selected[i]));
+	return a;
+}
+
+/* Distinct cluster names of the scope, for the cluster filter. */
+static json_t *cluster_choices(const struct scope *sc, const char *cur, int *store_err)
+{
+	json_t *seen = json_object(), *a = json_array(), *rec;
+	size_t i;
+
+	for (size_t v = 0; v < sc->n; v++) {
+		struct view_entry *e = sc->selected[v] ? scope_entry(sc, v, "cluster") : NULL;
+		if (sc->selected[v] && !e) {
+			*store_err = 1;
+			break;
+		}
+		json_array_foreach(e ? e->records : NULL, i, rec) {
+			const char *name = tbl_str(rec, "name");
+			if (!*name || json_object_get(seen, name))
+				continue;
+			json_object_set_new(seen, name, json_true());
+			json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", name, "label", name,
+			                                   "selected", cur && !strcmp(cur, name)));
+		}
+	}
+	json_decref(seen);
+	return a;
+}
+
+static json_t *filters_json(const struct req *r, const struct scope *sc, const struct inv_page *pg,
+                            int *store_err)
+{
+	static const char *const pw_v[] = { "poweredOn", "poweredOff", "suspended", NULL };
+	static const char *const pw_l[] = { "On", "Off", "Suspended" };
+	static const char *const hpw_v[] = { "poweredOn", "standBy", "poweredOff", NULL };
+	static const char *const hpw_l[] = { "On", "Standby", "Off" };
+	static const char *const ds_v[] = { "VMFS", "NFS", "NFS41", "vsan", "VVOL", NULL };
+	static const char *const ds_l[] = { "VMFS", "NFS 3", "NFS 4.1", "vSAN", "vVols" };
+	static const char *const pg_v[] = { "distributed", "standard", NULL };
+	static const char *const pg_l[] = { "Distributed", "Standard" };
+	static const char *const pp_v[] = { "25", "50", "100", "250", NULL };
+	const char *pp = req_str(r, "per_page");
+	json_t *f = json_object();
+
+	json_object_set_new(f, "vcenters", vcenter_choices(sc));
+	json_object_set_new(f, "multi_vcenter", json_boolean(sc->n > 1));
+	json_object_set_new(f, "per_page", choice_list(pp_v, pp_v, pp ? pp : "50"));
+	if (!strcmp(pg->name, "vms") || !strcmp(pg->name, "hosts")) {
+		json_object_set_new(f, "clusters", cluster_choices(sc, req_str(r, "cluster"), store_err));
+		json_object_set_new(f, "has_clusters", json_boolean(sc->n > 0));
+		json_object_set_new(f, "has_power", json_true());
+		json_object_set_new(f, "power", !strcmp(pg->name, "vms")
+		                    ? choice_list(pw_v, pw_l, req_str(r, "power"))
+		                    : choice_list(hpw_v, hpw_l, req_str(r, "power")));
+	}
+	if (!strcmp(pg->name, "datastores"))
+		json_object_set_new(f, "types", choice_list(ds_v, ds_l, req_str(r, "type")));
+	if (!strcmp(pg->name, "portgroups"))
+		json_object_set_new(f, "types", choice_list(pg_v, pg_l, req_str(r, "type")));
+	json_object_set_new(f, "has_types", json_boolean(json_object_get(f, "types") != NULL));
+	return f;
+}
+
+/* ---- the handler ---- */
+
+static int list_page(struct req *r, const char *name)
+{
+	const struct inv_page *pg = page_of(name);
+	struct inv_listing l;
+	struct scope sc;
+	int store_err = 0;
+	json_t *d;
+	char view_key[40];
+
+	memset(&l, 0, sizeof(l));
+	if (scope_load(r, &sc) < 0 || inv_list(r, &sc, name, &l) < 0) {
+		inv_listing_free(&l);
+		return router_store_down(r);
+	}
+	d = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b}",
+	              "path", pg->path, "list", pg->name, "q", l.q.q ? l.q.q : "",
+	              "cols", cols_json(r, pg, &l.q), "rows", rows_json(r, pg, &l.res),
+	              "pager", pager_json(r, pg, &l.q, &l.res),
+	              "filters", filters_json(r, &sc, pg, &store_err),
+	              "empty", l.res.total == 0);
+	json_object_set_new(d, "sort", json_string(pg->def->cols[l.q.col].key));
+	json_object_set_new(d, "order", json_string(l.q.desc ? "desc" : "asc"));
+	json_object_set_new(d, "ncols", json_integer((json_int_t)pg->def->ncols));
+	snprintf(view_key, sizeof(view_key), "view_%s", pg->name);
+	if (!strcmp(pg->path, "/networks"))
+		json_object_set_new(d, "view", json_string(pg->name));
+	json_object_set_new(d, view_key, json_true());
+	inv_listing_free(&l);
+	if (store_err) {
+		json_decref(d);
+		return router_store_down(r);
+	}
+	return page_render(r, pg->tpl, d, pg->title);
+}
+
+int page_vms(struct req *r) { return list_page(r, "vms"); }
+int page_hosts(struct req *r) { return list_page(r, "hosts"); }
+int page_datastores(struct req *r) { return list_page(r, "datastores"); }
+int page_clusters(struct req *r) { return list_page(r, "clusters"); }
+int page_networks(struct req *r) { return list_page(r, inv_network_view(r)); }
