@@ -8,6 +8,9 @@
 # sessions logged out.
 set -uo pipefail
 . "$VC_RIG/lib.sh"
+# /usr/bin/python3 first: a version manager's shim on PATH costs seconds per call.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 rig_init
 T_START=$(date +%s)
 
@@ -23,7 +26,7 @@ FAKE=$VC_TOP/tests/integration/test-collector-fake.py
 
 now_ms() { date +%s%3N; }
 # jget FILE EXPR: a value from a JSON file (python expression over d).
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+jget() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 status_of() { "$ADMIN" -c "$CFG" dump --vcenter "$1" --type status >"$RIG_DIR/st-$1.json" 2>/dev/null; }
 gen_of() { rig_redis_cli GET "vc:{$1}:gen"; }
 has_gen() { [ -n "$(gen_of "$1")" ]; }
@@ -63,8 +66,8 @@ rig_write_secret "$RIG_DIR/any.pass" "whatever"
 rig_vcsim_spawn big -datacenters=2 -clusters=1 -vms=50     # 200 VMs
 rig_vcsim_spawn mid -clusters=2 -vms=20                    # 60 VMs
 rig_vcsim_spawn small
-rig_spawn fake python3 "$FAKE" http "$RIG_DIR/fake.port"
-rig_spawn hole python3 "$FAKE" blackhole "$RIG_DIR/hole.port"
+rig_spawn fake "$PY" "$FAKE" http "$RIG_DIR/fake.port"
+rig_spawn hole "$PY" "$FAKE" blackhole "$RIG_DIR/hole.port"
 for n in big mid small; do rig_vcsim_wait "$n"; done
 rig_wait_for 10 "fake servers" test -s "$RIG_DIR/fake.port" -a -s "$RIG_DIR/hole.port" || exit 1
 FAKE_PORT=$(cat "$RIG_DIR/fake.port")
@@ -100,7 +103,7 @@ total_ms=$(($(now_ms) - t0))
 check "--once exits 1 when some vCenters failed (rc=$rc)" test "$rc" -eq 1
 check "nothing hangs: the run ends near collector.timeout (5 s), took ${total_ms} ms" test "$total_ms" -lt 9000
 for n in big mid small; do status_of "$n"; done
-slowest=$(python3 -c "import json; print(max(json.load(open('$RIG_DIR/st-'+n+'.json'))['duration_ms'] for n in ('big','mid','small')))")
+slowest=$("$PY" -c "import json; print(max(json.load(open('$RIG_DIR/st-'+n+'.json'))['duration_ms'] for n in ('big','mid','small')))")
 check "good vCenters stored after ${good_ms:-never} ms, slowest good poll ${slowest} ms" \
 	test -n "$good_ms" -a "${good_ms:-99999}" -lt $((slowest + 1500))
 check "good vCenters stored while the bad ones were still pending" test "${still_running:-0}" -eq 1
@@ -142,7 +145,7 @@ dpid=$RIG_LAST_PID
 rig_wait_for 20 "small polled by the daemon" has_gen small || true
 sleep 0.5
 q=$VC_TOP/tests/integration/test-collector-query.py
-sessions_before=$(python3 "$q" "$RIG_VCSIM_SMALL_URL" "$RIG_VCSIM_SMALL_USER" "$RIG_VCSIM_SMALL_PASS_FILE" "$RIG_VCSIM_SMALL_CERT" sessions)
+sessions_before=$("$PY" "$q" "$RIG_VCSIM_SMALL_URL" "$RIG_VCSIM_SMALL_USER" "$RIG_VCSIM_SMALL_PASS_FILE" "$RIG_VCSIM_SMALL_CERT" sessions)
 t0=$(now_ms)
 kill -TERM "$dpid"
 while rig_alive "$dpid" && [ $(($(now_ms) - t0)) -lt 10000 ]; do sleep 0.05; done
@@ -152,7 +155,7 @@ wait "$dpid"
 check "daemon exit status 0 after SIGTERM" test $? -eq 0
 rig_forget "$dpid"
 check "session of small logged out" grep -q 'event=poll.logout vcenter=small' "$RIG_DIR/log/daemon.err"
-sessions_after=$(python3 "$q" "$RIG_VCSIM_SMALL_URL" "$RIG_VCSIM_SMALL_USER" "$RIG_VCSIM_SMALL_PASS_FILE" "$RIG_VCSIM_SMALL_CERT" sessions)
+sessions_after=$("$PY" "$q" "$RIG_VCSIM_SMALL_URL" "$RIG_VCSIM_SMALL_USER" "$RIG_VCSIM_SMALL_PASS_FILE" "$RIG_VCSIM_SMALL_CERT" sessions)
 check "simulator sessions drop by one at exit ($sessions_before -> $sessions_after)" \
 	test "$sessions_after" -eq $((sessions_before - 1))
 
