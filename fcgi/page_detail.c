@@ -387,10 +387,17 @@ static void cluster_page(struct detail *dt)
 {
 	const json_t *c = dt->rec;
 	json_t *d = dt->d;
+	struct buf b = BUF_INIT;
 
 	usage_bars(d, tbl_num(c, "cpu_usage_mhz"), tbl_num(c, "total_cpu_mhz"),
 	           tbl_num(c, "mem_usage_mb") * 1048576.0, tbl_num(c, "total_memory_bytes"));
 	json_object_set_new(d, "hosts_list", related(dt, "host", "cluster", dt->moref, 256, host_row, NULL));
+	buf_adds(&b, "/vms?cluster=");
+	buf_add_url(&b, tbl_str(c, "name"));
+	buf_adds(&b, "&vcenter=");
+	buf_add_url(&b, dt->vcenter);
+	set_str(d, "vms_href", buf_str(&b));
+	buf_free(&b);
 }
 
 /* ---- dispatch ---- */
@@ -415,7 +422,8 @@ static int not_found(struct req *r)
 	                  "since the last refresh; search for it by name.");
 }
 
-/* Splits "/vms/{vc}/{moref}" into its parts (arena copies). */
+/* Splits "/vms/{vc}/{moref}" into its parts (arena copies); the path arrives
+ * percent-decoded, so a moref is everything after the vCenter. */
 static const struct detail_kind *parse(struct req *r, const char **vc, const char **moref)
 {
 	for (size_t i = 0; i < sizeof(detail_kinds) / sizeof(detail_kinds[0]); i++) {
@@ -426,7 +434,8 @@ static const struct detail_kind *parse(struct req *r, const char **vc, const cha
 			continue;
 		rest = r->path + pl;
 		slash = strchr(rest, '/');
-		if (!slash || slash == rest || !slash[1] || strchr(slash + 1, '/'))
+		/* A moref may hold slashes (the simulator's datastores do). */
+		if (!slash || slash == rest || !slash[1])
 			return NULL;
 		*vc = arena_strndup(&r->arena, rest, (size_t)(slash - rest));
 		*moref = arena_strdup(&r->arena, slash + 1);

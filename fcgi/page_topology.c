@@ -291,8 +291,11 @@ int page_network_topology(struct req *r)
 	for (size_t v = 0; v < t.sc.n; v++) {
 		if (!t.sc.selected[v])
 			continue;
-		json_array_extend(dvs, dvs_list(&t, v));
-		json_array_extend(hosts, host_list(&t, v));
+		json_t *a = dvs_list(&t, v), *b = host_list(&t, v);
+		json_array_extend(dvs, a);
+		json_array_extend(hosts, b);
+		json_decref(a);
+		json_decref(b);
 	}
 	d = json_pack("{s:o,s:o,s:o,s:s}", "dvs", dvs, "hosts", hosts,
 	              "vlans", sorted_vlans(vlan_index(&t, q)), "q", q ? q : "");

@@ -75,6 +75,14 @@ long long store_counter(struct store *s, const char *key);
 /* Reads many counters in one round trip; missing ones are 0. Returns 0 or -1. */
 int store_counters(struct store *s, const char *const *keys, size_t n, long long *out);
 
+/* Sealed lists (audit log, event logs): each element sealed with the list's key
+ * name as associated data. store_push appends and keeps the newest max_len. */
+int store_push(struct store *s, const char *key, const void *data, size_t len, long max_len);
+/* Calls fn for the elements start..stop (LRANGE indexes, -1 = last), oldest first;
+ * elements that fail to open are skipped (counted as tampered). 0 or -1. */
+int store_list(struct store *s, const char *key, long start, long stop,
+               void (*fn)(void *ctx, const char *data, size_t len), void *ctx);
+
 /* Pipelined writes: queue sealed puts, deletes and increments, send them at once,
  * wrapped in MULTI/EXEC so readers see all or nothing. */
 struct store_batch;

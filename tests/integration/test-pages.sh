@@ -245,6 +245,12 @@ CSRF=$(get /dashboard >/dev/null; csrf_of)
 req POST /logout -d csrf=$CSRF >/dev/null
 check "api after logout 401" test "$(get /api/v1/vms)" = 401
 
+# ---- no sanitizer report from the inventory code when the workers exit
+if [ -z "${PAGES_HOLD:-}" ]; then
+	rig_stop_pid "$RIG_WEB_PID"
+	check "no leak or UB in the inventory pages" bash -c "! grep -E 'runtime error|(page_(tables|detail|search|dashboard|topology)|scope|table|api_v1)\.c:' '$RIG_DIR/log/web.err'"
+fi
+
 if [ -n "${PAGES_HOLD:-}" ]; then
 	echo "holding the rig for $PAGES_HOLD s: $U (user $USER_OK / $PASS_OK), dir $RIG_DIR"
 	sleep "$PAGES_HOLD"

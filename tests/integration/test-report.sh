@@ -161,10 +161,50 @@ test_errors() {
 	check "tampered: the other vCenter still reports" "$VC" -c "$RIG_CONFIG" report --vcenter alpha -o "$RIG_DIR/a2.xlsx"
 }
 
+# The web side: log in to beta only, then the page and a download must show beta's
+# inventory and nothing of alpha.
+test_web() {
+	local jar="$RIG_DIR/web.jar" body="$RIG_DIR/web.body" hdrs="$RIG_DIR/web.h" pre st
+	RIG_WEB_WORKERS=2 rig_web_start "${VC_WEB_BIN:-$VC_BUILD/fcgi/vcompanion-web}"
+	rig_nginx_start
+	web() { curl -sS --cacert "$RIG_NGINX_CERT" -b "$jar" -c "$jar" -D "$hdrs" -o "$body" -w '%{http_code}' "$@"; }
+	web "$RIG_NGINX_URL/login" >/dev/null
+	pre=$(grep -o 'name="csrf"[^>]*value="[^"]*"' "$body" | sed 's/.*value="//; s/"$//' | head -1)
+	st=$(web -X POST --data-urlencode "username=$RIG_VCSIM_BETA_USER" \
+		--data-urlencode "password=$RIG_VCSIM_BETA_PASSWORD" -d vcenter=beta \
+		--data-urlencode "csrf=$pre" "$RIG_NGINX_URL/login")
+	check "web: login to beta ($st)" [ "$st" = 303 ]
+	st=$(web "$RIG_NGINX_URL/reports")
+	check "web: GET /reports 200 ($st)" [ "$st" = 200 ]
+	check "web: the page offers the downloads" grep -q 'action="/reports/download"' "$body"
+	check "web: the page lists only the session's vCenters" \
+		bash -c 'grep -q "value=\"beta\"" "$0" && ! grep -q "value=\"alpha\"" "$0"' "$body"
+	st=$(web "$RIG_NGINX_URL/reports/download?format=xlsx&report=inventory")
+	check "web: xlsx download 200 ($st)" [ "$st" = 200 ]
+	check "web: as an attachment" grep -qi '^content-disposition: attachment; filename="vcompanion-inventory-.*\.xlsx"' "$hdrs"
+	check "web: spreadsheet content type" grep -qi '^content-type: application/vnd.openxmlformats' "$hdrs"
+	cp "$body" "$RIG_DIR/web.xlsx"
+	check "web: only beta's VMs in the workbook" "$PY" "$CHECK" rows "$RIG_DIR/web.xlsx" vInfo \
+		"$("$VC" -c "$RIG_CONFIG" dump --vcenter beta --type vm | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+	st=$(web "$RIG_NGINX_URL/reports/download?format=csv&report=inventory&sheet=vHost")
+	check "web: CSV of one sheet ($st)" bash -c '[ "$0" = 200 ] && head -1 "$1" | grep -q "^Host,Datacenter,Cluster"' "$st" "$body"
+	st=$(web "$RIG_NGINX_URL/reports/download?format=json&report=inventory&vcenter=alpha")
+	check "web: a vcenter outside the session selects nothing ($st)" \
+		bash -c '[ "$0" = 200 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(any(d.values()))" "$1"' "$st" "$body"
+	st=$(web "$RIG_NGINX_URL/reports/download?format=pdf")
+	check "web: unknown format 400 ($st)" [ "$st" = 400 ]
+	st=$(web "$RIG_NGINX_URL/reports/download?sheet=vNope")
+	check "web: unknown sheet 400 ($st)" [ "$st" = 400 ]
+	st=$(curl -sS --cacert "$RIG_NGINX_CERT" -o /dev/null -w '%{http_code}' "$RIG_NGINX_URL/reports/download")
+	check "web: no session, no report ($st)" [ "$st" = 303 ]
+	check "web: no temp file left" [ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^\.report\.')" ]
+}
+
 setup
 test_xlsx
 test_csv
 test_json
+[ -n "${VC_REPORT_NO_WEB:-}" ] || test_web
 test_errors
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

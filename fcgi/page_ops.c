@@ -1,0 +1,226 @@
+/* VM operations, the vCenter task list and the audit page.
+ *
+ * POST /ops/vm runs one operation on one or many objects (targets "vcenter:moref",
+ * from the VM detail page or a multi-selection in the VM table) with the user's own
+ * vCenter session, so vCenter's permissions apply; every attempt is audited.
+ * GET /tasks shows the recent tasks of each of the session's vCenters (TaskManager),
+ * as the user sees them. GET /audit (admins) shows the audit log. */
+#include "audit.h"
+#include "cfg.h"
+#include "layout.h"
+#include "req.h"
+#include "resp.h"
+#include "router.h"
+#include "scope.h"
+#include "server.h"
+#include "uservc.h"
+#include "vc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define OPS_MAX_TARGETS 100
+#define TASKS_PER_VCENTER 30
+
+static const char *const vm_ops[] = {
+	"power_on", "power_off", "reset", "shutdown", "reboot",
+	"snapshot_create", "snapshot_revert", "snapshot_remove", NULL,
+};
+
+const struct param_spec page_ops_params[] = {
+	{ .name = "target", .kind = PARAM_STRING, .max = 100, .flags = PARAM_MULTI },
+	{ .name = "op", .kind = PARAM_ENUM, .choices = vm_ops },
+	{ .name = "name", .kind = PARAM_STRING, .max = 80 },
+	{ .name = "description", .kind = PARAM_TEXT, .max = 500 },
+	{ .name = "csrf", .kind = PARAM_CSRF },
+	{ .name = NULL },
+};
+
+const struct param_spec page_tasks_params[] = {
+	{ .name = "running", .kind = PARAM_BOOL },
+	{ .name = NULL },
+};
+
+/* The vim25 method and body of op on moref; NULL for an unknown op. */
+static const char *op_request(const char *op, const char *moref, const char *name,
+                              const char *desc, struct buf *b)
+{
+	static const struct { const char *op, *method, *type; } map[] = {
+		{ "power_on", "PowerOnVM_Task", "VirtualMachine" },
+		{ "power_off", "PowerOffVM_Task", "VirtualMachine" },
+		{ "reset", "ResetVM_Task", "VirtualMachine" },
+		{ "shutdown", "ShutdownGuest", "VirtualMachine" },
+		{ "reboot", "RebootGuest", "VirtualMachine" },
+		{ "snapshot_create", "CreateSnapshot_Task", "VirtualMachine" },
+		{ "snapshot_revert", "RevertToSnapshot_Task", "VirtualMachineSnapshot" },
+		{ "snapshot_remove", "RemoveSnapshot_Task", "VirtualMachineSnapshot" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(map[i].op, op))
+			continue;
+		buf_printf(b, "<_this type=\"%s\">", map[i].type);
+		buf_add_xml(b, moref);
+		buf_adds(b, "</_this>");
+		if (!strcmp(op, "snapshot_create")) {
+			buf_adds(b, "<name>");
+			buf_add_xml(b, name && *name ? name : "vcompanion snapshot");
+			buf_adds(b, "</name><description>");
+			buf_add_xml(b, desc ? desc : "");
+			buf_adds(b, "</description><memory>false</memory><quiesce>false</quiesce>");
+		} else if (!strcmp(op, "snapshot_remove")) {
+			buf_adds(b, "<removeChildren>false</removeChildren>");
+		}
+		return map[i].method;
+	}
+	return NULL;
+}
+
+static int valid_moref(const char *m)
+{
+	size_t n = strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+	return n > 0 && n <= 64 && m[n] == '\0';
+}
+
+/* Runs op on one "vcenter:moref" target; returns the result row. */
+static json_t *run_one(struct req *r, const struct scope *sc, const char *target, const char *op)
+{
+	const char *colon = strchr(target, ':');
+	char vcenter[CFG_ID_MAX + 1] = "", err[VC_ERRSTR_MAX] = "";
+	struct vc_session *s = NULL;
+	struct buf body = BUF_INIT;
+	json_t *row, *res = NULL;
+	const char *method, *moref = colon ? colon + 1 : "";
+	int ok = 0;
+
+	if (colon && (size_t)(colon - target) <= CFG_ID_MAX)
+		memcpy(vcenter, target, (size_t)(colon - target));
+	row = json_pack("{s:s, s:s, s:s}", "target", target, "vcenter", vcenter, "moref", moref);
+	if (!cfg_valid_id(vcenter) || scope_find(sc, vcenter) < 0 || !valid_moref(moref)) {
+		snprintf(err, sizeof(err), "not an object of this session's vCenters");
+	} else if (!(method = op_request(op, moref, req_str(r, "name"), req_str(r, "description"), &body))) {
+		snprintf(err, sizeof(err), "unknown operation");
+	} else if ((s = uservc_open(r, vcenter, err, sizeof(err)))) {
+		if (vc_call(s, method, buf_str(&body), &res) == 0) {
+			ok = 1;
+			json_object_set_new(row, "task", json_string(inv_mor_value(res)));
+		} else {
+			snprintf(err, sizeof(err), "%s", uservc_explain(s));
+		}
+	}
+	json_object_set_new(row, "ok", json_boolean(ok));
+	json_object_set_new(row, "message", json_string(ok ? "started" : err));
+	audit(r, NULL, op, target, ok ? "ok" : vc_errcode_is_perm(s) ? "denied" : "failed", ok ? NULL : err);
+	json_decref(res);
+	vc_session_free(s);
+	buf_free(&body);
+	return row;
+}
+
+int page_ops_vm(struct req *r)
+{
+	const char *const *targets = NULL;
+	size_t n = req_multi(r, "target", &targets);
+	const char *op = req_str(r, "op");
+	json_t *rows = json_array(), *data;
+	struct scope sc;
+	size_t failed = 0;
+
+	if (!op || n == 0)
+		return resp_error(r, 400, "Nothing to do", "Choose an operation and at least one VM.");
+	if (n > OPS_MAX_TARGETS)
+		return resp_error(r, 400, "Too many VMs", "Select at most 100 VMs per operation.");
+	if (scope_load(r, &sc))
+		return router_store_down(r);
+	for (size_t i = 0; i < n; i++) {
+		json_t *row = run_one(r, &sc, targets[i], op);
+		failed += !json_is_true(json_object_get(row, "ok"));
+		json_array_append_new(rows, row);
+	}
+	data = json_pack("{s:s, s:o, s:i, s:i}", "op", op, "results", rows, "failed", (int)failed,
+	                 "succeeded", (int)(n - failed));
+	resp_header(r, "HX-Trigger", failed ? "ops-failed" : "ops-started");
+	return page_render(r, "page-ops-result", data, "Operation");
+}
+
+/* One vCenter's recent tasks as the user sees them. */
+static void tasks_of(struct req *r, const char *vcenter, const char *vc_name, int running_only,
+                     json_t *out)
+{
+	static const char *const tm_paths[] = { "recentTask" };
+	static const char *const task_paths[] = { "info" };
+	char err[VC_ERRSTR_MAX];
+	struct vc_session *s = uservc_open(r, vcenter, err, sizeof(err));
+	json_t *sc = NULL, *tm = NULL, *list;
+	const char *tm_ref;
+
+	if (!s || vc_call(s, "RetrieveServiceContent",
+	                  "<_this type=\"ServiceInstance\">ServiceInstance</_this>", &sc) ||
+	    !(tm_ref = inv_mor_value(json_object_get(sc, "taskManager"))) ||
+	    vc_retrieve_one(s, "TaskManager", tm_ref, tm_paths, 1, &tm)) {
+		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:b}", "vcenter", vcenter,
+		        "name", vc_name, "error", s ? uservc_explain(s) : err, "failed", 1));
+		json_decref(sc);
+		vc_session_free(s);
+		return;
+	}
+	list = json_object_get(tm, "recentTask");
+	for (size_t i = 0, shown = 0; i < (json_is_array(list) ? json_array_size(list) : list ? 1 : 0) &&
+	     shown < TASKS_PER_VCENTER; i++) {
+		json_t *one = json_is_array(list) ? json_array_get(list, i) : list, *info = NULL, *t;
+		const char *state;
+		if (vc_retrieve_one(s, "Task", inv_mor_value(one), task_paths, 1, &info))
+			continue;
+		t = json_object_get(info, "info");
+		state = json_string_value(json_object_get(t, "state"));
+		if (!running_only || (state && (!strcmp(state, "running") || !strcmp(state, "queued")))) {
+			json_t *row = json_pack("{s:s, s:s}", "vcenter", vcenter, "vcenter_name", vc_name);
+			static const char *const fields[] = { "descriptionId", "entityName", "state",
+				"progress", "queueTime", "startTime", "completeTime", NULL };
+			for (const char *const *f = fields; *f; f++)
+				json_object_set(row, *f, json_object_get(t, *f) ? json_object_get(t, *f) : json_null());
+			json_object_set(row, "user", json_object_get(json_object_get(t, "reason"), "userName"));
+			json_object_set(row, "error", json_object_get(json_object_get(t, "error"), "localizedMessage"));
+			json_object_set_new(row, "running", json_boolean(state && !strcmp(state, "running")));
+			json_object_set_new(row, "failed", json_boolean(state && !strcmp(state, "error")));
+			json_array_append_new(out, row);
+			shown++;
+		}
+		json_decref(info);
+	}
+	json_decref(tm);
+	json_decref(sc);
+	vc_session_free(s);
+}
+
+int page_tasks(struct req *r)
+{
+	int running = req_bool(r, "running");
+	json_t *tasks = json_array();
+	struct scope sc;
+
+	if (scope_load(r, &sc))
+		return router_store_down(r);
+	for (size_t i = 0; i < sc.n; i++)
+		if (sc.selected[i])
+			tasks_of(r, sc.ids[i], sc.names[i], running, tasks);
+	return page_render(r, "page-tasks", json_pack("{s:o, s:b}", "tasks", tasks, "running", running),
+	                   "Tasks");
+}
+
+int page_audit(struct req *r)
+{
+	json_t *entries = audit_recent(r, 500);
+
+	if (!entries)
+		return router_store_down(r);
+	return page_render(r, "page-audit", json_pack("{s:o}", "entries", entries), "Audit");
+}
+
+const struct route ops_routes[] = {
+	{ "/ops/vm", REQ_POST, page_ops_vm, ROUTE_LOGIN, page_ops_params },
+	{ "/tasks", REQ_GET, page_tasks, ROUTE_LOGIN, page_tasks_params },
+	{ "/audit", REQ_GET, page_audit, ROUTE_LOGIN | ROUTE_ADMIN, NULL },
+	{ NULL, 0, NULL, 0, NULL },
+};

@@ -1,0 +1,205 @@
+/* Unit tests of the collector's pure parts: the record builders (collector/inv_*.c)
+ * over hand-made property JSON in the vSphere client's shape, the tag join
+ * (tags_build) and the retry schedule (poll_next_due). */
+#include "test.h"
+#include "inv.h"
+#include "poll.h"
+#include "tags.h"
+
+static json_t *J(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, 0, &e);
+
+	if (!v)
+		fprintf(stderr, "bad test JSON: %s\n", e.text);
+	return v;
+}
+
+static json_t *find(json_t *arr, const char *moref)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(arr, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "moref")), moref))
+			return r;
+	return NULL;
+}
+
+/* inv_raw_add() takes its own reference: hand it a temporary. */
+static void add(struct inv_raw *r, const char *bucket, const char *moref, const char *props)
+{
+	json_t *p = J(props);
+
+	inv_raw_add(r, bucket, moref, p);
+	json_decref(p);
+}
+
+/* A datacenter with a cluster, a host, a VM and a datastore. */
+static void small_estate(struct inv_raw *r)
+{
+	inv_raw_init(r);
+	add(r, "datacenter", "datacenter-1", "{\"name\":\"DC\"}");
+	add(r, "folder", "group-h4", "{\"name\":\"host\",\"parent\":{\"_type\":\"MOR\",\"type\":\"Datacenter\",\"value\":\"datacenter-1\"}}");
+	add(r, "cluster", "domain-c7", "{\"name\":\"C1\",\"parent\":{\"_type\":\"MOR\",\"type\":\"Folder\",\"value\":\"group-h4\"},"
+	            "\"summary.numHosts\":1,\"customValue\":[{\"_type\":\"CustomFieldStringValue\",\"key\":\"101\",\"value\":\"ops\"}]}");
+	add(r, "host", "host-9", "{\"name\":\"esx1\",\"parent\":{\"_type\":\"MOR\",\"type\":\"ClusterComputeResource\",\"value\":\"domain-c7\"},"
+	            "\"summary.hardware.numCpuCores\":8,\"summary.hardware.cpuMhz\":2000,\"summary.quickStats.overallCpuUsage\":500}");
+	add(r, "vm", "vm-42", "{\"name\":\"web01\",\"runtime.powerState\":\"poweredOn\",\"config.hardware.numCPU\":4,"
+	            "\"runtime.host\":{\"_type\":\"MOR\",\"type\":\"HostSystem\",\"value\":\"host-9\"},"
+	            "\"customValue\":{\"_type\":\"CustomFieldStringValue\",\"key\":\"101\",\"value\":\"web team\"},"
+	            "\"guest.ipAddress\":\"10.0.0.5\"}");
+	add(r, "datastore", "datastore-3", "{\"name\":\"ds1\",\"summary.capacity\":1000,\"summary.freeSpace\":250,"
+	            "\"customValue\":[{\"key\":\"102\",\"value\":\"gold\"}]}");
+}
+
+TEST(vm_and_cluster_records)
+{
+	struct inv_raw r;
+	json_t *out, *vm, *cl;
+
+	small_estate(&r);
+	out = inv_build(&r, "prod", "Prod");
+	vm = find(json_object_get(out, "vm"), "vm-42");
+	cl = find(json_object_get(out, "cluster"), "domain-c7");
+	ASSERT(vm && cl);
+	ASSERT_STREQ(json_string_value(json_object_get(vm, "host_name")), "esx1");
+	ASSERT_STREQ(json_string_value(json_object_get(vm, "cluster_name")), "C1");
+	ASSERT_STREQ(json_string_value(json_object_get(vm, "vcenter")), "prod");
+	ASSERT_EQ(json_integer_value(json_object_get(vm, "cpus")), 4);
+	ASSERT_STREQ(json_string_value(json_object_get(vm, "ip")), "10.0.0.5");
+	ASSERT_EQ(json_integer_value(json_object_get(cl, "vm_count")), 1);
+	ASSERT_EQ(json_integer_value(json_object_get(cl, "vms_on")), 1);
+	ASSERT_EQ(json_integer_value(json_object_get(cl, "cpu_usage_mhz")), 500);
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "datastore"), "datastore-3"), "used_pct")), 75);
+	json_decref(out);
+	inv_raw_free(&r);
+}
+
+TEST(custom_attribute_names)
+{
+	struct inv_raw r;
+	json_t *out, *custom;
+
+	small_estate(&r);
+	inv_raw_add_field(&r, 101, "Owner");
+	inv_raw_add_field(&r, -1, "ignored");
+	inv_raw_add_field(&r, 103, NULL);
+	out = inv_build(&r, "prod", "Prod");
+	custom = json_object_get(find(json_object_get(out, "vm"), "vm-42"), "custom");
+	ASSERT_STREQ(json_string_value(json_object_get(custom, "Owner")), "web team");
+	custom = json_object_get(find(json_object_get(out, "cluster"), "domain-c7"), "custom");
+	ASSERT_STREQ(json_string_value(json_object_get(custom, "Owner")), "ops");
+	/* a key without a known name stays numeric */
+	custom = json_object_get(find(json_object_get(out, "datastore"), "datastore-3"), "custom");
+	ASSERT_STREQ(json_string_value(json_object_get(custom, "102")), "gold");
+	json_decref(out);
+	inv_raw_free(&r);
+}
+
+static json_t *sample_tags(void)
+{
+	json_t *cats = J("[{\"id\":\"c1\",\"name\":\"Env\"},{\"id\":\"c2\",\"name\":\"Team\"}]");
+	json_t *tags = J("[{\"id\":\"t1\",\"name\":\"prod\",\"category_id\":\"c1\",\"description\":\"d\"},"
+	                 "{\"id\":\"t2\",\"name\":\"blue\",\"category_id\":\"c2\"},"
+	                 "{\"id\":\"t3\",\"name\":\"alpha\",\"category_id\":\"c2\"},"
+	                 "{\"id\":\"t4\",\"name\":\"orphan\",\"category_id\":\"gone\"}]");
+	json_t *att = J("[{\"tag_id\":\"t2\",\"object_ids\":[{\"type\":\"VirtualMachine\",\"id\":\"vm-42\"}]},"
+	                "{\"tag_id\":\"t1\",\"object_ids\":[{\"type\":\"VirtualMachine\",\"id\":\"vm-42\"},"
+	                "{\"type\":\"HostSystem\",\"id\":\"host-9\"},{\"type\":\"Datastore\",\"id\":\"datastore-3\"},"
+	                "{\"type\":\"ClusterComputeResource\",\"id\":\"domain-c7\"}]},"
+	                "{\"tag_id\":\"t3\",\"object_ids\":[{\"type\":\"VirtualMachine\",\"id\":\"vm-42\"}]},"
+	                "{\"tag_id\":\"unknown\",\"object_ids\":[{\"id\":\"vm-1\"}]},"
+	                "{\"tag_id\":\"t4\",\"object_ids\":null}]");
+	json_t *out = tags_build(cats, tags, att);
+
+	json_decref(cats);
+	json_decref(tags);
+	json_decref(att);
+	return out;
+}
+
+TEST(tags_build_joins_and_sorts)
+{
+	json_t *t = sample_tags(), *vm;
+	char *s;
+
+	vm = json_object_get(json_object_get(t, "objects"), "vm-42");
+	s = json_dumps(vm, JSON_COMPACT);
+	ASSERT_STREQ(s, "[{\"category\":\"Env\",\"name\":\"prod\"},{\"category\":\"Team\",\"name\":\"alpha\"},"
+	                "{\"category\":\"Team\",\"name\":\"blue\"}]");
+	free(s);
+	ASSERT(!json_object_get(json_object_get(t, "objects"), "vm-1"));
+	ASSERT_EQ(json_array_size(json_object_get(t, "tags")), 4);
+	json_decref(t);
+}
+
+TEST(tags_build_empty_answers)
+{
+	json_t *t = tags_build(json_null(), NULL, json_null());
+
+	ASSERT_EQ(json_array_size(json_object_get(t, "tags")), 0);
+	ASSERT_EQ(json_object_size(json_object_get(t, "objects")), 0);
+	json_decref(t);
+}
+
+TEST(tags_on_records)
+{
+	struct inv_raw r;
+	json_t *t = sample_tags(), *out, *tagrecs;
+
+	small_estate(&r);
+	inv_raw_set_tags(&r, t);
+	json_decref(t);
+	out = inv_build(&r, "prod", "Prod");
+	ASSERT_EQ(json_array_size(json_object_get(find(json_object_get(out, "vm"), "vm-42"), "tags")), 3);
+	ASSERT_EQ(json_array_size(json_object_get(find(json_object_get(out, "host"), "host-9"), "tags")), 1);
+	ASSERT_EQ(json_array_size(json_object_get(find(json_object_get(out, "datastore"), "datastore-3"), "tags")), 1);
+	ASSERT_EQ(json_array_size(json_object_get(find(json_object_get(out, "cluster"), "domain-c7"), "tags")), 1);
+	tagrecs = json_object_get(out, "tag");
+	ASSERT_EQ(json_array_size(tagrecs), 4);
+	ASSERT_EQ(json_integer_value(json_object_get(find(tagrecs, "t1"), "object_count")), 4);
+	ASSERT_STREQ(json_string_value(json_object_get(find(tagrecs, "t1"), "category")), "Env");
+	ASSERT(json_is_null(json_object_get(find(tagrecs, "t4"), "category")));
+	json_decref(out);
+	inv_raw_free(&r);
+}
+
+/* The retry schedule: jitter stays within +-10 %, failures back off from 10 s up to
+ * the interval, a refused login from the interval up to an hour. */
+TEST(backoff)
+{
+	for (int i = 0; i < 200; i++) {
+		int64_t d = poll_next_due(120, 0, VC_OK, 0);
+		ASSERT(d >= 108000 && d <= 132000);
+		d = poll_next_due(120, 1, VC_ECONNECT, 0);
+		ASSERT(d >= 9000 && d <= 11000);
+		d = poll_next_due(120, 3, VC_ETIMEOUT, 0);
+		ASSERT(d >= 36000 && d <= 44000);
+		d = poll_next_due(120, 9, VC_ECONNECT, 0);
+		ASSERT(d >= 108000 && d <= 132000);
+		d = poll_next_due(120, 1, VC_EFAULT_LOGIN, 0);
+		ASSERT(d >= 108000 && d <= 132000);
+		d = poll_next_due(120, 2, VC_EFAULT_LOGIN, 0);
+		ASSERT(d >= 216000 && d <= 264000);
+		d = poll_next_due(600, 40, VC_EFAULT_LOGIN, 1000);
+		ASSERT(d >= 1000 + 3240000 && d <= 1000 + 3960000);
+	}
+}
+
+TEST(path_lookup)
+{
+	json_t *p = J("{\"config.hardware\":{\"numCPU\":\"2\"},\"runtime.powerState\":\"poweredOff\","
+	              "\"guest.net\":[{\"ipAddress\":\"1.2.3.4\"}]}");
+
+	ASSERT_EQ(inv_int(p, "config.hardware.numCPU", 0), 2);
+	ASSERT_STREQ(inv_str(p, "runtime.powerState"), "poweredOff");
+	ASSERT(inv_str(p, "runtime.host") == NULL);
+	ASSERT_EQ(inv_count(json_object_get(p, "guest.net")), 1);
+	ASSERT_EQ(inv_count(json_null()), 0);
+	json_decref(p);
+}
+
+TEST_MAIN(T(vm_and_cluster_records), T(custom_attribute_names), T(tags_build_joins_and_sorts),
+          T(tags_build_empty_answers), T(tags_on_records), T(backoff), T(path_lookup))
