@@ -305,6 +305,10 @@ static int listen_open(const char *spec, char *err, size_t errlen)
 
 	if (fd >= 0)
 		return fd;
+	if (!strncmp(spec, "systemd:", 8)) {
+		snprintf(err, errlen, "LISTEN_FDS is set but LISTEN_PID is not this process");
+		return -1;
+	}
 	if (!strncmp(spec, "unix:", 5))
 		return listen_unix(spec + 5, err, errlen);
 	return listen_tcp(spec, err, errlen);
@@ -425,7 +429,7 @@ static void reload(struct master *m)
 		log_error("master.reload_failed", "error=%s", log_q(err));
 		return;
 	}
-	if (strcmp(m->app.cfg->web.listen, m->listen_spec))
+	if (strcmp(m->app.cfg->web.listen, m->listen_spec) && strncmp(m->listen_spec, "systemd:", 8))
 		log_warn("master.listen_changed", "bound=%s wanted=%s note=\"restart to move the socket\"",
 		         log_q(m->listen_spec), log_q(m->app.cfg->web.listen));
 	log_info("master.reloaded", "gen=%u workers=%d", m->app.generation, m->app.cfg->web.workers);
@@ -497,7 +501,11 @@ int server_run(const char *cfg_path)
 		return 1;
 	}
 	m.listen_spec = strdup(m.app.cfg->web.listen);
-	m.owns_path = !getenv("LISTEN_FDS") && !strncmp(m.listen_spec, "unix:", 5);
+	if (getenv("LISTEN_FDS")) {   /* taken from systemd: say so in the logs */
+		free(m.listen_spec);
+		m.listen_spec = strdup("systemd:fd3");
+	}
+	m.owns_path = !strncmp(m.listen_spec, "unix:", 5);
 	m.fd = listen_open(m.listen_spec, err, sizeof(err));
 	if (m.fd < 0) {
 		fprintf(stderr, "vcompanion-web: %s\n", err);

@@ -229,8 +229,11 @@ json.dump(c, open(sys.argv[2], "w"))
 PY
 rig_spawn web-tcp "$BIN" -c "$RIG_DIR/tcp.json"
 tcp_pid=$RIG_LAST_PID
-rig_wait_for 15 "web on tcp" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || true
-out=$(env -i REQUEST_METHOD=GET DOCUMENT_URI=/healthz cgi-fcgi -bind -connect "127.0.0.1:$port" 2>/dev/null || true)
+for i in $(seq 1 40); do
+	out=$(env -i REQUEST_METHOD=GET DOCUMENT_URI=/healthz cgi-fcgi -bind -connect "127.0.0.1:$port" 2>/dev/null || true)
+	case "$out" in *'"web":"ok"'*) break ;; esac
+	sleep 0.25
+done
 check "tcp listener serves" bash -c "echo '$out' | grep -q '\"web\":\"ok\"'"
 rig_stop_pid "$tcp_pid"
 
@@ -242,10 +245,14 @@ os.dup2(s.fileno(), 3); os.set_inheritable(3, True)
 os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
 os.execv(sys.argv[2], [sys.argv[2], "-c", sys.argv[3]])' "$sock2" "$BIN" "$RIG_CONFIG"
 sd_pid=$RIG_LAST_PID
-sleep 2
-out=$(env -i REQUEST_METHOD=GET DOCUMENT_URI=/healthz cgi-fcgi -bind -connect "$sock2" 2>/dev/null || true)
+for i in $(seq 1 40); do
+	out=$(env -i REQUEST_METHOD=GET DOCUMENT_URI=/healthz cgi-fcgi -bind -connect "$sock2" 2>/dev/null || true)
+	case "$out" in *'"web":"ok"'*) break ;; esac
+	sleep 0.25
+done
 check "systemd socket (LISTEN_FDS) serves" bash -c "echo '$out' | grep -q '\"web\":\"ok\"'"
 check "configured socket untouched with LISTEN_FDS" test ! -e "$SOCK"
+check "inherited socket logged" grep -q 'listen="systemd:fd3"' "$RIG_DIR/log/web-sd.err"
 rig_stop_pid "$sd_pid"
 
 echo "$pass passed, $fail failed"

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Collector benchmark: one full poll (`vcompanion-collector --once`) of a simulated
+# vCenter of about 1,000, 5,000 and 10,000 VMs, and of three simulators polled in
+# parallel: client CPU seconds (user + sys), wall time and peak RSS from
+# /usr/bin/time. Against two yardsticks on the same simulator:
+#   - pyvmomi: a PropertyCollector script fetching the same properties
+#     (bench-collector.py pyvmomi); target: collector CPU at least 20x lower;
+#   - replay: the collector's RetrievePropertiesEx bodies replayed with one curl
+#     process (bench-collector.py replay), i.e. the time the simulator needs to
+#     answer; target: collector wall time within 1.2x of it.
+# Usage: bench-collector.sh BUILD_DIR. BENCH_SIZES ("1000 5000 10000") picks sizes;
+# BENCH_PYVMOMI=0 skips the (slow) pyvmomi runs. Figures: docs/performance.md.
+set -euo pipefail
+build=$(cd "${1:?usage: bench-collector.sh BUILD_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+export VC_BUILD="$build" VC_VCSIM="$build/tests/vcsim/vcsim"
+: "${RIG_VCSIM_TIMEOUT:=300}"
+export RIG_VCSIM_TIMEOUT
+. "$here/../rig/lib.sh"
+rig_init
+PY=/usr/bin/python3
+HELPER=$here/bench-collector.py
+COLLECTOR=$build/collector/vcompanion-collector
+
+# timed OUTFILE CMD...: runs CMD; OUTFILE gets "cpu_s wall_s maxrss_mb".
+timed() {
+	local out=$1
+	shift
+	/usr/bin/time -f '%U %S %e %M' -o "$out.raw" "$@" >"$out.log" 2>&1 || { cat "$out.log" >&2; return 1; }
+	awk '{ printf "%.2f %.2f %.1f\n", $1 + $2, $3, $4 / 1024 }' "$out.raw" >"$out"
+}
+
+# flags N: simulator flags for about N VMs (datacenters x (clusters + standalone) x vms).
+flags() {
+	case $1 in
+	1000) echo "-datacenters=1 -clusters=4 -hosts=4 -standalone=1 -vms=200" ;;
+	5000) echo "-datacenters=1 -clusters=9 -hosts=4 -standalone=1 -vms=500" ;;
+	10000) echo "-datacenters=2 -clusters=4 -hosts=4 -standalone=1 -vms=1000" ;;
+	*) echo "-datacenters=1 -clusters=4 -hosts=4 -standalone=1 -vms=$(($1 / 5))" ;;
+	esac
+}
+
+sim_args() { # sim_args NAME: URL USER PASSFILE CAFILE
+	local v
+	v=$(rig_vcsim_var "$1")
+	local url=${v}_URL user=${v}_USER pf=${v}_PASS_FILE cert=${v}_CERT
+	echo "${!url} ${!user} ${!pf} ${!cert}"
+}
+
+rig_redis_start
+rig_keygen
+printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' size VMs "coll CPU" wall "RSS MB" \
+	"pyvm CPU" ratio replay "wall/rp"
+
+bench_one() { # bench_one N
+	local n=$1 name="s$1" vms c p r cpu wall rss pcpu ratio rp
+	# shellcheck disable=SC2046
+	rig_vcsim_start "$name" $(flags "$n")
+	RIG_VCSIMS=("$name")
+	rig_config "$RIG_DIR/$name.json"
+	sed -i 's/"timeout": 30/"timeout": 600/' "$RIG_CONFIG"
+	vms=$(eval echo "\$$(rig_vcsim_var "$name")_VMS")
+	# shellcheck disable=SC2046
+	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")       # warm-up of the simulator
+	timed "$RIG_DIR/c-$n" "$COLLECTOR" -c "$RIG_CONFIG" --once
+	# shellcheck disable=SC2046
+	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")
+	read -r cpu wall rss <"$RIG_DIR/c-$n"
+	pcpu=- ratio=-
+	if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
+		# shellcheck disable=SC2046
+		timed "$RIG_DIR/p-$n" "$PY" "$HELPER" pyvmomi $(sim_args "$name")
+		read -r pcpu _ _ <"$RIG_DIR/p-$n"
+		ratio=$(awk -v a="$pcpu" -v b="$cpu" 'BEGIN { printf "%.0fx", b > 0 ? a / b : 0 }')
+	fi
+	rp=$(awk -v a="$wall" -v b="$r" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "$n" "$vms" "$cpu" "$wall" "$rss" \
+		"$pcpu" "$ratio" "$r" "$rp"
+	rig_stop_pid "$(eval echo "\$$(rig_vcsim_var "$name")_PID")"
+}
+
+bench_parallel() { # three simulators of N VMs, one --once over all
+	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow=0 r
+	for nm in "${names[@]}"; do
+		# shellcheck disable=SC2046
+		rig_vcsim_spawn "$nm" $(flags "$n")
+	done
+	for nm in "${names[@]}"; do rig_vcsim_wait "$nm"; done
+	RIG_VCSIMS=("${names[@]}")
+	rig_config "$RIG_DIR/par.json"
+	sed -i 's/"timeout": 30/"timeout": 600/' "$RIG_CONFIG"
+	for nm in "${names[@]}"; do
+		# shellcheck disable=SC2046
+		"$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR" >/dev/null
+	done
+	timed "$RIG_DIR/c-par" "$COLLECTOR" -c "$RIG_CONFIG" --once
+	read -r cpu wall rss <"$RIG_DIR/c-par"
+	for nm in "${names[@]}"; do
+		# shellcheck disable=SC2046
+		r=$("$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR")
+		slow=$(awk -v a="$slow" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+	done
+	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "3x$n parallel" $((3 * n)) "$cpu" \
+		"$wall" "$rss" - - "$slow" "$(awk -v a="$wall" -v b="$slow" 'BEGIN { printf "%.2f", a / b }')"
+}
+
+for n in ${BENCH_SIZES:-1000 5000 10000}; do
+	bench_one "$n"
+done
+bench_parallel "${BENCH_PARALLEL_SIZE:-1000}"
+echo "(CPU and wall in seconds; replay: the simulator answering the same RetrievePropertiesEx"
+echo " bodies to one curl process; wall/rp: collector wall over replay, the parallel row over"
+echo " the slowest single replay, replays run one after the other)"

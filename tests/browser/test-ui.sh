@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Browser test: Debian's chromium, driven by playwright-core from npm, walks the real
+# portal (simulators -> collector -> Redis -> web tier -> nginx over TLS): login,
+# dashboard totals, VM table sort and filter, search, VM and host details, storage
+# topology, theme and accent kept across a reload, logout.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$VC_RIG/lib.sh"
+rig_init
+npm_dir="$VC_BUILD/browser-npm"
+mkdir -p "$npm_dir"
+cp "$here/package.json" "$here/package-lock.json" "$npm_dir/"
+if ! cmp -s "$here/package-lock.json" "$npm_dir/node_modules/.package-lock.json" 2>/dev/null; then
+	(cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+rig_redis_start
+rig_vcsim_start east -datacenters=1 -clusters=1 -hosts=2 -vms=4 -pods=1
+rig_vcsim_start west -vms=3
+rig_keygen
+rig_config "$RIG_DIR/vc.json"
+rig_collector_once
+rig_web_start
+rig_nginx_start
+export UI_URL="$RIG_NGINX_URL" UI_USER="$RIG_VCSIM_EAST_USER" UI_PASSWORD="$RIG_VCSIM_EAST_PASSWORD"
+# Both simulators were started with the same user but their own passwords: log in to
+# east only, so the totals are east's.
+export UI_VMS="$RIG_VCSIM_EAST_VMS" UI_VCENTER=east UI_SHOTS="${UI_SHOTS:-}"
+NODE_PATH="$npm_dir/node_modules" node "$here/walk.js"

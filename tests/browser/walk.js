@@ -1,0 +1,99 @@
+// The browser walk behind test-ui.sh. Each check prints "ok" or "FAIL"; the last line
+// is "N passed, N failed" and the exit code is non-zero when anything failed.
+const { chromium } = require('playwright-core');
+
+const base = process.env.UI_URL;
+let passed = 0, failed = 0;
+function check(name, cond, detail) {
+  if (cond) { passed++; console.log('ok   ' + name); }
+  else { failed++; console.log('FAIL ' + name + (detail !== undefined ? ' (' + detail + ')' : '')); }
+}
+async function shot(page, name) {
+  if (process.env.UI_SHOTS) await page.screenshot({ path: `${process.env.UI_SHOTS}/${name}.png`, fullPage: true });
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', e => errors.push(e.message));
+  try {
+    // login: only the chosen vCenter
+    await page.goto(base + '/login');
+    check('login page has a csrf field', await page.locator('input[name=csrf]').count() === 1);
+    await page.fill('input[name=username]', process.env.UI_USER);
+    await page.fill('input[name=password]', process.env.UI_PASSWORD);
+    for (const box of await page.locator('input[name=vcenter]').all())
+      if (await box.getAttribute('value') !== process.env.UI_VCENTER) await box.uncheck();
+    await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+    check('login lands on the dashboard', new URL(page.url()).pathname === '/dashboard', page.url());
+    const cookies = await ctx.cookies();
+    const sid = cookies.find(c => c.name === '__Host-vcsid');
+    check('session cookie is Secure, HttpOnly, SameSite=Strict',
+          sid && sid.secure && sid.httpOnly && sid.sameSite === 'Strict');
+    await shot(page, 'dashboard');
+    const body = await page.textContent('main');
+    check('dashboard shows the VM total', body.includes(process.env.UI_VMS), process.env.UI_VMS);
+
+    // VM table: sort by name descending, then filter
+    await page.goto(base + '/vms');
+    const names = async () => (await page.locator('table tbody td.name').allTextContents()).map(s => s.trim());
+    const before = await names();
+    check('VM table lists the VMs', before.length === Number(process.env.UI_VMS), before.length);
+    await page.goto(base + '/vms?sort=name&order=desc');
+    const desc = await names();
+    const sorted = [...desc].sort((a, b) => b.localeCompare(a, 'en', { sensitivity: 'base' }));
+    check('sort by name descending', JSON.stringify(desc) === JSON.stringify(sorted), desc.join(','));
+    const first = desc[desc.length - 1];
+    await page.goto(base + '/vms?q=' + encodeURIComponent(first));
+    check('filter finds the VM', (await names()).includes(first), first);
+
+    // search, then VM detail, then its host
+    await page.fill('#global-search', first.slice(0, 6));
+    await Promise.all([page.waitForNavigation(), page.press('#global-search', 'Enter')]);
+    check('search page lists the VM', (await page.textContent('main')).includes(first));
+    await page.goto(base + '/vms');
+    await Promise.all([page.waitForNavigation(), page.locator('table tbody td.name a').first().click()]);
+    check('VM detail opens', /^\/vms\/east\//.test(new URL(page.url()).pathname), page.url());
+    await shot(page, 'vm');
+    const hostLink = page.locator('main a[href^="/hosts/east/"]').first();
+    check('VM detail links its host', await hostLink.count() === 1);
+    if (await hostLink.count()) {
+      await Promise.all([page.waitForNavigation(), hostLink.click()]);
+      check('host detail opens', /^\/hosts\/east\//.test(new URL(page.url()).pathname), page.url());
+      await shot(page, 'host');
+    }
+    const storage = await page.goto(base + '/storage');
+    check('storage topology answers 200', storage.status() === 200, storage.status());
+    await shot(page, 'storage');
+
+    // theme and accent, kept across a reload
+    await page.goto(base + '/dashboard');
+    await Promise.all([page.waitForResponse(r => r.url().endsWith('/preferences')), page.click('.theme-toggle')]);
+    await page.reload();
+    check('dark theme kept after reload', await page.getAttribute('html', 'data-theme') === 'dark');
+    await page.click('.user-menu summary');
+    await Promise.all([page.waitForResponse(r => r.url().endsWith('/preferences')), page.click('.swatch.green')]);
+    await page.reload();
+    check('accent kept after reload', await page.getAttribute('html', 'data-accent') === 'green');
+    await shot(page, 'dark-green');
+
+    // logout
+    await page.click('.user-menu summary');
+    await Promise.all([page.waitForNavigation(), page.click('.user-menu button.danger')]);
+    check('logout leads to the login page', new URL(page.url()).pathname === '/login', page.url());
+    const again = await page.goto(base + '/vms');
+    check('pages need a login again', new URL(page.url()).pathname === '/login', page.url());
+    check('no script errors', errors.length === 0, errors.join('; '));
+  } catch (e) {
+    check('walk finished', false, e.message);
+  }
+  await browser.close();
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+})();
