@@ -407,12 +407,15 @@ static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_
                             struct poll_result *res, char *tags_err, size_t errlen)
 {
 	json_t *types;
+	int64_t t0;
 
 	if (ensure_session(t, deadline, res) || collect_all(t, raw, res))
 		return NULL;
 	collect_fields(t, raw);
 	collect_tags(t, deadline, raw, tags_err, errlen);
+	t0 = vc_now_ms();
 	types = inv_build(raw, t->vc.id, t->vc.name);
+	log_debug("poll.built", "vcenter=%s ms=%lld", t->vc.id, (long long)(vc_now_ms() - t0));
 	json_object_set_new(types, "alarm", collect_alarms(t, raw));
 	return types;
 }
@@ -451,11 +454,13 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	res->failures = res->ok ? 0 : t->failures + 1;
 	res->next_due_ms = poll_next_due(t->vc.interval, res->failures, res->code, vc_now_ms());
 	status = status_json(t, res, started, tags_err);
+	t0 = vc_now_ms();
 	if (write_out(t, s, types, status) && res->ok) {
 		res->ok = 0;
 		res->code = VC_EINVAL;
 		snprintf(res->error, sizeof(res->error), "writing to Redis failed: %s", s->errstr);
 	}
+	log_debug("poll.written", "vcenter=%s ms=%lld", t->vc.id, (long long)(vc_now_ms() - t0));
 	t->last_code = res->code;
 	snprintf(t->last_error, sizeof(t->last_error), "%s", res->error);
 	json_decref(status);

@@ -175,6 +175,11 @@ json_t *layout_data(struct req *r, const char *page, const char *title)
 	                                        : json_null());
 	snprintf(nav, sizeof(nav), "nav_%s", page);
 	json_object_set_new(d, nav, json_true());
+	if (r->sess) {
+		const char *tag = page_live_tag(r);   /* the first poll of /live (page_live.c) */
+		if (tag)
+			json_object_set_new(d, "live_tag", json_string(tag));
+	}
 	return d;
 }
 

@@ -43,4 +43,8 @@ json_t *layout_data(struct req *r, const char *page, const char *title);
  * {id, name, state, last_success, error} from its sealed vc:{id}:status record. */
 json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, int interval);
 
+/* The digest of the session's vCenter generations that /live compares against
+ * (page_live.c); arena string, NULL without a session or when Redis failed. */
+const char *page_live_tag(struct req *r);
+
 #endif

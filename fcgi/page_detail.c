@@ -422,6 +422,30 @@ static int not_found(struct req *r)
 	                  "since the last refresh; search for it by name.");
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes the second percent layer of a moref (inv_detail_href) in place; NUL
+ * bytes and bad escapes are kept as typed, so they simply match nothing. */
+static void moref_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		int hi, lo;
+		if (*s == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0 && (hi || lo)) {
+			*o++ = (char)(hi * 16 + lo);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
 /* Splits "/vms/{vc}/{moref}" into its parts (arena copies); the path arrives
  * percent-decoded, so a moref is everything after the vCenter. */
 static const struct detail_kind *parse(struct req *r, const char **vc, const char **moref)
@@ -430,6 +454,7 @@ static const struct detail_kind *parse(struct req *r, const char **vc, const cha
 		const struct detail_kind *k = &detail_kinds[i];
 		size_t pl = strlen(k->prefix);
 		const char *rest, *slash;
+		char *m;
 		if (strncmp(r->path, k->prefix, pl))
 			continue;
 		rest = r->path + pl;
@@ -438,7 +463,8 @@ static const struct detail_kind *parse(struct req *r, const char **vc, const cha
 		if (!slash || slash == rest || !slash[1])
 			return NULL;
 		*vc = arena_strndup(&r->arena, rest, (size_t)(slash - rest));
-		*moref = arena_strdup(&r->arena, slash + 1);
+		*moref = m = arena_strdup(&r->arena, slash + 1);
+		moref_decode(m);
 		return k;
 	}
 	return NULL;

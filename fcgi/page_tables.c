@@ -297,16 +297,21 @@ void inv_listing_free(struct inv_listing *l)
 
 /* ---- URLs ---- */
 
+/* The moref is percent-encoded twice: nginx decodes the path once and merges
+ * slashes before we see it, and some morefs (the simulator's datastores) hold
+ * slashes; page_detail.c decodes the second layer. */
 void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, once = BUF_INIT;
 
+	buf_add_url(&once, moref ? moref : "");
 	buf_printf(&b, "/%ss/", kind);
 	buf_add_url(&b, vcenter ? vcenter : "");
 	buf_addc(&b, '/');
-	buf_add_url(&b, moref ? moref : "");
+	buf_add_url(&b, buf_str(&once));
 	snprintf(out, n, "%s", buf_str(&b));
 	buf_free(&b);
+	buf_free(&once);
 }
 
 static void url_param(struct buf *b, const char *key, const char *val)

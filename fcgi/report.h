@@ -40,7 +40,7 @@ struct report_val {
 	double num;
 	bool b;
 	long long t;          /* RV_TIME: unix seconds (UTC) */
-	char buf[256];
+	char buf[1024];
 };
 
 struct report_vc;

@@ -32,6 +32,8 @@ static const struct route routes_core[] = {
 static const struct route *const tables[] = {
 	routes_core,
 	inventory_routes,   /* routes_inventory.c */
+	live_routes,        /* page_live.c */
+	ops_routes,         /* page_ops.c */
 	NULL,
 };
 

@@ -34,6 +34,8 @@ int router_store_down(struct req *r);
 
 /* Route tables kept with their pages (listed in router.c's tables[]). */
 extern const struct route inventory_routes[];   /* routes_inventory.c */
+extern const struct route live_routes[];        /* page_live.c: /live, /events */
+extern const struct route ops_routes[];         /* page_ops.c: /ops/vm, /tasks, /audit */
 
 /* Handlers (page_*.c). */
 int page_health(struct req *r);

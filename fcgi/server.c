@@ -128,17 +128,31 @@ static void worker_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Reads the POST body into the arena; 413 beyond web.max_body (drained unread). */
+/* Reads and drops up to BODY_DRAIN_MAX bytes of a body we refuse, so a kept-alive
+ * FastCGI connection stays in step. */
+static void drain_body(FCGX_Request *fr, long long len)
+{
+	char sink[65536];
+	long long left = len < BODY_DRAIN_MAX ? len : BODY_DRAIN_MAX;
+	int got;
+
+	while (left > 0) {
+		int want = left < (long long)sizeof(sink) ? (int)left : (int)sizeof(sink);
+		if ((got = FCGX_GetStr(sink, want, fr->in)) <= 0)
+			break;
+		left -= got;
+	}
+}
+
+/* Reads the POST body into the arena; 413 beyond web.max_body. */
 static int read_body(struct req *r, FCGX_Request *fr)
 {
 	long long len = r->content_length > 0 ? r->content_length : 0;
-	char *body, sink[65536];
+	char *body;
 	int got;
 
 	if (len > r->app->cfg->web.max_body) {
-		long long left = len < BODY_DRAIN_MAX ? len : BODY_DRAIN_MAX;
-		while (left > 0 && (got = FCGX_GetStr(sink, (int)(left < (long long)sizeof(sink) ? left : (long long)sizeof(sink)), fr->in)) > 0)
-			left -= got;
+		drain_body(fr, len);
 		r->err = REQ_EBODY;
 		snprintf(r->errstr, sizeof(r->errstr), "body of %lld bytes", len);
 		return -1;
@@ -146,7 +160,7 @@ static int read_body(struct req *r, FCGX_Request *fr)
 	body = arena_alloc(&r->arena, (size_t)len + 1);
 	got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
 	if (got != len) {
-		r->err = REQ_EBODY;
+		r->err = REQ_EINVALID;   /* 400: the client hung up or lied */
 		snprintf(r->errstr, sizeof(r->errstr), "body shorter than announced");
 		return -1;
 	}

@@ -71,9 +71,9 @@ bench_one() { # bench_one N
 		# shellcheck disable=SC2046
 		timed "$RIG_DIR/p-$n" "$PY" "$HELPER" pyvmomi $(sim_args "$name")
 		read -r pcpu _ _ <"$RIG_DIR/p-$n"
-		ratio=$(awk -v a="$pcpu" -v b="$cpu" 'BEGIN { printf "%.0fx", b > 0 ? a / b : 0 }')
+		ratio=$(awk -v a="$pcpu" -v b="$cpu" 'BEGIN { printf "%.0fx", (b > 0 ? a / b : 0) }')
 	fi
-	rp=$(awk -v a="$wall" -v b="$r" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+	rp=$(awk -v a="$wall" -v b="$r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "$n" "$vms" "$cpu" "$wall" "$rss" \
 		"$pcpu" "$ratio" "$r" "$rp"
 	rig_stop_pid "$(eval echo "\$$(rig_vcsim_var "$name")_PID")"

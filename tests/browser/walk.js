@@ -42,7 +42,7 @@ async function shot(page, name) {
 
     // VM table: sort by name descending, then filter
     await page.goto(base + '/vms');
-    const names = async () => (await page.locator('table tbody td.name').allTextContents()).map(s => s.trim());
+    const names = async () => (await page.locator('main table tbody tr td:first-child').allTextContents()).map(s => s.trim());
     const before = await names();
     check('VM table lists the VMs', before.length === Number(process.env.UI_VMS), before.length);
     await page.goto(base + '/vms?sort=name&order=desc');
@@ -58,7 +58,7 @@ async function shot(page, name) {
     await Promise.all([page.waitForNavigation(), page.press('#global-search', 'Enter')]);
     check('search page lists the VM', (await page.textContent('main')).includes(first));
     await page.goto(base + '/vms');
-    await Promise.all([page.waitForNavigation(), page.locator('table tbody td.name a').first().click()]);
+    await Promise.all([page.waitForNavigation(), page.locator('main table tbody tr td:first-child a').first().click()]);
     check('VM detail opens', /^\/vms\/east\//.test(new URL(page.url()).pathname), page.url());
     await shot(page, 'vm');
     const hostLink = page.locator('main a[href^="/hosts/east/"]').first();

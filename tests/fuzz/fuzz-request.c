@@ -1,8 +1,10 @@
 /* libFuzzer target for the request parsers: urlencoded query/form bodies, the
- * Cookie header, and whole requests through req_parse_env + req_parse_body +
- * req_validate. The first byte picks the parser; the rest is the input. */
+ * Cookie header, whole requests through req_parse_env + req_parse_body +
+ * req_validate, and the CSRF token checks (session and pre-session). The first
+ * byte picks the parser; the rest is the input. */
 #include "req.h"
 #include "server.h"
+#include "session.h"
 #include "cfg.h"
 
 #include <stdint.h>
@@ -60,6 +62,17 @@ static void whole_request(const char *s, size_t len)
 	free(ck);
 }
 
+static void tokens(const char *s)
+{
+	static const unsigned char key[32] = { 1, 2, 3 };
+	static const char csrf[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct session sess = { .csrf = csrf };
+
+	(void)session_csrf_ok(&sess, s);
+	(void)session_pre_verify(key, csrf, s, 1800000000);
+	(void)session_pre_verify(key, s, s, 1800000000);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct arena a = ARENA_INIT;
@@ -72,15 +85,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = malloc(size);
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		req_parse_urlencoded(&a, s, size - 1, &l, &e);
 		break;
 	case 1:
 		req_parse_cookies(&a, s, &l);
 		break;
-	default:
+	case 2:
 		whole_request(s, size - 1);
+		break;
+	default:
+		tokens(s);
 		break;
 	}
 	arena_reset(&a);

@@ -167,7 +167,8 @@ done
 # ---- details and scope
 VM=$(dump east vm | jq -r '.[1].moref')
 HOST=$(dump east host | jq -r '.[0].moref')
-DS=$(dump east datastore | jq -r '.[0].moref')
+# Detail URLs carry the moref percent-encoded twice (it may hold slashes).
+DS=$(dump east datastore | jq -r '.[0].moref | @uri | @uri')
 CL=$(dump east cluster | jq -r '.[0].moref')
 NORTH_VM=$(dump north vm | jq -r '.[0].moref')
 check "vm detail 200" test "$(get "/vms/east/$VM")" = 200

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark of the inventory pages through the real stack: three simulated vCenters
+# of BENCH_VMS VMs each (default 10,000: 2 datacenters x (4 clusters + 1 standalone
+# host) x 1,000), the collector once, vcompanion-web behind nginx over TLS, and wrk
+# with a logged-in session cookie. Prints requests per second and latency
+# percentiles of the VM table (50 rows: sorted; filtered + sorted), the search API
+# (exact, IP prefix, typo) and the suggestions, as a Markdown table.
+#
+#   VC_BUILD=build/release VC_VCSIM=build/release/tests/vcsim/vcsim \
+#       bash tests/bench/bench-pages.sh
+#
+# Environment: BENCH_VMS_PER_CR (1000), BENCH_DURATION (15s), BENCH_CONNS (4),
+# BENCH_THREADS (2), RIG_WEB_WORKERS (4). Build without sanitizers for real figures.
+set -euo pipefail
+: "${VC_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${VC_RIG:=$VC_TOP/tests/rig}"
+: "${VC_BUILD:?VC_BUILD: the build tree (Release)}"
+: "${VC_VCSIM:=$VC_BUILD/tests/vcsim/vcsim}"
+export VC_TOP VC_RIG VC_BUILD VC_VCSIM
+. "$VC_RIG/lib.sh"
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+
+PER_CR=${BENCH_VMS_PER_CR:-1000}
+DUR=${BENCH_DURATION:-15s}
+CONNS=${BENCH_CONNS:-4}
+THREADS=${BENCH_THREADS:-2}
+USER_OK=bench@vsphere.local PASS_OK=Bench-Pass-1
+export RIG_WEB_WORKERS=${RIG_WEB_WORKERS:-4}
+export RIG_VCSIM_TIMEOUT=${RIG_VCSIM_TIMEOUT:-400}
+
+rig_init
+rig_redis_start
+for vc in vc1 vc2 vc3; do
+	rig_vcsim_spawn "$vc" -datacenters=2 -clusters=4 -hosts=4 -standalone=1 -vms="$PER_CR" \
+		-user=$USER_OK -password=$PASS_OK
+done
+t0=$(date +%s)
+for vc in vc1 vc2 vc3; do rig_vcsim_wait "$vc"; done
+echo "bench: simulators ready in $(( $(date +%s) - t0 )) s" \
+	"($RIG_VCSIM_VC1_VMS + $RIG_VCSIM_VC2_VMS + $RIG_VCSIM_VC3_VMS VMs)" >&2
+rig_config "$RIG_DIR/vcompanion.json"
+t0=$(date +%s)
+"$VC_BUILD/collector/vcompanion-collector" -c "$RIG_CONFIG" --once >"$RIG_DIR/log/collector.out" 2>&1
+echo "bench: collector --once took $(( $(date +%s) - t0 )) s" >&2
+rig_web_start
+rig_nginx_start
+U=$RIG_NGINX_URL
+JAR=$RIG_DIR/jar
+
+# Log in to the three vCenters and keep the session cookie for wrk.
+curl -sS --cacert "$RIG_NGINX_CERT" -c "$JAR" -b "$JAR" -o "$RIG_DIR/login.html" "$U/login"
+PRE=$(grep -o 'name="csrf" value="[^"]*"' "$RIG_DIR/login.html" | head -1 | sed 's/.*value="//; s/"$//')
+curl -sS --cacert "$RIG_NGINX_CERT" -c "$JAR" -b "$JAR" -o /dev/null \
+	--data-urlencode "username=$USER_OK" --data-urlencode "password=$PASS_OK" \
+	-d vcenter=vc1 -d vcenter=vc2 -d vcenter=vc3 --data-urlencode "csrf=$PRE" "$U/login"
+SID=$(awk '$6 == "__Host-vcsid" {print $7}' "$JAR")
+[ -n "$SID" ] || { echo "bench: login failed" >&2; exit 1; }
+COOKIE="Cookie: __Host-vcsid=$SID"
+TOTAL=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U/api/v1/vms?per_page=25" | jq .total)
+echo "bench: /api/v1/vms total = $TOTAL" >&2
+
+# Targets: name | path.
+VM=DC1_C3_RP0_VM777
+IP=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U/api/v1/search?q=$VM" | jq -r '[.items[] | select(.ip != null)][0].ip // "10.1.2.3"')
+TARGETS=(
+	"VM table, sorted by name|/vms?sort=name&order=asc"
+	"VM table, filtered (q, power) + sorted by memory desc|/vms?q=rp0&power=poweredOn&sort=memory&order=desc"
+	"VM table, page 120 of 25-row pages, sorted by host|/vms?sort=host&per_page=25&page=120"
+	"Search API, exact name|/api/v1/search?q=$VM"
+	"Search API, IP prefix|/api/v1/search?q=${IP%.*}."
+	"Search API, typo|/api/v1/search?q=DC1_C3_RP0_MV777"
+	"Suggestions, partial word|/search/suggest?q=c3_rp0_vm77"
+)
+
+# Warm every worker's caches (indexes are built per worker on first use).
+for t in "${TARGETS[@]}"; do
+	for _ in $(seq 1 $((RIG_WEB_WORKERS * 3))); do
+		curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" -o /dev/null "$U${t#*|}"
+	done
+done
+
+echo
+echo "| page | req/s | p50 | p90 | p99 |"
+echo "|---|---:|---:|---:|---:|"
+for t in "${TARGETS[@]}"; do
+	name=${t%%|*} path=${t#*|}
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -H "$COOKIE" "$U$path")
+	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+	p90=$(echo "$out" | awk '$1 == "90%" {print $2}')
+	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+	echo "| $name${non2xx:+ (non-2xx: $non2xx)} | $rps | $p50 | $p90 | $p99 |"
+done
+echo
+echo "bench: $(nproc) CPUs, $RIG_WEB_WORKERS workers, wrk -t$THREADS -c$CONNS -d$DUR, $TOTAL VMs" >&2

@@ -1,0 +1,266 @@
+/* The table engine (fcgi/table.c): sort stability in both directions, natural
+ * order, numeric columns, filters and the text filter, page edges, merging the
+ * sorted lists of several vCenters, and the human formatting helpers. */
+#include "test.h"
+#include "table.h"
+
+#include <jansson.h>
+
+static const struct tbl_col cols[] = {
+	{ "name", "Name", TBL_TEXT, true, 0, NULL, NULL, NULL },
+	{ "cpus", "vCPU", TBL_NUM, true, 0, NULL, NULL, NULL },
+	{ "power", "Power", TBL_TEXT, true, 0, NULL, NULL, "power_state" },
+};
+static const struct tbl_filter filters[] = { { "power", "power_state" }, { "tpl", "template" } };
+static const char *const qf[] = { "name", "ips" };
+static const struct tbl_def def = { "vm", cols, 3, filters, 2, qf, 2, 0, NULL };
+
+/* n VMs "vm-<i>" with cpus = i % mod, every third one off, IP 10.0.0.<i>. */
+static json_t *vms(int n, int mod, const char *prefix)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++) {
+		char name[32], ip[32];
+		snprintf(name, sizeof(name), "%s-%d", prefix, i);
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:b,s:[s]}", "name", name, "cpus", i % mod,
+		                                   "power_state", i % 3 ? "poweredOn" : "poweredOff",
+		                                   "template", i == 5, "ips", ip));
+	}
+	return a;
+}
+
+static const char *name_of(const struct tbl_row *r)
+{
+	return json_string_value(json_object_get(r->rec, "name"));
+}
+
+static int cpus_of(const struct tbl_row *r)
+{
+	return (int)json_integer_value(json_object_get(r->rec, "cpus"));
+}
+
+static struct tbl_query query(size_t col, bool desc, size_t page, size_t per)
+{
+	struct tbl_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.col = col;
+	q.desc = desc;
+	q.page = page;
+	q.per_page = per;
+	return q;
+}
+
+TEST(natural_sort_by_name)
+{
+	json_t *recs = vms(12, 4, "vm");
+	struct tbl_index *ix = tbl_index_build(&def, recs);
+	struct tbl_query q = query(0, false, 1, 50);
+	struct tbl_result res;
+
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 12);
+	ASSERT(!strcmp(name_of(res.rows[0]), "vm-0"));
+	ASSERT(!strcmp(name_of(res.rows[2]), "vm-2"));     /* vm-2 before vm-10 */
+	ASSERT(!strcmp(name_of(res.rows[11]), "vm-11"));
+	tbl_result_free(&res);
+	q.desc = true;
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT(!strcmp(name_of(res.rows[0]), "vm-11"));
+	ASSERT(!strcmp(name_of(res.rows[11]), "vm-0"));
+	tbl_result_free(&res);
+	tbl_index_free(ix);
+	json_decref(recs);
+}
+
+/* Equal keys keep record order, ascending and descending alike. */
+TEST(sort_is_stable_both_ways)
+{
+	json_t *recs = vms(30, 3, "vm");
+	struct tbl_index *ix = tbl_index_build(&def, recs);
+	struct tbl_query q = query(1, false, 1, 50);
+	struct tbl_result res;
+
+	for (int desc = 0; desc < 2; desc++) {
+		q.desc = desc;
+		ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+		ASSERT_EQ(res.n, 30);
+		for (size_t i = 1; i < res.n; i++) {
+			int a = cpus_of(res.rows[i - 1]), b = cpus_of(res.rows[i]);
+			ASSERT(desc ? a >= b : a <= b);
+			if (a == b)
+				ASSERT_MSG(res.rows[i - 1]->id < res.rows[i]->id, "tie out of record order at %zu", i);
+		}
+		tbl_result_free(&res);
+	}
+	tbl_index_free(ix);
+	json_decref(recs);
+}
+
+TEST(filters_and_text)
+{
+	json_t *recs = vms(30, 5, "vm");
+	struct tbl_index *ix = tbl_index_build(&def, recs);
+	struct tbl_query q = query(0, false, 1, 50);
+	struct tbl_result res;
+
+	q.filter[0] = "POWEREDOFF";                         /* case does not matter */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 10);
+	for (size_t i = 0; i < res.n; i++)
+		ASSERT(!strcmp(json_string_value(json_object_get(res.rows[i]->rec, "power_state")), "poweredOff"));
+	tbl_result_free(&res);
+	q.filter[0] = NULL;
+	q.filter[1] = "true";                               /* booleans as text */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 1);
+	ASSERT(!strcmp(name_of(res.rows[0]), "vm-5"));
+	tbl_result_free(&res);
+	q.filter[1] = NULL;
+	q.q = "VM-2";                                       /* substring, any case: 2, 20..29 */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 11);
+	tbl_result_free(&res);
+	q.q = "10.0.0.17";                                  /* arrays are searched too */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 1);
+	ASSERT(!strcmp(name_of(res.rows[0]), "vm-17"));
+	tbl_result_free(&res);
+	q.q = "nothing-like-this";
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 0);
+	ASSERT_EQ(res.n, 0);
+	ASSERT_EQ(res.pages, 1);
+	ASSERT_EQ(res.page, 1);
+	tbl_result_free(&res);
+	tbl_index_free(ix);
+	json_decref(recs);
+}
+
+TEST(page_edges)
+{
+	json_t *recs = vms(100, 7, "vm");
+	struct tbl_index *ix = tbl_index_build(&def, recs);
+	struct tbl_query q = query(0, false, 1, 25);
+	struct tbl_result res;
+
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);            /* exact multiple: 4 full pages */
+	ASSERT_EQ(res.pages, 4);
+	ASSERT_EQ(res.n, 25);
+	tbl_result_free(&res);
+	q.page = 4;
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.n, 25);
+	ASSERT(!strcmp(name_of(res.rows[24]), "vm-99"));
+	tbl_result_free(&res);
+	q.page = 5;                                          /* past the end: the last page */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.page, 4);
+	ASSERT(!strcmp(name_of(res.rows[0]), "vm-75"));
+	tbl_result_free(&res);
+	q.page = 0;                                          /* before the start: the first */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.page, 1);
+	ASSERT(!strcmp(name_of(res.rows[0]), "vm-0"));
+	tbl_result_free(&res);
+	q.per_page = 30;                                     /* remainder on the last page */
+	q.page = 4;
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+	ASSERT_EQ(res.pages, 4);
+	ASSERT_EQ(res.n, 10);
+	ASSERT(!strcmp(name_of(res.rows[9]), "vm-99"));
+	tbl_result_free(&res);
+	q.col = 99;                                          /* a column that does not exist */
+	ASSERT_EQ(tbl_run(&ix, 1, &q, &res), -1);
+	tbl_index_free(ix);
+	json_decref(recs);
+}
+
+/* Two vCenters: one sorted list, ties in vCenter order, every row once. */
+TEST(merge_of_vcenters)
+{
+	json_t *a = vms(40, 4, "a"), *b = vms(30, 4, "b");
+	struct tbl_index *ix[2] = { tbl_index_build(&def, a), tbl_index_build(&def, b) };
+	struct tbl_query q = query(1, false, 1, 25);
+	struct tbl_result res;
+	int seen = 0, last = -1;
+	unsigned last_src = 0;
+
+	for (q.page = 1; q.page <= 3; q.page++) {
+		ASSERT_EQ(tbl_run(ix, 2, &q, &res), 0);
+		ASSERT_EQ(res.total, 70);
+		ASSERT_EQ(res.pages, 3);
+		for (size_t i = 0; i < res.n; i++, seen++) {
+			int c = cpus_of(res.rows[i]);
+			ASSERT(c >= last);
+			if (c == last)
+				ASSERT(res.rows[i]->src >= last_src);
+			last = c;
+			last_src = res.rows[i]->src;
+		}
+		tbl_result_free(&res);
+	}
+	ASSERT_EQ(seen, 70);
+	ASSERT_EQ(tbl_col_find(&def, "power"), 2);
+	ASSERT_EQ(tbl_col_find(&def, "nope"), -1);
+	tbl_index_free(ix[0]);
+	tbl_index_free(ix[1]);
+	json_decref(a);
+	json_decref(b);
+}
+
+TEST(index_skips_non_objects_and_empty)
+{
+	json_t *recs = json_pack("[i,{s:s},n]", 1, "name", "x");
+	struct tbl_index *ix = tbl_index_build(&def, recs), *none = tbl_index_build(&def, NULL);
+	struct tbl_query q = query(0, false, 1, 50);
+	struct tbl_result res;
+
+	ASSERT_EQ(tbl_index_rows(ix), 1);
+	ASSERT_EQ(tbl_index_rows(none), 0);
+	ASSERT_EQ(tbl_run(&none, 1, &q, &res), 0);
+	ASSERT_EQ(res.total, 0);
+	tbl_result_free(&res);
+	ASSERT_EQ(tbl_run(NULL, 0, &q, &res), 0);           /* no vCenter at all */
+	ASSERT_EQ(res.total, 0);
+	tbl_result_free(&res);
+	tbl_index_free(ix);
+	tbl_index_free(none);
+	tbl_index_free(NULL);
+	json_decref(recs);
+}
+
+TEST(formatting)
+{
+	char s[64];
+
+	tbl_fmt_bytes(1536.0 * 1048576, s, sizeof(s));
+	ASSERT(!strcmp(s, "1.5 GiB"));
+	tbl_fmt_bytes(512, s, sizeof(s));
+	ASSERT(!strcmp(s, "512 B"));
+	tbl_fmt_bytes(300.0 * 1099511627776.0, s, sizeof(s));
+	ASSERT(!strcmp(s, "300 TiB"));
+	tbl_fmt_mhz(2400, s, sizeof(s));
+	ASSERT(!strcmp(s, "2.4 GHz"));
+	tbl_fmt_mhz(800, s, sizeof(s));
+	ASSERT(!strcmp(s, "800 MHz"));
+	tbl_fmt_int(1234567, s, sizeof(s));
+	ASSERT(!strcmp(s, "1,234,567"));
+	tbl_fmt_int(-1000, s, sizeof(s));
+	ASSERT(!strcmp(s, "-1,000"));
+	tbl_fmt_duration(3 * 86400 + 7200, s, sizeof(s));
+	ASSERT(!strcmp(s, "3 d 2 h"));
+	tbl_fmt_duration(3660, s, sizeof(s));
+	ASSERT(!strcmp(s, "1 h 1 min"));
+	ASSERT_EQ(tbl_time("2026-11-23T10:00:00Z"), 1795428000LL);
+	ASSERT_EQ(tbl_time("2026-11-23T10:00:00.123456Z"), 1795428000LL);
+	ASSERT_EQ(tbl_time("garbage"), 0);
+	ASSERT_EQ(tbl_pct(50, 200), 25);
+	ASSERT_EQ(tbl_pct(500, 200), 100);
+	ASSERT_EQ(tbl_pct(1, 0), 0);
+}
+
+TEST_MAIN(T(natural_sort_by_name), T(sort_is_stable_both_ways), T(filters_and_text), T(page_edges),
+          T(merge_of_vcenters), T(index_skips_non_objects_and_empty), T(formatting))
