@@ -18,7 +18,7 @@ check() {
 	local what=$1; shift
 	if "$@" >"$RIG_DIR/check.out" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/     /' "$RIG_DIR/check.out" | tail -15; fi
 }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+finish() { note "total: ${SECONDS}s"; echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 A=$VC_TOP/ansible
 HERE=$VC_TOP/tests/integration/rollout
@@ -42,6 +42,7 @@ else
 	note "ansible-lint not installed: skipped"
 fi
 
+note "playbook checks: ${SECONDS}s"
 # ---------------------------------------------------------------- render the roles
 # render INVENTORY ROOT LOG: site.yml --tags render for every host of INVENTORY.
 render() {
@@ -59,7 +60,7 @@ check "render example again: nothing changed (idempotent)" bash -c \
 check "render single-node inventory" render single "$SG" "$RIG_DIR/log/render-sg.log"
 grep -q 'FAILED\|fatal:' "$RIG_DIR/log/render-ex-1.log" && sed -n '/fatal:/,+5p' "$RIG_DIR/log/render-ex-1.log" | head -20
 
-jq_() { python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+jq_() { python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(*eval(sys.argv[2]))' "$@"; }
 for h in collector1 web1 web2; do
 	check "check-config $h" "$CLI" check-config "$EX/$h/etc/vcompanion/vcompanion.json"
 done
@@ -84,7 +85,7 @@ check "self-signed certificate made" openssl x509 -noout -in "$EX/web1/etc/vcomp
 # nginx -t on a rendered site: a throwaway prefix with the project's snippets.
 nginx_t() {
 	local site=$1 p=$2
-	mkdir -p "$p/snippets" "$p/logs"
+	mkdir -p "$p/snippets" "$p/logs" "$(dirname "$(dirname "$(dirname "$(dirname "$site")")")")/log"
 	cp /etc/nginx/mime.types /etc/nginx/fastcgi_params "$p/"
 	cp "$VC_TOP"/nginx/snippets/*.conf "$p/snippets/"
 	sed -i "s|/usr/share/vcompanion/static/|$(rig_static_dir)/|" "$p/snippets/vcompanion-server.conf"
@@ -115,6 +116,7 @@ check "rendered redis: collector logs in with its vault password" test "$(rcli -
 check "rendered redis: web may not write vc:*" bash -c "$(declare -f rcli); sr='$sr'; rcli --user web --pass \"\$(cat '$sr/etc/vcompanion/redis-web.pass')\" SET 'vc:{t}:gen' 2 | grep -q NOPERM"
 rig_stop_pid "$rpid"; rig_forget "$rpid"
 
+note "render checks: ${SECONDS}s"
 # ---------------------------------------------------------------- the Debian package
 deb=${VC_ROLLOUT_DEB:-}
 if [ -z "$deb" ]; then
@@ -147,6 +149,7 @@ else
 	grep -q '^ok   deb: dpkg --purge' "$RIG_DIR/log/deb.out" || { bad "deb-check did not finish"; tail -5 "$RIG_DIR/log/deb.out"; }
 fi
 
+note "package checks: ${SECONDS}s"
 # ---------------------------------------------------------------- two web instances
 rig_redis_start
 rig_vcsim_start prod -vms=2 -user=alice@vsphere.local -password=S3cret-pass
@@ -176,8 +179,19 @@ req() {
 	local m=$1 p=$2; shift 2
 	curl -sS --max-time 20 --cacert "$RIG_NGINX_CERT" -X "$m" -b "$JAR" -c "$JAR" -D "$H" -o "$B" -w '%{http_code}' "$@" "$U$p"
 }
-# all_ok N PATH: N GETs of PATH, every one 200.
-all_ok() { local i st; for i in $(seq "$1"); do st=$(req GET "$2"); [ "$st" = 200 ] || { echo "request $i: $st"; return 1; }; done; }
+# all_ok N PATH [curl args]: N GETs of PATH, every one 200.
+all_ok() {
+	local n=$1 p=$2 i st; shift 2
+	for i in $(seq "$n"); do st=$(req GET "$p" "$@"); [ "$st" = 200 ] || { echo "request $i: $st"; return 1; }; done
+}
+# logged_in N: N GETs of / (redirects followed) end on a page that is not the login form.
+logged_in() {
+	local i
+	for i in $(seq "$1"); do
+		all_ok 1 / -L || return 1
+		if grep -Eq '<input[^>]*name="password"' "$B"; then echo "request $i: got the login form"; return 1; fi
+	done
+}
 served() { grep -c "path=.*$2" "$RIG_DIR/log/web$1.err" 2>/dev/null || echo 0; }
 csrf_of() {
 	python3 - "$B" <<'PY'
@@ -203,13 +217,12 @@ fi
 if [ $login_ok = 1 ]; then
 	ok "login through nginx (session made on one instance)"
 	web_kill 1
-	check "instance 1 killed: the session is served by instance 2" bash -c "$(declare -f req all_ok); U='$U' H='$H' B='$B' JAR='$JAR' RIG_NGINX_CERT='$RIG_NGINX_CERT'; all_ok 10 /"
+	check "instance 1 killed: the session is served by instance 2" logged_in 10
 	check "instance 1 killed: healthz keeps answering" all_ok 10 /healthz
 	web_up 1
 	web_kill 2
-	check "instance 2 killed: the session is served by instance 1" all_ok 10 /
+	check "instance 2 killed: the session is served by instance 1" logged_in 10
 	check "instance 2 killed: healthz keeps answering" all_ok 10 /healthz
-	check "still logged in (no redirect to /login)" bash -c "! grep -qi '^location: /login' '$H'"
 else
 	note "login through nginx not available yet (status $st): session sharing not checked; failover checked on /healthz"
 	web_kill 1

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The web tier's ceiling and a real page, through nginx over TLS with wrk: requests
+# per second and latency percentiles of /healthz (a trivial FastCGI answer: one Redis
+# PING) and of the VM table (50 rows rendered from the inventory of one simulated
+# vCenter with BENCH_WEB_VMS_PER_POOL×DCs×pools VMs). Usage: bench-web.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:?usage: bench-web.sh BUILD_DIR}" && pwd)
+export VC_VCSIM="$build/tests/vcsim/vcsim" VC_BUILD="$build"
+. "$(dirname "$0")/../rig/lib.sh"
+rig_init
+duration=${BENCH_DURATION:-10s}
+conns=${BENCH_CONNS:-16}
+export RIG_WEB_WORKERS=${BENCH_WORKERS:-4}
+rig_redis_start
+rig_vcsim_start bench -datacenters=1 -clusters=2 -hosts=2 -vms="${BENCH_WEB_VMS_PER_POOL:-250}"
+rig_keygen
+rig_config "$RIG_DIR/vc.json"
+rig_collector_once
+rig_web_start
+rig_nginx_start
+jar="$RIG_DIR/cookies"
+curl -sk -c "$jar" -b "$jar" -o "$RIG_DIR/login.html" "$RIG_NGINX_URL/login"
+pre=$(grep -o 'name="csrf" value="[^"]*"' "$RIG_DIR/login.html" | head -1 | sed 's/.*value="//; s/"$//')
+curl -sk -c "$jar" -b "$jar" -o /dev/null --data-urlencode "username=$RIG_VCSIM_BENCH_USER" \
+	--data-urlencode "password=$RIG_VCSIM_BENCH_PASSWORD" -d vcenter=bench --data-urlencode "csrf=$pre" \
+	"$RIG_NGINX_URL/login"
+sid=$(awk '$6 == "__Host-vcsid" { print $7 }' "$jar")
+[ -n "$sid" ] || { echo "bench-web: login failed" >&2; exit 1; }
+page="/vms?per_page=50&sort=name&order=asc"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Cookie: __Host-vcsid=$sid" "$RIG_NGINX_URL$page")
+[ "$code" = 200 ] || { echo "bench-web: $page answered $code" >&2; exit 1; }
+echo "== web tier through nginx: $conns connections, $duration, ${RIG_WEB_WORKERS} FastCGI workers, $RIG_VCSIM_BENCH_VMS VMs"
+echo "-- /healthz (trivial FastCGI answer)"
+wrk -t2 -c"$conns" -d"$duration" --latency "$RIG_NGINX_URL/healthz" | grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
+echo "-- $page (50 rendered rows)"
+wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: __Host-vcsid=$sid" "$RIG_NGINX_URL$page" |
+	grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
