@@ -44,6 +44,23 @@ void inv_raw_set_tags(struct inv_raw *r, json_t *tags);
  * ({field name: value}) and "tags" ([{"category", "name"}]). */
 json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_name);
 
+/* VM records built while the VirtualMachine objects stream in (the last spec), so
+ * their raw properties, the bulk of a poll, are never all held at once. Every other
+ * bucket, the custom field names and the tags must be in the raw set already. */
+struct inv_vms {
+	json_t *records;               /* VM records */
+	json_t *snapshots;             /* the flat snapshot list */
+	json_t *dvpg_by_key;           /* distributed portgroup key -> name */
+};
+
+void inv_vms_init(struct inv_vms *v, const struct inv_raw *r);
+/* Builds moref's record from props (borrowed) and keeps only its name in r. */
+void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props);
+void inv_vms_free(struct inv_vms *v);
+/* inv_build() with the VM records and snapshots taken from v (v is emptied). */
+json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v, const char *vcenter,
+                           const char *vc_name);
+
 /* Helpers shared by the builders (inv_util.c). */
 const char *inv_mor(const json_t *v);                 /* moref of a MOR value or NULL */
 json_t *inv_path(const json_t *obj, const char *dotted);  /* borrowed, NULL if absent */

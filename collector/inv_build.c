@@ -226,7 +226,7 @@ static void dv_vlan(json_t *rec, const json_t *props)
 	}
 }
 
-static json_t *dv_portgroups(const struct inv_raw *r, json_t *by_key)
+static json_t *dv_portgroups(const struct inv_raw *r)
 {
 	json_t *out = json_array(), *props;
 	const char *moref;
@@ -242,8 +242,6 @@ static json_t *dv_portgroups(const struct inv_raw *r, json_t *by_key)
 		json_object_set_new(rec, "uplink", json_boolean(inv_bool(props, "config.uplink") == 1));
 		inv_set_str(rec, "binding", inv_str(props, "config.type"));
 		dv_vlan(rec, props);
-		if (inv_str(props, "key") && inv_str(props, "name"))
-			json_object_set_new(by_key, inv_str(props, "key"), json_string(inv_str(props, "name")));
 		json_array_append_new(out, rec);
 	}
 	return out;
@@ -315,18 +313,69 @@ static void stamp(json_t *types, const char *vcenter, const char *vc_name)
 	}
 }
 
-json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_name)
+/* Distributed portgroup key -> name: VM NICs on a DVS name their portgroup by key. */
+static json_t *dvpg_keys(const struct inv_raw *r)
 {
-	json_t *out = json_object(), *by_key = json_object(), *props;
-	json_t *vms = json_array(), *hosts = json_array(), *snaps = json_array();
-	json_t *vmks = json_array(), *vsw = json_array(), *pgs = json_array(), *pnics = json_array();
-	json_t *dvpgs = dv_portgroups(r, by_key), *cl;
+	json_t *out = json_object(), *props;
 	const char *moref;
 
+	json_object_foreach(bucket(r, "dvpg"), moref, props)
+		if (inv_str(props, "key") && inv_str(props, "name"))
+			json_object_set_new(out, inv_str(props, "key"), json_string(inv_str(props, "name")));
+	return out;
+}
+
+void inv_vms_init(struct inv_vms *v, const struct inv_raw *r)
+{
+	v->records = json_array();
+	v->snapshots = json_array();
+	v->dvpg_by_key = dvpg_keys(r);
+}
+
+void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props)
+{
+	json_t *stub = json_object();
+
+	json_array_append_new(v->records, inv_vm_record(r, moref, props, v->dvpg_by_key, v->snapshots));
+	inv_set_str(stub, "name", inv_str(props, "name"));
+	inv_raw_add(r, "vm", moref, stub);
+	json_decref(stub);
+}
+
+void inv_vms_free(struct inv_vms *v)
+{
+	json_decref(v->records);
+	json_decref(v->snapshots);
+	json_decref(v->dvpg_by_key);
+	v->records = v->snapshots = v->dvpg_by_key = NULL;
+}
+
+json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_name)
+{
+	struct inv_vms v;
+	json_t *props, *out;
+	const char *moref;
+
+	inv_vms_init(&v, r);
+	json_object_foreach(bucket(r, "vm"), moref, props)
+		json_array_append_new(v.records, inv_vm_record(r, moref, props, v.dvpg_by_key, v.snapshots));
+	out = inv_build_streamed(r, &v, vcenter, vc_name);
+	inv_vms_free(&v);
+	return out;
+}
+
+json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v, const char *vcenter,
+                           const char *vc_name)
+{
+	json_t *out = json_object(), *props, *vms = v->records, *snaps = v->snapshots;
+	json_t *hosts = json_array(), *vmks = json_array(), *vsw = json_array();
+	json_t *pgs = json_array(), *pnics = json_array(), *dvpgs = dv_portgroups(r), *cl;
+	const char *moref;
+
+	v->records = json_array();
+	v->snapshots = json_array();
 	json_object_foreach(bucket(r, "host"), moref, props)
 		json_array_append_new(hosts, inv_host_record(r, moref, props, vmks, vsw, pgs, pnics));
-	json_object_foreach(bucket(r, "vm"), moref, props)
-		json_array_append_new(vms, inv_vm_record(r, moref, props, by_key, snaps));
 	cl = clusters(r);
 	cluster_totals(cl, hosts, vms);
 	json_array_extend(pgs, dvpgs);
@@ -347,6 +396,5 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
 	json_object_set_new(out, "resourcepool", simple_records(r, "resourcepool"));
 	json_object_set_new(out, "tag", tag_records(r));
 	stamp(out, vcenter, vc_name);
-	json_decref(by_key);
 	return out;
 }

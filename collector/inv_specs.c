@@ -75,12 +75,14 @@ const struct inv_spec inv_specs[] = {
 	{ "ComputeResource", "compute", compute_paths, N(compute_paths) },
 	{ "ResourcePool", "resourcepool", rp_paths, N(rp_paths) },
 	{ "HostSystem", "host", host_paths, N(host_paths) },
-	{ "VirtualMachine", "vm", vm_paths, N(vm_paths) },
 	{ "Datastore", "datastore", ds_paths, N(ds_paths) },
 	{ "StoragePod", "pod", pod_paths, N(pod_paths) },
 	{ "Network", "network", net_paths, N(net_paths) },
 	{ "DistributedVirtualPortgroup", "dvpg", dvpg_paths, N(dvpg_paths) },
 	{ "DistributedVirtualSwitch", "dvs", dvs_paths, N(dvs_paths) },
+	/* last: VM records are built as the objects arrive (inv_vms_add), from the
+	 * names of everything above */
+	{ "VirtualMachine", "vm", vm_paths, N(vm_paths) },
 };
 
 const size_t inv_nspecs = N(inv_specs);

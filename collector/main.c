@@ -187,6 +187,11 @@ static void set_targets(struct collector *c, const struct cfg *cfg, const char *
 				t->next_due_ms = 0;   /* the operator may have fixed the password */
 		} else {
 			t = poll_target_new(v, cfg);
+			if (!t) {
+				log_error("collector.vcenter_skipped", "vcenter=%s error=%s", v->id,
+				          log_q("out of memory"));
+				continue;
+			}
 			if (c->store)
 				poll_target_restore(t, c->store);
 		}
@@ -426,8 +431,10 @@ int main(int argc, char **argv)
 	set_targets(&c, &c.cfg, only);
 	log_info("collector.start", "vcenters=%zu workers=%d once=%d", c.n_targets,
 	         c.cfg.collector.concurrency, c.once);
-	start_workers(&c, c.cfg.collector.concurrency < (int)c.n_targets || c.n_targets == 0
-	                  ? c.cfg.collector.concurrency : (int)c.n_targets);
+	/* --once needs no more workers than vCenters; the daemon starts them all, since a
+	 * reload may add vCenters (idle workers cost a stack; Redis connects lazily) */
+	start_workers(&c, c.once && (int)c.n_targets < c.cfg.collector.concurrency
+	                  ? (c.n_targets ? (int)c.n_targets : 1) : c.cfg.collector.concurrency);
 	rc = c.once ? run_once(&c) : run_daemon(&c);
 	shutdown_all(&c);
 	log_info("collector.stop", "rc=%d", rc);

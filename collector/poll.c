@@ -154,33 +154,56 @@ static int ensure_session(struct poll_target *t, int64_t deadline, struct poll_r
 struct collect_ctx {
 	struct inv_raw *raw;
 	const char *bucket;
+	struct inv_vms *vms;           /* set for the VMs: records built on arrival */
 };
 
 static int on_object(void *ctx, const char *moref, json_t *props)
 {
 	struct collect_ctx *c = ctx;
 
-	inv_raw_add(c->raw, c->bucket, moref, props);
+	if (c->vms)
+		inv_vms_add(c->vms, c->raw, moref, props);
+	else
+		inv_raw_add(c->raw, c->bucket, moref, props);
 	return 0;
 }
 
+static int collect_spec(struct poll_target *t, const struct inv_spec *sp, struct inv_raw *raw,
+                        struct inv_vms *vms, struct poll_result *res)
+{
+	struct collect_ctx c = { raw, sp->bucket, vms };
+	int64_t t0 = vc_now_ms();
+
+	if (vc_collect(t->session, sp->vim_type, sp->paths, sp->npaths, (size_t)t->page_size,
+	               on_object, &c)) {
+		res->code = vc_errcode(t->session);
+		snprintf(res->error, sizeof(res->error), "collecting %s: %s", sp->vim_type,
+		         vc_errstr(t->session));
+		return -1;
+	}
+	log_debug("poll.collected", "vcenter=%s type=%s objects=%zu ms=%lld", t->vc.id,
+	          sp->vim_type, json_object_size(json_object_get(raw->buckets, sp->bucket)),
+	          (long long)(vc_now_ms() - t0));
+	return 0;
+}
+
+/* Every type but the VMs, into raw. */
 static int collect_all(struct poll_target *t, struct inv_raw *raw, struct poll_result *res)
 {
-	for (size_t i = 0; i < inv_nspecs; i++) {
-		const struct inv_spec *sp = &inv_specs[i];
-		struct collect_ctx c = { raw, sp->bucket };
-		int64_t t0 = vc_now_ms();
-		if (vc_collect(t->session, sp->vim_type, sp->paths, sp->npaths, (size_t)t->page_size,
-		               on_object, &c)) {
-			res->code = vc_errcode(t->session);
-			snprintf(res->error, sizeof(res->error), "collecting %s: %s", sp->vim_type,
-			         vc_errstr(t->session));
+	for (size_t i = 0; i < inv_nspecs; i++)
+		if (strcmp(inv_specs[i].bucket, "vm") && collect_spec(t, &inv_specs[i], raw, NULL, res))
 			return -1;
-		}
-		log_debug("poll.collected", "vcenter=%s type=%s objects=%zu ms=%lld", t->vc.id,
-		          sp->vim_type, json_object_size(json_object_get(raw->buckets, sp->bucket)),
-		          (long long)(vc_now_ms() - t0));
-	}
+	return 0;
+}
+
+/* The VMs last, built into records as they arrive (their raw properties are dropped
+ * object by object). */
+static int collect_vms(struct poll_target *t, struct inv_raw *raw, struct inv_vms *vms,
+                       struct poll_result *res)
+{
+	for (size_t i = 0; i < inv_nspecs; i++)
+		if (!strcmp(inv_specs[i].bucket, "vm"))
+			return collect_spec(t, &inv_specs[i], raw, vms, res);
 	return 0;
 }
 
@@ -402,21 +425,28 @@ int64_t poll_next_due(int interval_s, int failures, enum vc_err code, int64_t no
 	return now_ms + jitter(delay);
 }
 
-/* Collects everything and builds the record arrays; NULL (res filled) on failure. */
+/* Collects everything and builds the record arrays; NULL (res filled) on failure.
+ * Custom field names and tags come before the VMs, whose records are built on
+ * arrival and need them. */
 static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_raw *raw,
                             struct poll_result *res, char *tags_err, size_t errlen)
 {
-	json_t *types;
+	struct inv_vms vms;
+	json_t *types = NULL;
 	int64_t t0;
 
 	if (ensure_session(t, deadline, res) || collect_all(t, raw, res))
 		return NULL;
 	collect_fields(t, raw);
 	collect_tags(t, deadline, raw, tags_err, errlen);
-	t0 = vc_now_ms();
-	types = inv_build(raw, t->vc.id, t->vc.name);
-	log_debug("poll.built", "vcenter=%s ms=%lld", t->vc.id, (long long)(vc_now_ms() - t0));
-	json_object_set_new(types, "alarm", collect_alarms(t, raw));
+	inv_vms_init(&vms, raw);
+	if (collect_vms(t, raw, &vms, res) == 0) {
+		t0 = vc_now_ms();
+		types = inv_build_streamed(raw, &vms, t->vc.id, t->vc.name);
+		log_debug("poll.built", "vcenter=%s ms=%lld", t->vc.id, (long long)(vc_now_ms() - t0));
+		json_object_set_new(types, "alarm", collect_alarms(t, raw));
+	}
+	inv_vms_free(&vms);
 	return types;
 }
 

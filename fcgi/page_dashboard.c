@@ -141,6 +141,8 @@ static void totals(struct dash *ds)
 	char s[48];
 
 	for (size_t v = 0; v < ds->sc.n; v++) {
+		if (!ds->sc.selected[v])
+			continue;
 		json_t *o = vcenter_totals(ds, v, tot, &cap, &free_b);
 		json_t *state = layout_vcenter_state(ds->r, ds->sc.ids[v], ds->sc.names[v], ds->sc.intervals[v]);
 		json_object_update(o, state);
@@ -205,6 +207,8 @@ static void alarms(struct dash *ds)
 	sev = sev ? sev : "all";
 	since = !strcmp(period, "day") ? ds->r->now - 86400 : !strcmp(period, "week") ? ds->r->now - 7 * 86400 : 0;
 	for (size_t v = 0; v < ds->sc.n; v++) {
+		if (!ds->sc.selected[v])
+			continue;
 		json_array_foreach(recs(ds, v, "alarm"), i, x) {
 			long long t = tbl_time(tbl_str(x, "time"));
 			if ((since && t < since) || (strcmp(sev, "all") && strcmp(tbl_str(x, "status"), sev)))
@@ -262,6 +266,8 @@ static void snapshots(struct dash *ds)
 	const json_t *x;
 
 	for (size_t v = 0; v < ds->sc.n; v++) {
+		if (!ds->sc.selected[v])
+			continue;
 		json_array_foreach(recs(ds, v, "snapshot"), i, x) {
 			if (n == cap && !(refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof(*refs))))
 				abort();
@@ -297,6 +303,8 @@ static void clusters(struct dash *ds)
 	size_t i, n = 0;
 
 	for (size_t v = 0; v < ds->sc.n; v++) {
+		if (!ds->sc.selected[v])
+			continue;
 		json_array_foreach(recs(ds, v, "cluster"), i, c) {
 			char href[512], cpu[48], mem[48];
 			double mem_total = tbl_num(c, "total_memory_bytes");
@@ -368,7 +376,9 @@ static void cluster_charts(const struct scope *sc, json_t *out, int *err)
 	size_t i;
 
 	for (size_t v = 0; v < sc->n; v++) {
-		struct view_entry *e = scope_entry(sc, v, "cluster");
+		struct view_entry *e = sc->selected[v] ? scope_entry(sc, v, "cluster") : NULL;
+		if (!sc->selected[v])
+			continue;
 		if (!e) {
 			*err = 1;
 			break;
@@ -393,6 +403,8 @@ static void vcenter_charts(const struct scope *sc, json_t *out, int *err)
 	size_t i;
 
 	for (size_t v = 0; v < sc->n && !*err; v++) {
+		if (!sc->selected[v])
+			continue;
 		struct view_entry *h = scope_entry(sc, v, "host"), *d = h ? scope_entry(sc, v, "datastore") : NULL;
 		double cu = 0, ct = 0, mu = 0, mt = 0, cap = 0, fr = 0;
 		if (!h || !d) {

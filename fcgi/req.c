@@ -508,10 +508,14 @@ int req_validate(struct req *r, const struct param_spec *specs)
 	while (specs && specs[n].name)
 		n++;
 	r->vals = arena_alloc(&r->arena, (n ? n : 1) * sizeof(*r->vals));
-	r->n_vals = n;
-	for (size_t i = 0; i < n; i++)
+	r->n_vals = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* Counted only once validated: the error page that follows a failure may
+		 * still look parameters up, and must find the validated ones only. */
 		if (validate_one(r, &specs[i], &r->vals[i]) < 0)
 			return -1;
+		r->n_vals = i + 1;
+	}
 	return 0;
 }
 

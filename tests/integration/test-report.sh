@@ -116,6 +116,9 @@ test_xlsx() {
 	check "xlsx: snapshots report lists the new snapshot (--days 0)" \
 		"$VC" -c "$RIG_CONFIG" report --report snapshots --days 0 -o "$RIG_DIR/snap.xlsx"
 	check "xlsx: snapshots sheet has 1 row" "$PY" "$CHECK" rows "$RIG_DIR/snap.xlsx" Snapshots 1
+	check "xlsx: a snapshot taken today is not older than 1 day" bash -c \
+		'"$0" -c "$1" report --report snapshots --days 1 -o "$2" 2>/dev/null && "$3" "$4" rows "$2" Snapshots 0' \
+		"$VC" "$RIG_CONFIG" "$RIG_DIR/snap1.xlsx" "$PY" "$CHECK"
 	check "xlsx: capacity report" "$VC" -c "$RIG_CONFIG" report --report capacity -o "$RIG_DIR/cap.xlsx"
 	check "xlsx: a cluster row per cluster" "$PY" "$CHECK" rows "$RIG_DIR/cap.xlsx" "Cluster capacity" \
 		"$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$RIG_DIR/cluster.json")"

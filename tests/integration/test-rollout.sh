@@ -53,14 +53,15 @@ render() {
 # unchanged LOG: every host of the recap reports changed=0.
 unchanged() { grep -q ' : ok=' "$1" && ! grep ' : ok=' "$1" | grep -vq ' changed=0 '; }
 EX=$RIG_DIR/ex SG=$RIG_DIR/sg
-check "render example inventory" render example "$EX" "$RIG_DIR/log/render-ex-1.log"
-check "render example again: nothing changed (idempotent)" bash -c \
-	"$(declare -f render unchanged); A='$A' HERE='$HERE' CLI='$CLI' VC_TOP='$VC_TOP'; \
-	 rig_static_dir() { echo '$(rig_static_dir)'; }; render example '$EX' '$RIG_DIR/log/render-ex-2.log'; unchanged '$RIG_DIR/log/render-ex-2.log'"
-check "render single-node inventory" render single "$SG" "$RIG_DIR/log/render-sg.log"
-grep -q 'FAILED\|fatal:' "$RIG_DIR/log/render-ex-1.log" && sed -n '/fatal:/,+5p' "$RIG_DIR/log/render-ex-1.log" | head -20
+check "render example inventory" render example "$EX" "$RIG_DIR/log/render-ex.log"
+check "render single-node inventory" render single "$SG" "$RIG_DIR/log/render-sg-1.log"
+# Idempotence on the single node (one host: the cheaper of the two to run twice).
+render single "$SG" "$RIG_DIR/log/render-sg-2.log"
+check "render single-node again: nothing changed (idempotent)" unchanged "$RIG_DIR/log/render-sg-2.log"
+for l in "$RIG_DIR"/log/render-*.log; do grep -q 'fatal:' "$l" && sed -n '/fatal:/,+5p' "$l" | head -20; done
 
-jq_() { python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(*eval(sys.argv[2]))' "$@"; }
+# jq_ FILE EXPR: a Python expression over the JSON file as c; a tuple prints space-separated.
+jq_() { python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(*(r if isinstance(r, tuple) else (r,)))' "$@"; }
 for h in collector1 web1 web2; do
 	check "check-config $h" "$CLI" check-config "$EX/$h/etc/vcompanion/vcompanion.json"
 done
