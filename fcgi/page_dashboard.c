@@ -405,19 +405,23 @@ static void vcenter_charts(const struct scope *sc, json_t *out, int *err)
 	for (size_t v = 0; v < sc->n && !*err; v++) {
 		if (!sc->selected[v])
 			continue;
-		struct view_entry *h = scope_entry(sc, v, "host"), *d = h ? scope_entry(sc, v, "datastore") : NULL;
+		/* Take each entry's records at once: the next view_get may move entries. */
+		struct view_entry *e = scope_entry(sc, v, "host");
+		const json_t *hosts = e ? e->records : NULL, *dss;
 		double cu = 0, ct = 0, mu = 0, mt = 0, cap = 0, fr = 0;
-		if (!h || !d) {
+		e = hosts ? scope_entry(sc, v, "datastore") : NULL;
+		dss = e ? e->records : NULL;
+		if (!hosts || !dss) {
 			*err = 1;
 			break;
 		}
-		json_array_foreach(h->records, i, x) {
+		json_array_foreach(hosts, i, x) {
 			cu += tbl_num(x, "cpu_usage_mhz");
 			ct += tbl_num(x, "cpu_total_mhz");
 			mu += tbl_num(x, "mem_usage_mb") * 1048576.0;
 			mt += tbl_num(x, "memory_bytes");
 		}
-		json_array_foreach(d->records, i, x) {
+		json_array_foreach(dss, i, x) {
 			cap += tbl_num(x, "capacity_bytes");
 			fr += tbl_num(x, "free_bytes");
 		}

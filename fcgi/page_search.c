@@ -44,6 +44,7 @@ static const struct search_kind kinds[] = {
 
 struct skey {
 	const json_t *rec;
+	const char *disp_name, *moref, *ip, *sub;   /* what a hit shows, borrowed from rec */
 	const char *name;          /* lowercased; "" for ip_only */
 	const char *dns;           /* lowercased or "" */
 	const char **ips;          /* NULL-terminated, borrowed from rec */
@@ -104,6 +105,25 @@ static const char **ips_of(struct arena *a, const json_t *rec)
 	return out;
 }
 
+static void key_display(struct skey *k, const struct search_kind *sk)
+{
+	const json_t *rec = k->rec;
+
+	if (sk->ip_only) {                       /* a vmk: the hit is its host */
+		k->disp_name = tbl_str(rec, "host_name");
+		k->moref = tbl_str(rec, "host");
+		k->sub = tbl_str(rec, "name");
+		k->ip = k->ips[0];
+		return;
+	}
+	k->disp_name = tbl_str(rec, "name");
+	k->moref = tbl_str(rec, "moref");
+	k->ip = json_string_value(json_object_get(rec, "ip"));
+	k->sub = !strcmp(sk->kind, "vm") ? tbl_str(rec, "guest_os")
+	       : !strcmp(sk->kind, "host") ? tbl_str(rec, "version")
+	       : !strcmp(sk->kind, "datastore") ? tbl_str(rec, "type") : tbl_str(rec, "kind");
+}
+
 static void *sindex_build(const json_t *records, const void *arg)
 {
 	struct sindex *ix = calloc(1, sizeof(*ix));
@@ -126,6 +146,7 @@ static void *sindex_build(const json_t *records, const void *arg)
 		k->mask = mask_of(k->name);
 		if (ix->sk->ip_only && !k->ips[0])
 			continue;
+		key_display(k, ix->sk);
 		ix->n++;
 	}
 	return ix;
@@ -150,6 +171,7 @@ struct squery {
 	uint64_t mask;
 	bool ipish;                /* only digits, dots, colons and hex: worth trying IPs */
 	int max_edits;
+	uint64_t peq[256];         /* Myers: bit i set when q[i] is that byte */
 };
 
 static void squery_init(struct squery *sq, const char *q)
@@ -167,6 +189,9 @@ static void squery_init(struct squery *sq, const char *q)
 	sq->mask = mask_of(sq->q);
 	sq->ipish = len && strspn(sq->q, "0123456789.:abcdef") == len && strpbrk(sq->q, ".:");
 	sq->max_edits = len < 4 ? 0 : len < 7 ? 1 : 2;
+	memset(sq->peq, 0, sizeof(sq->peq));
+	for (size_t i = 0; i < len; i++)
+		sq->peq[(unsigned char)sq->q[i]] |= 1ull << i;
 }
 
 /* Every character of q appears in s in order; returns the span it needed, or 0. */
@@ -184,32 +209,28 @@ static size_t subsequence(const char *q, const char *s)
 	return *q ? 0 : (size_t)(s - start);
 }
 
-/* The smallest edit distance between q and any substring of s (Sellers), capped:
- * returns max + 1 as soon as it cannot be max or less. */
-static int substring_distance(const char *q, size_t m, const char *s, size_t n, int max)
+/* The smallest edit distance between the query and any substring of s: Myers'
+ * bit-parallel form of Sellers' algorithm, one 64-bit step per character of s
+ * (the query is at most SEARCH_MAX_Q = 64 bytes). */
+static int substring_distance(const struct squery *sq, const char *s, size_t n)
 {
-	int col[SEARCH_MAX_Q + 1], best = max + 1;
+	uint64_t pv = ~0ull, mv = 0, high = 1ull << (sq->len - 1);
+	int score = (int)sq->len, best = score;
 
-	for (size_t i = 0; i <= m; i++)
-		col[i] = (int)i;
 	for (size_t j = 0; j < n; j++) {
-		int diag = col[0], colmin;
-		col[0] = 0;                     /* a match may start anywhere */
-		colmin = 0;
-		for (size_t i = 1; i <= m; i++) {
-			int up = col[i], v = diag + (q[i - 1] != s[j]);
-			if (col[i - 1] + 1 < v)
-				v = col[i - 1] + 1;
-			if (up + 1 < v)
-				v = up + 1;
-			diag = up;
-			col[i] = v;
-			if (v < colmin)
-				colmin = v;
-		}
-		if (col[m] < best)
-			best = col[m];
-		(void)colmin;
+		uint64_t eq = sq->peq[(unsigned char)s[j]];
+		uint64_t xv = eq | mv, xh = (((eq & pv) + pv) ^ pv) | eq;
+		uint64_t ph = mv | ~(xh | pv), mh = pv & xh;
+		if (ph & high)
+			score++;
+		else if (mh & high)
+			score--;
+		ph <<= 1;                   /* no |1: a match may start anywhere in s */
+		mh <<= 1;
+		pv = mh | ~(xv | ph);
+		mv = ph & xv;
+		if (score < best)
+			best = score;
 	}
 	return best;
 }
@@ -246,11 +267,13 @@ static int score_name(const struct squery *sq, const struct skey *k, const char 
 		int word = is_sep(hit[-1]) ? 50 : 0;
 		return *why = "partial", 750 + word - (int)((hit - k->name) > 49 ? 49 : hit - k->name);
 	}
+	if (sq->ipish)                  /* an address: no subsequences, no typos */
+		return 0;
 	if (sq->len >= 2 && (span = subsequence(sq->q, k->name)) && span <= sq->len * 3)
 		return *why = "partial", 600 - (int)(span - sq->len);
 	if (!sq->max_edits || __builtin_popcountll(sq->mask & ~k->mask) > sq->max_edits)
 		return 0;
-	d = substring_distance(sq->q, sq->len, k->name, k->name_len, sq->max_edits);
+	d = substring_distance(sq, k->name, k->name_len);
 	if (d <= sq->max_edits)
 		return *why = "fuzzy", 500 - 100 * d;
 	return 0;
@@ -329,26 +352,16 @@ static int best_first(const void *pa, const void *pb)
 static void fill_hit(struct inv_hit *h, const struct search_kind *sk, const struct skey *k,
                      const struct scope *sc, size_t v)
 {
-	const json_t *rec = k->rec;
-
 	h->kind = sk->kind;
 	h->vcenter = sc->ids[v];
 	h->vcenter_name = sc->names[v];
 	h->src = (unsigned)v;
 	h->pos = k->pos;
-	if (sk->ip_only) {                       /* a vmk: the hit is its host */
-		h->name = tbl_str(rec, "host_name");
-		h->moref = tbl_str(rec, "host");
-		h->sub = tbl_str(rec, "name");
-		return;
-	}
-	h->name = tbl_str(rec, "name");
-	h->moref = tbl_str(rec, "moref");
+	h->name = k->disp_name;
+	h->moref = k->moref;
+	h->sub = k->sub;
 	if (!h->ip)
-		h->ip = json_string_value(json_object_get(rec, "ip"));
-	h->sub = !strcmp(sk->kind, "vm") ? tbl_str(rec, "guest_os")
-	       : !strcmp(sk->kind, "host") ? tbl_str(rec, "version")
-	       : !strcmp(sk->kind, "datastore") ? tbl_str(rec, "type") : tbl_str(rec, "kind");
+		h->ip = k->ip;
 }
 
 int inv_search(const struct scope *sc, const char *q, struct inv_hit *hits, size_t max,

@@ -71,9 +71,10 @@ static json_t *matrix(struct topo *t, size_t v, const json_t *dss)
 		json_array_append_new(cols, json_pack("{s:s}", "name", tbl_str(d, "name")));
 	}
 	json_array_foreach(hosts, i, h) {
-		json_t *cells = json_array();
+		json_t *cells;
 		if (i >= MATRIX_MAX_HOSTS)
 			break;
+		cells = json_array();
 		json_array_foreach(dss, k, d) {
 			if (k >= MATRIX_MAX_DS)
 				break;
@@ -194,9 +195,10 @@ static json_t *host_list(struct topo *t, size_t v)
 		const char *hm = tbl_str(h, "moref");
 		json_t *swl = json_array(), *vml = json_array();
 		json_array_foreach(sws, k, x) {
-			json_t *pl = json_array();
+			json_t *pl;
 			if (strcmp(tbl_str(x, "host"), hm))
 				continue;
+			pl = json_array();
 			json_array_foreach(pgs, m, p)
 				if (!strcmp(tbl_str(p, "host"), hm) && !strcmp(tbl_str(p, "switch"), tbl_str(x, "name")))
 					json_array_append_new(pl, json_pack("{s:s,s:s}", "name", tbl_str(p, "name"),

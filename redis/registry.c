@@ -458,6 +458,26 @@ char *registry_password(struct store *s, const char *id, char *err, size_t errle
 	return val;
 }
 
+int registry_password_into(struct store *s, const char *id, char *buf, size_t buflen,
+                           char *err, size_t errlen)
+{
+	char *pw = registry_password(s, id, err, errlen);
+	size_t n;
+
+	if (!pw)
+		return -1;
+	n = strlen(pw);
+	if (n >= buflen) {
+		sodium_memzero(pw, n);
+		free(pw);
+		return fail(err, errlen, "stored password of vCenter %s is too long", id);
+	}
+	memcpy(buf, pw, n + 1);
+	sodium_memzero(pw, n);
+	free(pw);
+	return 0;
+}
+
 int registry_load_app(struct store *s, const struct cfg *cfg, struct registry_app *out,
                       char *err, size_t errlen)
 {

@@ -93,6 +93,10 @@ int registry_vcenters_merged(struct store *s, const struct cfg *file_cfg,
 /* The stored password of vCenter id: malloc'd, NUL-terminated; the caller wipes
  * (sodium_memzero) and frees it. NULL when there is none or on error (err says). */
 char *registry_password(struct store *s, const char *id, char *err, size_t errlen);
+/* Same, copied into buf (buflen bytes, NUL-terminated) for a vc_password_fn; the
+ * temporary copy is wiped. Returns 0, or -1 with err (also when it does not fit). */
+int registry_password_into(struct store *s, const char *id, char *buf, size_t buflen,
+                           char *err, size_t errlen);
 /* The app settings: 1 from Redis, 0 defaults (missing), -1 error (defaults filled). */
 int registry_load_app(struct store *s, const struct cfg *cfg, struct registry_app *out,
                       char *err, size_t errlen);
