@@ -2,6 +2,7 @@
  * --help, the whole program takes --version. Exit codes: 0 ok, 1 failure, 2 usage. */
 #include "cfg.h"
 #include "cli.h"
+#include "cli_config.h"
 #include "log.h"
 #include "report.h"
 #include "seal.h"
@@ -47,6 +48,7 @@ static const struct cli_cmd commands[] = {
 	  "render TEMPLATE DATA.json [--partials DIR]\n"
 	  "  Render a Mustache template with JSON data to stdout." },
 	{ "report", cli_report, 1, cli_report_usage },
+	{ "config", cli_config, 1, cli_config_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

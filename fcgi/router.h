@@ -36,6 +36,7 @@ int router_store_down(struct req *r);
 extern const struct route inventory_routes[];   /* routes_inventory.c */
 extern const struct route live_routes[];        /* page_live.c: /live, /events */
 extern const struct route ops_routes[];         /* page_ops.c: /ops/vm, /tasks, /audit */
+extern const struct route settings_routes[];    /* page_settings.c: /settings... */
 
 /* Handlers (page_*.c). */
 int page_health(struct req *r);

@@ -12,6 +12,7 @@
 #include "router.h"
 #include "cfg.h"
 #include "log.h"
+#include "registry.h"
 #include "store.h"
 #include "tpl.h"
 
@@ -218,6 +219,10 @@ int server_worker(struct web_app *app, int fd)
 		log_error("worker.store", "error=%s", log_q(err));
 		return 1;
 	}
+	/* The runtime registry starts as the file's vCenters; only a missing one is
+	 * written, so every worker may try (Redis down now: the Settings pages retry). */
+	if (registry_seed(app->store, app->cfg, err, sizeof(err)) < 0)
+		log_warn("worker.registry_seed", "error=%s", log_q(err));
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("worker.fcgi_init", NULL);
 		return 1;

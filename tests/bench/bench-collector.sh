@@ -53,9 +53,10 @@ printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' size VMs "coll CPU" wall 
 	"pyvm CPU" ratio replay "wall/rp"
 
 bench_one() { # bench_one N
-	local n=$1 name="s$1" vms c p r cpu wall rss pcpu ratio rp
+	local n=$1 name="s$1" vms r cpu wall rss pcpu ratio rp
 	# shellcheck disable=SC2046
 	rig_vcsim_start "$name" $(flags "$n")
+	# shellcheck disable=SC2034  # read by rig_config
 	RIG_VCSIMS=("$name")
 	rig_config "$RIG_DIR/$name.json"
 	sed -i 's/"timeout": 30/"timeout": 600/' "$RIG_CONFIG"
@@ -86,6 +87,7 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 		rig_vcsim_spawn "$nm" $(flags "$n")
 	done
 	for nm in "${names[@]}"; do rig_vcsim_wait "$nm"; done
+	# shellcheck disable=SC2034  # read by rig_config
 	RIG_VCSIMS=("${names[@]}")
 	rig_config "$RIG_DIR/par.json"
 	sed -i 's/"timeout": 30/"timeout": 600/' "$RIG_CONFIG"

@@ -4,7 +4,8 @@
 set -uo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-export VC_BUILD="$build" VC_TOP=$(cd "$here/../.." && pwd)
+VC_TOP=$(cd "$here/../.." && pwd)
+export VC_BUILD="$build" VC_TOP
 export VC_RIG="$VC_TOP/tests/rig" VC_VCSIM="$build/tests/vcsim/vcsim"
 failed=()
 for b in "$here"/bench-*.sh; do
