@@ -87,6 +87,8 @@ int web_app_load(struct web_app *app, const char *cfg_path, char *err, size_t er
 	}
 	app->cfg = cfg;
 	app->tpl = tpl;
+	app->registry_gen = -1;        /* follow the registry again from the new file */
+	app->registry_checked_ms = 0;
 	layout_assets_load(&app->assets, cfg->web.static_dir);
 	app->generation++;
 	return 0;
@@ -185,6 +187,34 @@ static void send_response(struct req *r, FCGX_Request *fr)
 	buf_free_ex(&out, 1);
 }
 
+/* Follows the runtime vCenter registry (Settings): at most once a second, when
+ * cfg:gen moved, the worker's vCenter list — login choices, scope, status bar,
+ * operations — becomes the registry's, the file's list remaining the fallback. The
+ * swap happens between requests, so no request sees two lists. */
+static void follow_registry(struct web_app *app)
+{
+	long long now = now_ms(), g;
+	struct cfg_vcenter *list = NULL;
+	size_t n = 0;
+	char err[256];
+
+	if (now - app->registry_checked_ms < 1000)
+		return;
+	app->registry_checked_ms = now;
+	g = registry_gen(app->store);
+	if (g < 0 || g == app->registry_gen)
+		return;
+	if (registry_vcenters_merged(app->store, app->cfg, &list, &n, err, sizeof(err)) < 0) {
+		log_warn("worker.registry", "error=%s", log_q(err));
+		return;
+	}
+	registry_vcenters_free(app->cfg->vcenters, app->cfg->n_vcenters);
+	app->cfg->vcenters = list;
+	app->cfg->n_vcenters = n;
+	app->registry_gen = g;
+	log_debug("worker.registry_followed", "gen=%lld vcenters=%zu", g, n);
+}
+
 static void serve(struct req *r, FCGX_Request *fr)
 {
 	long long t0 = now_ms();
@@ -235,6 +265,7 @@ int server_worker(struct web_app *app, int fd)
 			log_error("worker.accept", "error=%s", log_q(strerror(errno)));
 			break;
 		}
+		follow_registry(app);
 		serve(&r, &fr);
 		FCGX_Finish_r(&fr);
 		req_reset(&r);

@@ -21,6 +21,8 @@ struct web_app {
 	struct layout_assets assets;
 	struct store *store;           /* per worker; NULL in the master */
 	unsigned generation;           /* bumped on every reload */
+	long long registry_gen;        /* cfg:gen the vCenter list follows; -1 after a load */
+	long long registry_checked_ms; /* when cfg:gen was last read */
 };
 
 /* Loads configuration, templates and assets from cfg_path into app (which must

@@ -139,6 +139,13 @@ sealed_ok() { ! rig_redis_cli GET "$pwkey" | grep -qa -- "$EXTRA_PW"; }
 check "password sealed in Redis" sealed_ok
 req GET /settings >/dev/null
 check "settings lists extra" grep -q 'data-vcenter="extra"' "$B"
+# A web worker re-reads cfg:gen on its first request a second after its last look,
+# so after 1.1 s whichever worker answers lists the registry's vCenters.
+login_offers() { # login_offers ID: the login page has its checkbox
+	sleep 1.1
+	curl -sS --cacert "$RIG_NGINX_CERT" "$U/login" | grep -Eq "name=\"vcenter\"[^>]*value=\"$1\""
+}
+check "login offers the added vCenter" login_offers extra
 check "export exit 0" export_json -o "$RIG_DIR/e1.json"
 check "export has extra" test "$(export_get "$RIG_DIR/e1.json" '[v["source"] for v in d["vcenters"] if v["id"]=="extra"][0]')" = ui
 check "export keeps the pin" test "$(export_get "$RIG_DIR/e1.json" '[v["fingerprint"] for v in d["vcenters"] if v["id"]=="extra"][0]')" = "$EXTRA_FP"
@@ -189,6 +196,7 @@ check "password key gone" test "$(rig_redis_cli EXISTS "$pwkey")" = 0
 check "remove unknown 404" test "$(req POST /settings/vcenters/remove -d id=extra --data-urlencode "csrf=$CSRF")" = 404
 export_json -o "$RIG_DIR/e4.json" 2>/dev/null
 check "removed from registry" test "$(export_get "$RIG_DIR/e4.json" 'len([v for v in d["vcenters"] if v["id"]=="extra"])')" = 0
+check "login no longer offers it" test "$(login_offers extra && echo yes || echo no)" = no
 check "import dry run" "$CLI" -c "$RIG_CONFIG" config import --dry-run "$RIG_DIR/s.json"
 check "dry run writes nothing" test "$(rig_redis_cli EXISTS "$pwkey")" = 0
 check "import" "$CLI" -c "$RIG_CONFIG" config import "$RIG_DIR/s.json"
