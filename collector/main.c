@@ -7,6 +7,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "poll.h"
+#include "registry.h"
 #include "store.h"
 #include "vc.h"
 
@@ -45,6 +46,8 @@ struct collector {
 	size_t finished, failed;
 	struct store *store;           /* main thread's connection: refresh requests */
 	long long last_refresh;
+	long long cfg_gen;             /* cfg:gen of the vCenter list in use; -1: file's */
+	long long purge_seen;          /* cmd:purge:gen already handled; -1: none read */
 };
 
 static void on_signal(int sig)
@@ -214,6 +217,63 @@ static void set_targets(struct collector *c, const struct cfg *cfg, const char *
 	c->n_targets = n;
 }
 
+/* Points the targets at the runtime registry (Settings) when Redis has one, else
+ * at base's vCenters from the file. */
+static void targets_from_registry(struct collector *c, const struct cfg *base)
+{
+	struct cfg_vcenter *list = NULL;
+	long long g = c->store ? registry_gen(c->store) : -1;
+	struct cfg view = *base;
+	char err[256] = "";
+	size_t n = 0;
+	int rc = c->store ? registry_vcenters_merged(c->store, base, &list, &n, err, sizeof(err)) : -1;
+
+	if (rc >= 0) {
+		view.vcenters = list;
+		view.n_vcenters = n;
+	} else {
+		log_warn("collector.registry", "error=%s fallback=%s", log_q(err), log_q("the file's vCenters"));
+	}
+	pthread_mutex_lock(&c->lock);
+	set_targets(c, &view, c->only);
+	pthread_mutex_unlock(&c->lock);
+	registry_vcenters_free(list, n);
+	if (rc >= 0 && g >= 0)
+		c->cfg_gen = g;
+}
+
+/* Settings changed in the web tier bump cfg:gen: follow them without a restart. */
+static void follow_registry(struct collector *c)
+{
+	long long g = c->store ? registry_gen(c->store) : -1;
+
+	if (g < 0 || g == c->cfg_gen)
+		return;
+	targets_from_registry(c, &c->cfg);
+	log_info("collector.registry_followed", "gen=%lld vcenters=%zu", g, c->n_targets);
+}
+
+/* A purge requested in the web tier (cmd:purge): the web ACL user cannot delete
+ * inventory, so the collector deletes it and polls those vCenters at once. */
+static void take_purge(struct collector *c)
+{
+	char **ids = NULL, err[256];
+	size_t n = 0;
+
+	if (!c->store || registry_take_purge(c->store, &c->purge_seen, &ids, &n, err, sizeof(err)) != 1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int rc = registry_purge_vcenter(c->store, ids[i]);
+		log_info("collector.purged", "vcenter=%s ok=%d", ids[i], rc == 0);
+		pthread_mutex_lock(&c->lock);
+		struct poll_target *t = find_target(c, ids[i]);
+		if (t)
+			t->next_due_ms = 0;
+		pthread_mutex_unlock(&c->lock);
+	}
+	registry_ids_free(ids, n);
+}
+
 static void reload(struct collector *c)
 {
 	struct cfg fresh;
@@ -226,9 +286,7 @@ static void reload(struct collector *c)
 	if (c->only && !cfg_vcenter_find(&fresh, c->only))
 		log_warn("collector.reload", "vcenter=%s error=%s", c->only,
 		         log_q("no longer in the configuration: nothing left to poll"));
-	pthread_mutex_lock(&c->lock);
-	set_targets(c, &fresh, c->only);
-	pthread_mutex_unlock(&c->lock);
+	targets_from_registry(c, &fresh);
 	/* workers read c->cfg only at start (store_open); the swap is safe after the lock */
 	cfg_free(&c->cfg);
 	c->cfg = fresh;
@@ -317,6 +375,8 @@ static int run_daemon(struct collector *c)
 		}
 		if (vc_now_ms() - last_refresh_check >= 1000) {
 			check_refresh(c);
+			follow_registry(c);
+			take_purge(c);
 			last_refresh_check = vc_now_ms();
 		}
 		schedule(c);
@@ -383,7 +443,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 },
 	};
 	struct collector c = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
-	                       .done = PTHREAD_COND_INITIALIZER, .last_refresh = -1 };
+	                       .done = PTHREAD_COND_INITIALIZER, .last_refresh = -1,
+	                       .cfg_gen = -1, .purge_seen = -1 };
 	const char *only = NULL;
 	int opt, debug = 0, rc;
 	char err[512];
@@ -428,7 +489,7 @@ int main(int argc, char **argv)
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	install_signals();
 	c.only = only;
-	set_targets(&c, &c.cfg, only);
+	targets_from_registry(&c, &c.cfg);
 	log_info("collector.start", "vcenters=%zu workers=%d once=%d", c.n_targets,
 	         c.cfg.collector.concurrency, c.once);
 	/* --once needs no more workers than vCenters; the daemon starts them all, since a

@@ -2,6 +2,7 @@
  * configured timeout through the session's absolute deadline; a failure keeps the
  * previous records in Redis (readers keep showing them, marked stale by status). */
 #include "poll.h"
+#include "registry.h"
 #include "inv.h"
 #include "log.h"
 #include "tags.h"
@@ -103,8 +104,18 @@ static int read_password(void *ctx, char *buf, size_t buflen)
 {
 	const struct poll_target *t = ctx;
 	char err[256];
-	char *pw = cfg_read_secret(t->vc.password_file, err, sizeof(err));
+	char *pw;
 	size_t n;
+
+	if (!t->vc.password_file || !*t->vc.password_file) {
+		/* added in Settings: the password is kept sealed in the registry */
+		if (!t->store || registry_password_into(t->store, t->vc.id, buf, buflen, err, sizeof(err))) {
+			log_error("poll.password", "vcenter=%s error=%s", t->vc.id, log_q(t->store ? err : "no store"));
+			return -1;
+		}
+		return 0;
+	}
+	pw = cfg_read_secret(t->vc.password_file, err, sizeof(err));
 
 	if (!pw) {
 		log_error("poll.password_file", "vcenter=%s error=%s", t->vc.id, log_q(err));
@@ -469,6 +480,7 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	char tags_err[256] = "";
 
 	memset(res, 0, sizeof(*res));
+	t->store = s;
 	inv_raw_init(&raw);
 	types = poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
 	if (types) {

@@ -18,6 +18,8 @@ struct poll_target {
 	int page_size;
 	int timeout_s;
 	struct vc_session *session;    /* kept between polls (cookie reuse) */
+	struct store *store;           /* the polling worker's, set by poll_run (borrowed):
+	                                * passwords of vCenters added in Settings */
 	atomic_int abort;              /* set on shutdown: stops this target's requests */
 	json_t *alarm_names;           /* alarm moref -> name, cached per session */
 	char fields_mgr[VC_MOREF_MAX]; /* CustomFieldsManager moref, "" until known */

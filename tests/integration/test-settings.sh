@@ -146,6 +146,19 @@ login_offers() { # login_offers ID: the login page has its checkbox
 	curl -sS --cacert "$RIG_NGINX_CERT" "$U/login" | grep -Eq "name=\"vcenter\"[^>]*value=\"$1\""
 }
 check "login offers the added vCenter" login_offers extra
+# The collector daemon follows cfg:gen and polls the new vCenter with the password
+# kept sealed in the registry (it has no password file).
+rig_spawn collector "$VC_BUILD/collector/vcompanion-collector" -c "$RIG_CONFIG"
+COLLECTOR_PID=$RIG_LAST_PID
+polled_extra() { # within 30 s, vc:{extra}:vm exists and its status says ok
+	local i
+	for i in $(seq 60); do
+		[ "$(rig_redis_cli EXISTS 'vc:{extra}:vm')" = 1 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "collector polls the vCenter added in Settings" polled_extra
 check "export exit 0" export_json -o "$RIG_DIR/e1.json"
 check "export has extra" test "$(export_get "$RIG_DIR/e1.json" '[v["source"] for v in d["vcenters"] if v["id"]=="extra"][0]')" = ui
 check "export keeps the pin" test "$(export_get "$RIG_DIR/e1.json" '[v["fingerprint"] for v in d["vcenters"] if v["id"]=="extra"][0]')" = "$EXTRA_FP"
@@ -181,9 +194,19 @@ check "app bad timeout 400" test "$(req POST /settings/app -d theme=dark -d acce
 	-d page_size=100 --data-urlencode "csrf=$CSRF")" = 400
 export_json -o "$RIG_DIR/e3.json" 2>/dev/null
 check "app exported" test "$(export_get "$RIG_DIR/e3.json" 'd["app"]["theme"]+" "+d["app"]["accent"]+" "+str(d["app"]["session_timeout"])+" "+str(d["app"]["page_size"])')" = "dark green 900 100"
+GEN_BEFORE_PURGE=$(rig_redis_cli GET 'vc:{extra}:gen')
 check "purge 303" test "$(req POST /settings/cache/purge -d id=extra --data-urlencode "csrf=$CSRF")" = 303
 check "purge request written" test "$(rig_redis_cli EXISTS cmd:purge)" = 1
 check "purge counter bumped" test "$(rig_redis_cli GET cmd:purge:gen)" = 1
+purged_and_back() { # the collector takes the request: cmd:purge goes, gen moves twice
+	local i g0=$1
+	for i in $(seq 60); do
+		[ "$(rig_redis_cli EXISTS cmd:purge)" = 0 ] && [ "$(rig_redis_cli GET 'vc:{extra}:gen')" -ge $((g0 + 2)) ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "collector purges and refetches" purged_and_back "$GEN_BEFORE_PURGE"
 check "purge all 303" test "$(req POST /settings/cache/purge -d id=all --data-urlencode "csrf=$CSRF")" = 303
 check "purge unknown id 404" test "$(req POST /settings/cache/purge -d id=nope --data-urlencode "csrf=$CSRF")" = 404
 
