@@ -37,6 +37,13 @@ struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cf
 	t->timeout_s = c->collector.timeout;
 	t->alarm_names = json_object();
 	t->last_counts = json_object();
+	t->incremental = c->collector.incremental;
+	t->full_interval_s = c->collector.full_interval;
+	inv_raw_init(&t->raw);
+	t->digests = json_object();
+	t->events = json_array();
+	t->pending = json_array();
+	t->was_ok = -1;
 	return t;
 }
 
@@ -46,6 +53,7 @@ static void drop_session(struct poll_target *t, int logout)
 		vc_session_set_deadline(t->session, vc_now_ms() + 2000);
 		vc_logout(t->session);
 	}
+	incr_stop(&t->incr, NULL);   /* the filters lived in that session */
 	vc_session_free(t->session);
 	t->session = NULL;
 	t->fields_mgr[0] = '\0';
@@ -69,6 +77,10 @@ void poll_target_free(struct poll_target *t)
 	drop_session(t, 1);
 	json_decref(t->alarm_names);
 	json_decref(t->last_counts);
+	inv_raw_free(&t->raw);
+	json_decref(t->digests);
+	json_decref(t->events);
+	json_decref(t->pending);
 	free(t->vc.name);
 	free(t->vc.url);
 	free(t->vc.ca_file);
@@ -384,21 +396,80 @@ static int put_json(struct store_batch *b, const char *vcenter, const char *type
 }
 
 /* Writes records (NULL after a failure: status only), status and generation. */
+/* Whether arr differs from what was last written for type (and remembers it). */
+static int changed_since_written(struct poll_target *t, const char *type, const json_t *arr)
+{
+	unsigned char d[16];
+	char hex[33];
+	char *text = json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *old;
+
+	if (!text)
+		return 1;
+	crypto_generichash(d, sizeof(d), (const unsigned char *)text, strlen(text), NULL, 0);
+	free(text);
+	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+	old = json_string_value(json_object_get(t->digests, type));
+	if (old && !strcmp(old, hex))
+		return 0;
+	json_object_set_new(t->digests, type, json_string(hex));
+	return 1;
+}
+
+#define EVENTS_KEEP 2000
+
+/* Moves pending events into the log, newest last, keeping the last EVENTS_KEEP;
+ * managed object references become the referenced object's name. */
+static int take_events(struct poll_target *t)
+{
+	size_t i, n = json_array_size(t->pending);
+	json_t *e;
+
+	json_array_foreach(t->pending, i, e) {
+		for (int k = 0; k < 2; k++) {
+			const char *field = k ? "to" : "from";
+			const char *m = inv_mor(json_object_get(e, field));
+			if (json_is_object(json_object_get(e, field)))
+				inv_set_str(e, field, inv_name_of(&t->raw, m) ? inv_name_of(&t->raw, m) : m);
+		}
+		json_object_set_new(e, "vcenter", json_string(t->vc.id));
+	}
+	json_array_extend(t->events, t->pending);
+	json_array_clear(t->pending);
+	while (json_array_size(t->events) > EVENTS_KEEP)
+		json_array_remove(t->events, 0);
+	return n > 0;
+}
+
+/* Writes the record types that changed since the last write, the event log when it
+ * grew, the status always; the generation moves only when records or events did,
+ * so readers' decoded copies stay valid through quiet cycles. */
 static int write_out(struct poll_target *t, struct store *s, json_t *types, json_t *status)
 {
 	struct store_batch *b = store_batch_new(s);
 	const char *type;
 	json_t *arr;
 	char key[128];
+	int changed = 0;
 
 	if (types)
 		json_object_foreach(types, type, arr)
-			put_json(b, t->vc.id, type, arr);
+			if (changed_since_written(t, type, arr)) {
+				put_json(b, t->vc.id, type, arr);
+				changed++;
+			}
+	if (take_events(t)) {
+		put_json(b, t->vc.id, "events", t->events);
+		changed++;
+	}
 	put_json(b, t->vc.id, "status", status);
-	store_key_gen(key, sizeof(key), t->vc.id);
-	store_batch_incr(b, key);
+	if (changed) {
+		store_key_gen(key, sizeof(key), t->vc.id);
+		store_batch_incr(b, key);
+	}
 	if (store_batch_exec(b)) {
 		log_error("poll.write", "vcenter=%s error=%s", t->vc.id, log_q(s->errstr));
+		json_object_clear(t->digests);   /* unknown state: write everything next time */
 		return -1;
 	}
 	return 0;
@@ -436,6 +507,48 @@ int64_t poll_next_due(int interval_s, int failures, enum vc_err code, int64_t no
 	return now_ms + jitter(delay);
 }
 
+/* The incremental cycle: a full retrieval through the filters' initial update when
+ * none is active or full_interval passed (tags and custom fields are refreshed
+ * then), otherwise one WaitForUpdatesEx round. Returns the rebuilt records, or NULL
+ * when nothing changed (*failed = 0) or on failure (*failed = 1, res filled). */
+static json_t *poll_collect_incr(struct poll_target *t, int64_t deadline, struct poll_result *res,
+                                 char *tags_err, size_t errlen, int *failed)
+{
+	int full = !t->incr.active || vc_now_ms() >= t->full_due_ms, n = 0;
+	json_t *types;
+
+	*failed = 1;
+	if (ensure_session(t, deadline, res))
+		return NULL;
+	if (!full && (n = incr_poll(&t->incr, t->session, &t->raw, t->pending, 0)) < 0) {
+		log_warn("poll.incr_failed", "vcenter=%s error=%s fallback=full", t->vc.id,
+		         log_q(vc_errstr(t->session)));
+		full = 1;
+	}
+	if (full) {
+		incr_stop(&t->incr, t->session);
+		inv_raw_free(&t->raw);
+		inv_raw_init(&t->raw);
+		if (incr_start(&t->incr, t->session, &t->raw, (size_t)t->page_size)) {
+			res->code = vc_errcode(t->session);
+			snprintf(res->error, sizeof(res->error), "initial update: %s", vc_errstr(t->session));
+			return NULL;
+		}
+		collect_fields(t, &t->raw);
+		collect_tags(t, deadline, &t->raw, tags_err, errlen);
+		t->full_due_ms = vc_now_ms() + (int64_t)t->full_interval_s * 1000;
+		t->full_polls++;
+	} else {
+		t->incr_polls++;
+	}
+	*failed = 0;
+	log_debug("poll.incr", "vcenter=%s full=%d changed=%d", t->vc.id, full, n);
+	if (!full && n == 0)
+		return NULL;
+	types = inv_build(&t->raw, t->vc.id, t->vc.name);
+	return types;
+}
+
 /* Collects everything and builds the record arrays; NULL (res filled) on failure.
  * Custom field names and tags come before the VMs, whose records are built on
  * arrival and need them. */
@@ -461,6 +574,38 @@ static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_
 	return types;
 }
 
+/* The incremental poll: the records when anything changed, else an object holding
+ * only the alarms (looked at every cycle: they change without inventory changes);
+ * NULL on failure. */
+static json_t *poll_incremental(struct poll_target *t, int64_t deadline, struct poll_result *res,
+                                char *tags_err, size_t errlen)
+{
+	int failed;
+	json_t *types = poll_collect_incr(t, deadline, res, tags_err, errlen, &failed);
+
+	if (failed)
+		return NULL;
+	if (!types)
+		types = json_object();
+	json_object_set_new(types, "alarm", collect_alarms(t, &t->raw));
+	return types;
+}
+
+/* vcenter.down when a poll fails after a success, vcenter.up on the way back. */
+static void note_reachability(struct poll_target *t, const struct poll_result *res)
+{
+	char when[32];
+
+	if (t->was_ok >= 0 && t->was_ok != res->ok) {
+		poll_iso_time(time(NULL), when, sizeof(when));
+		json_array_append_new(t->pending, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s?}",
+		        "time", when, "kind", res->ok ? "vcenter.up" : "vcenter.down", "type", "vcenter",
+		        "moref", t->vc.id, "name", t->vc.name ? t->vc.name : t->vc.id, "from",
+		        "to", res->ok ? NULL : res->error));
+	}
+	t->was_ok = res->ok;
+}
+
 static void remember_counts(struct poll_target *t, const json_t *types)
 {
 	const char *type;
@@ -482,20 +627,31 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	memset(res, 0, sizeof(*res));
 	t->store = s;
 	inv_raw_init(&raw);
-	types = poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+	types = t->incremental ? poll_incremental(t, deadline, res, tags_err, sizeof(tags_err))
+	                       : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
 	if (types) {
 		res->ok = 1;
-		res->vms = json_array_size(json_object_get(types, "vm"));
-		res->hosts = json_array_size(json_object_get(types, "host"));
+		if (json_object_get(types, "vm"))
+			remember_counts(t, types);
+		else   /* a quiet incremental cycle: only the alarms were looked at */
+			json_object_set_new(t->last_counts, "alarm",
+			                    json_integer((json_int_t)json_array_size(json_object_get(types, "alarm"))));
+		res->vms = (size_t)json_integer_value(json_object_get(t->last_counts, "vm"));
+		res->hosts = (size_t)json_integer_value(json_object_get(t->last_counts, "host"));
 		poll_iso_time(started, t->last_success, sizeof(t->last_success));
-		remember_counts(t, types);
 	} else if (t->session && is_session_error(res->code)) {
 		drop_session(t, 0);
 	}
 	res->duration_ms = vc_now_ms() - t0;
+	note_reachability(t, res);
 	res->failures = res->ok ? 0 : t->failures + 1;
 	res->next_due_ms = poll_next_due(t->vc.interval, res->failures, res->code, vc_now_ms());
 	status = status_json(t, res, started, tags_err);
+	/* Generations move only when records change; these say that a poll happened. */
+	json_object_set_new(status, "polls", json_integer((json_int_t)++t->polls));
+	json_object_set_new(status, "mode", json_string(t->incremental ? "incremental" : "full"));
+	json_object_set_new(status, "full_retrievals", json_integer((json_int_t)t->full_polls));
+	json_object_set_new(status, "incremental_cycles", json_integer((json_int_t)t->incr_polls));
 	t0 = vc_now_ms();
 	if (write_out(t, s, types, status) && res->ok) {
 		res->ok = 0;

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "store.h"
 #include "vc.h"
+#include "incr.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -24,6 +25,19 @@ struct poll_target {
 	json_t *alarm_names;           /* alarm moref -> name, cached per session */
 	char fields_mgr[VC_MOREF_MAX]; /* CustomFieldsManager moref, "" until known */
 	json_t *last_counts;           /* counts of the last success, kept in "stale" */
+	/* incremental mode (collector.incremental): the model WaitForUpdatesEx keeps
+	 * current between full retrievals, and what was last written per record type */
+	int incremental;
+	int full_interval_s;
+	struct incr incr;
+	struct inv_raw raw;
+	int64_t full_due_ms;
+	json_t *digests;               /* type -> digest of the records last written */
+	json_t *events;                /* the change-event log (vc:{id}:events) */
+	json_t *pending;               /* events not written yet */
+	int was_ok;                    /* last outcome for vcenter.down/up events; -1 unknown */
+	unsigned long full_polls, incr_polls;
+	unsigned long polls;           /* attempts since the collector started */
 	/* schedule, guarded by the collector's lock */
 	int64_t next_due_ms;
 	int failures;

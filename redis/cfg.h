@@ -57,6 +57,8 @@ struct cfg {
 		int interval;           /* 60..600, default 120 */
 		int timeout;            /* seconds per poll, 5..3600, default 30 */
 		int page_size;          /* RetrievePropertiesEx maxObjects, 10..10000, default 1000 */
+		bool incremental;       /* WaitForUpdatesEx between full retrievals, default true */
+		int full_interval;      /* seconds between full retrievals, 300..86400, default 3600 */
 	} collector;
 	struct {
 		char *level;            /* debug|info|warn|error, default info */

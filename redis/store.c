@@ -408,7 +408,7 @@ long long store_counter(struct store *s, const char *key)
 const char *const store_types[] = {
 	"status", "datacenter", "cluster", "host", "vm", "datastore", "pod", "network",
 	"dvs", "portgroup", "vswitch", "vmk", "pnic", "snapshot", "alarm", "resourcepool",
-	"tag", NULL
+	"tag", "events", NULL
 };
 
 int store_type_valid(const char *type)

@@ -211,6 +211,9 @@ def main(argv):
         set_custom(c, argv[6], argv[7], argv[8:])
     elif cmd == "set-tag":
         set_tag(c, user, password, argv[6], argv[7], argv[8:])
+    elif cmd == "rename":
+        c.call("Rename_Task", '<_this type="VirtualMachine">%s</_this><newName>%s</newName>'
+               % (escape(argv[6]), escape(argv[7])))
     elif cmd == "sessions":
         res = c.call("RetrievePropertiesEx",
                      '<_this type="PropertyCollector">%s</_this><specSet><propSet><type>SessionManager'

@@ -29,6 +29,10 @@ status_of() { dump "$1" status >"$RIG_DIR/st-$1.json" 2>/dev/null; }
 state_is() { status_of "$1" && [ "$(jget "$RIG_DIR/st-$1.json" "d['state']")" = "$2" ]; }
 gen_of() { local g; g=$(rig_redis_cli GET "vc:{$1}:gen"); echo "${g:-0}"; }
 gen_above() { [ "$(gen_of "$1")" -gt "$2" ]; }
+# Polls of a vCenter so far (status "polls"); generations move only when data changes.
+polls_of() { dump "$1" status 2>/dev/null |
+	python3 -c 'import json,sys; print(json.load(sys.stdin).get("polls", 0))' 2>/dev/null || echo 0; }
+polled_since() { [ "$(polls_of "$1")" -gt "$2" ]; }
 logins() { grep -c "event=poll.login vcenter=$1 " "$RIG_DIR/log/daemon.err"; }
 refresh() { rig_redis_cli INCR cmd:refresh >/dev/null; }
 query() {
@@ -165,11 +169,11 @@ g=$(gen_of a)
 rig_wait_for 20 "first daemon poll of a" gen_above a "$g"
 rig_wait_for 20 "first daemon poll of w" grep -q 'event=poll.failed vcenter=w' "$RIG_DIR/log/daemon.err"
 sleep 1.5                                  # the refresh baseline is read once a second
-ga=$(gen_of a) gw=$(gen_of w)
+ga=$(polls_of a) gw=$(polls_of w)
 refresh
-check "cmd:refresh triggers a poll" rig_wait_for 10 "refresh poll of a" gen_above a "$ga"
+check "cmd:refresh triggers a poll" rig_wait_for 10 "refresh poll of a" polled_since a "$ga"
 sleep 1
-check "refresh does not retry a refused login (backoff kept)" test "$(gen_of w)" -eq "$gw"
+check "refresh does not retry a refused login (backoff kept)" test "$(polls_of w)" -eq "$gw"
 check "a's session reused (one login)" test "$(logins a)" -eq 1
 
 # b goes down: previous records kept, state stale
@@ -204,9 +208,19 @@ kill -HUP "$DPID"
 check "SIGHUP reloads" rig_wait_for 10 "reload" grep -q 'event=collector.reloaded vcenters=3' "$RIG_DIR/log/daemon.err"
 check "SIGHUP: c polled" rig_wait_for 15 "c polled" state_is c ok
 check "SIGHUP: w dropped" grep -q 'event=collector.vcenter_removed vcenter=w' "$RIG_DIR/log/daemon.err"
-ga=$(gen_of a)
+ga=$(polls_of a)
 refresh
-rig_wait_for 10 "a polled after reload" gen_above a "$ga"
+rig_wait_for 10 "a polled after reload" polled_since a "$ga"
+
+# incremental: a VM renamed through the API reaches the records and the event log
+# through WaitForUpdatesEx, without a full retrieval
+full0=$(dump a status | jget /dev/stdin "d['full_retrievals']")
+query a rename "$VM1" "renamed-by-test"
+renamed() { refresh; sleep 0.5; dump a vm | jget /dev/stdin "[r['name'] for r in d if r['moref']=='$VM1'][0]" | grep -qx renamed-by-test; }
+check "incremental: rename reaches the records" rig_wait_for 15 "rename" renamed
+check "incremental: a rename event is logged" rig_wait_for 5 "event" bash -c \
+	"'$ADMIN' -c '$CFG' dump --vcenter a --type events | grep -q '\"to\": \"renamed-by-test\"'"
+check "incremental: no full retrieval for it" test "$(dump a status | jget /dev/stdin "d['full_retrievals']")" = "$full0"
 check "SIGHUP: a's session kept (still one login)" test "$(logins a)" -eq 1
 
 # SIGTERM
