@@ -267,8 +267,10 @@ static void take_purge(struct collector *c)
 		log_info("collector.purged", "vcenter=%s ok=%d", ids[i], rc == 0);
 		pthread_mutex_lock(&c->lock);
 		struct poll_target *t = find_target(c, ids[i]);
-		if (t)
+		if (t) {
+			atomic_store(&t->resync, 1);
 			t->next_due_ms = 0;
+		}
 		pthread_mutex_unlock(&c->lock);
 	}
 	registry_ids_free(ids, n);

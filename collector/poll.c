@@ -626,6 +626,10 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 
 	memset(res, 0, sizeof(*res));
 	t->store = s;
+	if (atomic_exchange(&t->resync, 0)) {
+		json_object_clear(t->digests);   /* the records were deleted: write them all */
+		t->full_due_ms = 0;
+	}
 	inv_raw_init(&raw);
 	types = t->incremental ? poll_incremental(t, deadline, res, tags_err, sizeof(tags_err))
 	                       : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));

@@ -38,6 +38,7 @@ struct poll_target {
 	int was_ok;                    /* last outcome for vcenter.down/up events; -1 unknown */
 	unsigned long full_polls, incr_polls;
 	unsigned long polls;           /* attempts since the collector started */
+	atomic_int resync;             /* set by a purge: next poll retrieves and writes all */
 	/* schedule, guarded by the collector's lock */
 	int64_t next_due_ms;
 	int failures;

@@ -4,6 +4,7 @@
  * the session keeps only the vCenters that accepted, with their session cookies.
  * The password is wiped as soon as the checks are done and never logged. */
 #include "router.h"
+#include "audit.h"
 #include "layout.h"
 #include "req.h"
 #include "resp.h"
@@ -266,8 +267,10 @@ static int login_failed(struct req *r, const char *user, size_t refused)
 	 * do not, so an outage does not lock users out. */
 	if (refused) {
 		throttle_fail(r, user);
+		audit(r, user, "login", NULL, "denied", "refused by the chosen vCenters");
 		return login_form(r, 401, LOGIN_GENERIC);
 	}
+	audit(r, user, "login", NULL, "failed", "no chosen vCenter answered");
 	return login_form(r, 503, "None of the vCenters you chose answered. Try again in a "
 	                          "minute, or choose another vCenter.");
 }
@@ -292,6 +295,7 @@ int page_login_post(struct req *r)
 		return router_store_down(r);
 	if (locked) {
 		log_warn("login.throttled", "user=%s ip=%s", log_q(user), log_q(r->client_ip));
+		audit(r, user, "login", NULL, "denied", "throttled after repeated failures");
 		resp_header(r, "Retry-After", "300");
 		return login_form(r, 429, "Too many failed sign-ins. Wait 5 minutes, then try again.");
 	}
@@ -311,6 +315,7 @@ int page_login_post(struct req *r)
 	         json_array_size(ok));
 	if (session_create(r, user, ok) < 0)
 		return router_store_down(r);
+	audit(r, user, "login", NULL, "ok", NULL);
 	session_pre_clear(r);
 	resp_redirect(r, "/");
 	return 0;
@@ -340,6 +345,7 @@ int page_logout(struct req *r)
 			         log_q(jobs[i].err));
 	wipe_jobs(jobs, n);
 	log_info("logout", "user=%s vcenters=%zu", log_q(r->sess->user), n);
+	audit(r, NULL, "logout", NULL, "ok", NULL);
 	if (session_destroy(r) < 0)
 		return router_store_down(r);
 	resp_redirect(r, "/login");

@@ -198,10 +198,11 @@ GEN_BEFORE_PURGE=$(rig_redis_cli GET 'vc:{extra}:gen')
 check "purge 303" test "$(req POST /settings/cache/purge -d id=extra --data-urlencode "csrf=$CSRF")" = 303
 check "purge request written" test "$(rig_redis_cli EXISTS cmd:purge)" = 1
 check "purge counter bumped" test "$(rig_redis_cli GET cmd:purge:gen)" = 1
-purged_and_back() { # the collector takes the request: cmd:purge goes, gen moves twice
+purged_and_back() { # the collector takes the request: cmd:purge goes, gen moves twice, records are back
 	local i g0=$1
 	for i in $(seq 60); do
-		[ "$(rig_redis_cli EXISTS cmd:purge)" = 0 ] && [ "$(rig_redis_cli GET 'vc:{extra}:gen')" -ge $((g0 + 2)) ] && return 0
+		[ "$(rig_redis_cli EXISTS cmd:purge)" = 0 ] && [ "$(rig_redis_cli GET 'vc:{extra}:gen')" -ge $((g0 + 2)) ] &&
+			[ "$(rig_redis_cli EXISTS 'vc:{extra}:vm')" = 1 ] && return 0
 		sleep 0.5
 	done
 	return 1
@@ -258,6 +259,8 @@ for a in settings.vcenter.test settings.vcenter.add settings.vcenter.edit settin
 	check "audited $a" grep -q "$a" "$B"
 done
 check "audit never holds the password" body_lacks "$EXTRA_PW"
+audited_login() { tr -d '\n' <"$B" | grep -Eq '<td>login</td><td class="name"></td> *<td><span class="badge plain">ok</span>'; }
+check "audited the admin's login" audited_login
 
 # ---- a viewer is refused everywhere
 check "viewer login 303" test "$(login viewer@vsphere.local View-pass1 viewer)" = 303
