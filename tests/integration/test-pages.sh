@@ -33,23 +33,8 @@ rig_nginx_start
 U=$RIG_NGINX_URL
 H=$RIG_DIR/h; B=$RIG_DIR/b; JAR=$RIG_DIR/jar
 
-req() {
-	local m=$1 p=$2; shift 2
-	curl -sS --cacert "$RIG_NGINX_CERT" -X "$m" -b "$JAR" -c "$JAR" -D "$H" -o "$B" \
-		-w '%{http_code}' "$@" "$U$p"
-}
+. "$VC_RIG/http.sh"   # req, hdr, csrf_of, body_has, body_lacks
 get() { req GET "$@"; }
-csrf_of() {
-	python3 - "$B" <<'PY'
-import re, sys
-html = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-for tag in re.findall(r"<(?:input|meta)\b[^>]*>", html):
-    if re.search(r'name="csrf(-token)?"', tag):
-        m = re.search(r'(?:value|content)="([^"]*)"', tag)
-        if m and m.group(1):
-            print(m.group(1)); break
-PY
-}
 # jq over the last body.
 j() { jq -r "$@" "$B"; }
 # jget PATH FILTER: GET PATH, then FILTER over its JSON body.

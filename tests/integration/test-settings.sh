@@ -32,25 +32,7 @@ H=$RIG_DIR/h; B=$RIG_DIR/b; JAR=$RIG_DIR/jar
 EXTRA_URL=$RIG_VCSIM_EXTRA_URL EXTRA_FP=$RIG_VCSIM_EXTRA_FINGERPRINT
 EXTRA_PW=Extra-pass-1
 
-req() {
-	local m=$1 p=$2; shift 2
-	curl -sS --cacert "$RIG_NGINX_CERT" -X "$m" -b "$JAR" -c "$JAR" -D "$H" -o "$B" \
-		-w '%{http_code}' "$@" "$U$p"
-}
-hdr() { grep -i "^$1:" "$H" | tr -d '\r'; }
-csrf_of() {
-	python3 - "$B" <<'PY'
-import re, sys
-html = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-for tag in re.findall(r"<(?:input|meta)\b[^>]*>", html):
-    if re.search(r'name="csrf(-token)?"', tag):
-        m = re.search(r'(?:value|content)="([^"]*)"', tag)
-        if m and m.group(1):
-            print(m.group(1)); break
-PY
-}
-body_has() { grep -q -- "$1" "$B"; }
-body_lacks() { ! grep -q -- "$1" "$B"; }
+. "$VC_RIG/http.sh"   # req, hdr, csrf_of, body_has, body_lacks
 login() {   # login USER PASSWORD VCENTER
 	rm -f "$JAR"
 	req GET /login >/dev/null

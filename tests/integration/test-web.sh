@@ -31,25 +31,7 @@ SOCK=${RIG_WEB_LISTEN#unix:}
 H=$RIG_DIR/h; B=$RIG_DIR/b; JAR=$RIG_DIR/jar
 USER_OK=alice@vsphere.local PASS_OK=S3cret-pass
 
-# req METHOD PATH [curl args...]: headers to $H, body to $B, prints the status.
-req() {
-	local m=$1 p=$2; shift 2
-	curl -sS --cacert "$RIG_NGINX_CERT" -X "$m" -b "$JAR" -c "$JAR" -D "$H" -o "$B" \
-		-w '%{http_code}' "$@" "$U$p"
-}
-hdr() { grep -i "^$1:" "$H" | tr -d '\r'; }
-# The value of the hidden csrf input (or meta csrf-token) in $B.
-csrf_of() {
-	python3 - "$B" <<'PY'
-import re, sys
-html = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-for tag in re.findall(r"<(?:input|meta)\b[^>]*>", html):
-    if re.search(r'name="csrf(-token)?"', tag):
-        m = re.search(r'(?:value|content)="([^"]*)"', tag)
-        if m and m.group(1):
-            print(m.group(1)); break
-PY
-}
+. "$VC_RIG/http.sh"   # req, hdr, csrf_of, body_has, body_lacks
 has_input() { grep -Eq "<input[^>]*name=\"$1\"" "$B"; }
 workers() { pgrep -P "$RIG_WEB_PID" | sort; }
 nworkers() { workers | wc -l; }
