@@ -166,8 +166,10 @@ static void tasks_of(struct req *r, const char *vcenter, const char *vc_name, in
 		return;
 	}
 	list = json_object_get(tm, "recentTask");
-	for (size_t i = 0, shown = 0; i < (json_is_array(list) ? json_array_size(list) : list ? 1 : 0) &&
-	     shown < TASKS_PER_VCENTER; i++) {
+	/* recentTask lists the oldest first: show the newest TASKS_PER_VCENTER */
+	size_t count = json_is_array(list) ? json_array_size(list) : list ? 1 : 0;
+	for (size_t k = 0, shown = 0; k < count && shown < TASKS_PER_VCENTER; k++) {
+		size_t i = count - 1 - k;
 		json_t *one = json_is_array(list) ? json_array_get(list, i) : list, *info = NULL, *t;
 		const char *state;
 		if (vc_retrieve_one(s, "Task", inv_mor_value(one), task_paths, 1, &info))

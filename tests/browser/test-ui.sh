@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Browser test: Debian's chromium, driven by playwright-core from npm, walks the real
 # portal (simulators -> collector -> Redis -> web tier -> nginx over TLS): login,
-# dashboard totals, VM table sort and filter, search, VM and host details, storage
-# topology, theme and accent kept across a reload, logout.
+# dashboard totals, VM table sort and filter, search, VM detail with a confirmed
+# snapshot operation, host detail, storage topology, theme and accent kept across a
+# reload, logout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$VC_RIG/lib.sh"

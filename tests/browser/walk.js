@@ -61,6 +61,21 @@ async function shot(page, name) {
     await Promise.all([page.waitForNavigation(), page.locator('main table tbody tr td:first-child a').first().click()]);
     check('VM detail opens', /^\/vms\/east\//.test(new URL(page.url()).pathname), page.url());
     await shot(page, 'vm');
+    // an operation: the confirm dialog first, then the outcome in place, no page load
+    const snap = page.locator('main button[name=op][value=snapshot_create]');
+    check('VM detail offers a snapshot', await snap.count() === 1);
+    if (await snap.count()) {
+      const detailUrl = page.url();
+      await snap.click();
+      await page.locator('#confirm-dialog .confirm-ok').waitFor({ state: 'visible', timeout: 5000 });
+      check('operation asks for confirmation', (await page.textContent('#confirm-dialog')).includes('snapshot'));
+      await Promise.all([page.waitForResponse(r => r.url().endsWith('/ops/vm')),
+                         page.click('#confirm-dialog .confirm-ok')]);
+      await page.locator('#ops-result .ops-result').waitFor({ timeout: 10000 });
+      const outcome = await page.textContent('#ops-result');
+      check('snapshot started', outcome.includes('1 started') && outcome.includes('task-'), outcome.trim().slice(0, 200));
+      check('operation answered in place', page.url() === detailUrl, page.url());
+    }
     const hostLink = page.locator('main a[href^="/hosts/east/"]').first();
     check('VM detail links its host', await hostLink.count() === 1);
     if (await hostLink.count()) {

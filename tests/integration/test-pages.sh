@@ -226,6 +226,22 @@ check "dashboard lists the snapshot" grep -q 'before-upgrade' "$B"
 check "dashboard has no raw script" noraw
 check "api returns the name as data" test "$(jget "/api/v1/vms?q=alert" '.items[0].name')" = "$EVIL"
 
+# ---- operations run with the user's own vCenter session
+get "/vms/east/$VM" >/dev/null
+check "detail offers operations" grep -q 'name="op" value="power_off"' "$B"
+CSRF=$(csrf_of)
+st=$(req POST /ops/vm -d "target=east:$VM" -d op=power_off --data-urlencode "csrf=$CSRF")
+check "power off answered 200" test "$st" = 200
+check "power off started a task" grep -q 'task-' "$B"
+st=$(req POST /ops/vm -d "target=north:vm-1" -d op=power_on --data-urlencode "csrf=$CSRF")
+check "operation outside the session refused" grep -q 'not an object of this session' "$B"
+check "operation without csrf 403" test "$(req POST /ops/vm -d "target=east:$VM" -d op=power_on)" = 403
+sleep 1
+"$BIN/collector/vcompanion-collector" -c "$RIG_CONFIG" --once >"$RIG_DIR/log/coll3.out" 2>&1 || true
+check "the simulator's VM is off" test "$(dump east vm | jq -r ".[] | select(.moref == \"$VM\") | .power_state")" = poweredOff
+get /tasks >/dev/null
+check "tasks page shows the power-off" grep -qi "powerOff" "$B"
+
 # ---- logout ends access
 CSRF=$(get /dashboard >/dev/null; csrf_of)
 req POST /logout -d csrf=$CSRF >/dev/null
