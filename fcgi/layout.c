@@ -142,8 +142,9 @@ static json_t *prefs_of(const struct req *r)
 
 	char k1[40], k2[40];
 
-	theme = theme ? theme : "light";
-	accent = accent ? accent : "blue";
+	/* the user's own choice, else the administrator's default (Settings) */
+	theme = theme ? theme : r->app->settings.theme;
+	accent = accent ? accent : r->app->settings.accent;
 	/* theme_<theme> and accent_<accent>: true, for templates that switch on them */
 	snprintf(k1, sizeof(k1), "theme_%s", theme);
 	snprintf(k2, sizeof(k2), "accent_%s", accent);
@@ -153,7 +154,7 @@ static json_t *prefs_of(const struct req *r)
 json_t *layout_data(struct req *r, const char *page, const char *title)
 {
 	const struct layout_assets *a = &r->app->assets;
-	int timeout = r->app->cfg->web.session_timeout;
+	int timeout = r->app->settings.session_timeout;
 	long long left = r->sess ? r->sess->expires - r->now : 0;
 	json_t *d;
 	char nav[96];

@@ -10,6 +10,7 @@
 #include "layout.h"
 #include "resp.h"
 #include "router.h"
+#include "server.h"
 #include "buf.h"
 
 #include <stdio.h>
@@ -260,7 +261,8 @@ static void query_from(const struct req *r, const struct tbl_def *def, struct tb
 	q->col = col >= 0 ? (size_t)col : def->default_col;
 	q->desc = order && !strcmp(order, "desc");
 	q->page = (size_t)req_int(r, "page", 1);
-	q->per_page = (size_t)atoi(req_str(r, "per_page") ? req_str(r, "per_page") : "50");
+	q->per_page = req_str(r, "per_page") ? (size_t)atoi(req_str(r, "per_page"))
+	                                      : (size_t)r->app->settings.page_size;
 	for (size_t f = 0; f < def->nfilters && f < TBL_MAX_FILTERS; f++) {
 		const char *v = req_str(r, def->filters[f].param);
 		q->filter[f] = v && *v ? v : NULL;
@@ -343,7 +345,7 @@ static char *state_url(const struct req *r, const struct inv_page *pg, const str
 		url_param(&b, pg->def->filters[f].param, q->filter[f]);
 	url_param(&b, "sort", sort);
 	url_param(&b, "order", desc ? "desc" : "asc");
-	if (q->per_page != 50) {
+	if (q->per_page != (size_t)r->app->settings.page_size) {
 		snprintf(num, sizeof(num), "%zu", q->per_page);
 		url_param(&b, "per_page", num);
 	}
@@ -633,11 +635,13 @@ static json_t *filters_json(const struct req *r, const struct scope *sc, const s
 	static const char *const pg_l[] = { "Distributed", "Standard" };
 	static const char *const pp_v[] = { "25", "50", "100", "250", NULL };
 	const char *pp = req_str(r, "per_page");
+	char pp_default[16];
 	json_t *f = json_object();
 
+	snprintf(pp_default, sizeof(pp_default), "%d", r->app->settings.page_size);
 	json_object_set_new(f, "vcenters", vcenter_choices(sc));
 	json_object_set_new(f, "multi_vcenter", json_boolean(sc->n > 1));
-	json_object_set_new(f, "per_page", choice_list(pp_v, pp_v, pp ? pp : "50"));
+	json_object_set_new(f, "per_page", choice_list(pp_v, pp_v, pp ? pp : pp_default));
 	if (!strcmp(pg->name, "vms") || !strcmp(pg->name, "hosts")) {
 		json_object_set_new(f, "clusters", cluster_choices(sc, req_str(r, "cluster"), store_err));
 		json_object_set_new(f, "has_clusters", json_boolean(sc->n > 0));

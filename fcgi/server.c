@@ -89,6 +89,7 @@ int web_app_load(struct web_app *app, const char *cfg_path, char *err, size_t er
 	app->tpl = tpl;
 	app->registry_gen = -1;        /* follow the registry again from the new file */
 	app->registry_checked_ms = 0;
+	registry_app_defaults(&app->settings, cfg);
 	layout_assets_load(&app->assets, cfg->web.static_dir);
 	app->generation++;
 	return 0;
@@ -211,6 +212,10 @@ static void follow_registry(struct web_app *app)
 	registry_vcenters_free(app->cfg->vcenters, app->cfg->n_vcenters);
 	app->cfg->vcenters = list;
 	app->cfg->n_vcenters = n;
+	/* The application settings (session timeout, page size, default theme) move
+	 * with the same generation; on an error the defaults of the file apply. */
+	if (registry_load_app(app->store, app->cfg, &app->settings, err, sizeof(err)) < 0)
+		log_warn("worker.app_settings", "error=%s", log_q(err));
 	app->registry_gen = g;
 	log_debug("worker.registry_followed", "gen=%lld vcenters=%zu", g, n);
 }

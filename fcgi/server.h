@@ -7,6 +7,7 @@
 #define VC_SERVER_H
 
 #include "layout.h"
+#include "registry.h"
 
 struct cfg;
 struct store;
@@ -23,6 +24,8 @@ struct web_app {
 	unsigned generation;           /* bumped on every reload */
 	long long registry_gen;        /* cfg:gen the vCenter list follows; -1 after a load */
 	long long registry_checked_ms; /* when cfg:gen was last read */
+	struct registry_app settings;  /* cfg:app, followed with the registry (defaults
+	                                  from the file until Redis answers) */
 };
 
 /* Loads configuration, templates and assets from cfg_path into app (which must

@@ -110,7 +110,7 @@ static int session_bind(struct session *s)
 int session_save(struct req *r)
 {
 	struct session *s = r->sess;
-	int timeout = r->app->cfg->web.session_timeout;
+	int timeout = r->app->settings.session_timeout;
 	char *text;
 	int rc;
 

@@ -176,6 +176,23 @@ check "app bad timeout 400" test "$(req POST /settings/app -d theme=dark -d acce
 	-d page_size=100 --data-urlencode "csrf=$CSRF")" = 400
 export_json -o "$RIG_DIR/e3.json" 2>/dev/null
 check "app exported" test "$(export_get "$RIG_DIR/e3.json" 'd["app"]["theme"]+" "+d["app"]["accent"]+" "+str(d["app"]["session_timeout"])+" "+str(d["app"]["page_size"])')" = "dark green 900 100"
+# The workers follow cfg:gen at most once a second; then the settings apply.
+sleep 1.2
+req GET /dashboard >/dev/null
+check "default theme applied" grep -q '<html lang="en" data-theme="dark" data-accent="green">' "$B"
+check "session timeout applied to the page" grep -q 'data-timeout="900"' "$B"
+req POST /preferences -d theme=light --data-urlencode "csrf=$(csrf_of)" >/dev/null
+sess_ttl() { # the TTL of this client's session: sess:<sha256 of the cookie's token>
+	local t; t=$(awk '$6 == "__Host-vcsid" { print $7 }' "$JAR")
+	rig_redis_cli TTL "sess:$(printf %s "$t" | sha256sum | cut -d' ' -f1)"
+}
+check "session timeout applied to Redis" test "$(sess_ttl)" -le 900 -a "$(sess_ttl)" -gt 800
+req GET /dashboard >/dev/null
+check "the user's own theme wins" grep -q 'data-theme="light" data-accent="green"' "$B"
+req GET /vms >/dev/null
+check "default page size applied" grep -q '<option value="100" selected>' "$B"
+req GET '/vms?per_page=25' >/dev/null
+check "page size of the URL wins" grep -q '<option value="25" selected>' "$B"
 GEN_BEFORE_PURGE=$(rig_redis_cli GET 'vc:{extra}:gen')
 check "purge 303" test "$(req POST /settings/cache/purge -d id=extra --data-urlencode "csrf=$CSRF")" = 303
 check "purge request written" test "$(rig_redis_cli EXISTS cmd:purge)" = 1
