@@ -4,7 +4,9 @@
  * from the VM detail page or a multi-selection in the VM table) with the user's own
  * vCenter session, so vCenter's permissions apply; every attempt is audited.
  * GET /tasks shows the recent tasks of each of the session's vCenters (TaskManager),
- * as the user sees them. GET /audit (admins) shows the audit log. */
+ * as the user sees them; GET /tasks/state answers the states of the tasks an
+ * operation started, which the browser polls for its toasts. GET /audit (admins)
+ * shows the audit log. */
 #include "audit.h"
 #include "cfg.h"
 #include "layout.h"
@@ -38,6 +40,11 @@ const struct param_spec page_ops_params[] = {
 
 const struct param_spec page_tasks_params[] = {
 	{ .name = "running", .kind = PARAM_BOOL },
+	{ .name = NULL },
+};
+
+const struct param_spec page_tasks_state_params[] = {
+	{ .name = "task", .kind = PARAM_STRING, .max = 100, .flags = PARAM_MULTI },
 	{ .name = NULL },
 };
 
@@ -211,6 +218,64 @@ int page_tasks(struct req *r)
 	                   "Tasks");
 }
 
+/* The state of one "vcenter:task-N" through s (the user's session of that vCenter,
+ * or NULL when it could not be opened): a row for the JSON answer. */
+static json_t *task_state(struct vc_session *s, const char *target, const char *moref)
+{
+	static const char *const paths[] = { "info" };
+	json_t *row = json_pack("{s:s, s:s}", "task", target, "state", "unknown"), *res = NULL, *t;
+
+	if (!s || !valid_moref(moref) || vc_retrieve_one(s, "Task", moref, paths, 1, &res))
+		return row;
+	t = json_object_get(res, "info");
+	if (json_is_string(json_object_get(t, "state")))
+		json_object_set(row, "state", json_object_get(t, "state"));
+	json_object_set(row, "progress", json_object_get(t, "progress"));
+	json_object_set(row, "name", json_object_get(t, "descriptionId"));
+	json_object_set(row, "entity", json_object_get(t, "entityName"));
+	json_object_set(row, "error", json_object_get(json_object_get(t, "error"), "localizedMessage"));
+	json_decref(res);
+	return row;
+}
+
+int page_tasks_state(struct req *r)
+{
+	const char *const *targets = NULL;
+	size_t n = req_multi(r, "task", &targets);
+	char open_vc[CFG_ID_MAX + 1] = "", err[VC_ERRSTR_MAX];
+	struct vc_session *s = NULL;
+	json_t *rows = json_array(), *out;
+	struct scope sc;
+
+	if (n > OPS_MAX_TARGETS)
+		return resp_error(r, 400, "Too many tasks", "Ask for at most 100 tasks at once.");
+	if (scope_load(r, &sc))
+		return router_store_down(r);
+	/* An operation's tasks come grouped by vCenter: one session per run of them. */
+	for (size_t i = 0; i < n; i++) {
+		const char *colon = strchr(targets[i], ':');
+		char vc[CFG_ID_MAX + 1] = "";
+
+		if (colon && (size_t)(colon - targets[i]) <= CFG_ID_MAX)
+			memcpy(vc, targets[i], (size_t)(colon - targets[i]));
+		if (!cfg_valid_id(vc) || scope_find(&sc, vc) < 0) {
+			json_array_append_new(rows, task_state(NULL, targets[i], ""));
+			continue;
+		}
+		if (strcmp(vc, open_vc)) {
+			vc_session_free(s);
+			s = uservc_open(r, vc, err, sizeof(err));
+			snprintf(open_vc, sizeof(open_vc), "%s", vc);
+		}
+		json_array_append_new(rows, task_state(s, targets[i], colon + 1));
+	}
+	vc_session_free(s);
+	out = json_pack("{s:o}", "tasks", rows);
+	resp_json(r, 200, out);
+	json_decref(out);
+	return 0;
+}
+
 int page_audit(struct req *r)
 {
 	json_t *entries = audit_recent(r, 500);
@@ -223,6 +288,7 @@ int page_audit(struct req *r)
 const struct route ops_routes[] = {
 	{ "/ops/vm", REQ_POST, page_ops_vm, ROUTE_LOGIN, page_ops_params },
 	{ "/tasks", REQ_GET, page_tasks, ROUTE_LOGIN, page_tasks_params },
+	{ "/tasks/state", REQ_GET, page_tasks_state, ROUTE_LOGIN, page_tasks_state_params },
 	{ "/audit", REQ_GET, page_audit, ROUTE_LOGIN | ROUTE_ADMIN, NULL },
 	{ NULL, 0, NULL, 0, NULL },
 };

@@ -193,16 +193,17 @@ struct inv_page {
 	const char *detail;       /* kind for detail links of F_NAME cells, NULL: none */
 	const struct tbl_def *def;
 	enum scope_slot slot;
+	bool selectable;          /* rows carry a checkbox "vcenter:moref" for operations */
 };
 
 static const struct inv_page pages[] = {
-	{ "vms", "/vms", "page-vms", "Virtual machines", "vm", &vm_def, SLOT_TABLE },
-	{ "hosts", "/hosts", "page-hosts", "Hosts", "host", &host_def, SLOT_TABLE },
-	{ "datastores", "/datastores", "page-datastores", "Datastores", "datastore", &ds_def, SLOT_TABLE },
-	{ "clusters", "/clusters", "page-clusters", "Clusters", "cluster", &cl_def, SLOT_TABLE },
-	{ "portgroups", "/networks", "page-networks", "Networks", NULL, &pg_def, SLOT_TABLE },
-	{ "dvs", "/networks", "page-networks", "Networks", NULL, &dvs_def, SLOT_TABLE },
-	{ "vswitches", "/networks", "page-networks", "Networks", NULL, &vsw_def, SLOT_TABLE },
+	{ "vms", "/vms", "page-vms", "Virtual machines", "vm", &vm_def, SLOT_TABLE, true },
+	{ "hosts", "/hosts", "page-hosts", "Hosts", "host", &host_def, SLOT_TABLE, false },
+	{ "datastores", "/datastores", "page-datastores", "Datastores", "datastore", &ds_def, SLOT_TABLE, false },
+	{ "clusters", "/clusters", "page-clusters", "Clusters", "cluster", &cl_def, SLOT_TABLE, false },
+	{ "portgroups", "/networks", "page-networks", "Networks", NULL, &pg_def, SLOT_TABLE, false },
+	{ "dvs", "/networks", "page-networks", "Networks", NULL, &dvs_def, SLOT_TABLE, false },
+	{ "vswitches", "/networks", "page-networks", "Networks", NULL, &vsw_def, SLOT_TABLE, false },
 };
 
 static const struct inv_page *page_of(const char *name)
@@ -523,9 +524,18 @@ static json_t *rows_json(const struct req *r, const struct inv_page *pg, const s
 
 	for (size_t i = 0; i < res->n; i++) {
 		json_t *cells = json_array();
+		json_t *row;
 		for (size_t c = 0; c < pg->def->ncols; c++)
 			json_array_append_new(cells, cell(r, pg, &pg->def->cols[c], res->rows[i], c));
-		json_array_append_new(rows, json_pack("{s:o}", "cells", cells));
+		row = json_pack("{s:o}", "cells", cells);
+		if (pg->selectable) {
+			char target[160];
+			snprintf(target, sizeof(target), "%s:%s", tbl_str(res->rows[i]->rec, "vcenter"),
+			         tbl_str(res->rows[i]->rec, "moref"));
+			json_object_set_new(row, "select", json_string(target));
+			json_object_set_new(row, "select_label", json_string(tbl_str(res->rows[i]->rec, "name")));
+		}
+		json_array_append_new(rows, row);
 	}
 	return rows;
 }
@@ -682,7 +692,8 @@ static int list_page(struct req *r, const char *name)
 	              "empty", l.res.total == 0);
 	json_object_set_new(d, "sort", json_string(pg->def->cols[l.q.col].key));
 	json_object_set_new(d, "order", json_string(l.q.desc ? "desc" : "asc"));
-	json_object_set_new(d, "ncols", json_integer((json_int_t)pg->def->ncols));
+	json_object_set_new(d, "ncols", json_integer((json_int_t)(pg->def->ncols + pg->selectable)));
+	json_object_set_new(d, "selectable", json_boolean(pg->selectable));
 	snprintf(view_key, sizeof(view_key), "view_%s", pg->name);
 	if (!strcmp(pg->path, "/networks"))
 		json_object_set_new(d, "view", json_string(pg->name));

@@ -42,9 +42,11 @@ async function shot(page, name) {
 
     // VM table: sort by name descending, then filter
     await page.goto(base + '/vms');
-    const names = async () => (await page.locator('main table tbody tr td:first-child').allTextContents()).map(s => s.trim());
+    // the name is the cell after the row's selection checkbox
+    const names = async () => (await page.locator('main table tbody tr td.select + td').allTextContents()).map(s => s.trim());
     const before = await names();
-    check('VM table lists the VMs', before.length === Number(process.env.UI_VMS), before.length);
+    check('VM table lists the VMs', before.length === Number(process.env.UI_VMS) && before.every(n => n.length > 0),
+          before.join(','));
     await page.goto(base + '/vms?sort=name&order=desc');
     const desc = await names();
     const sorted = [...desc].sort((a, b) => b.localeCompare(a, 'en', { sensitivity: 'base' }));
@@ -58,7 +60,7 @@ async function shot(page, name) {
     await Promise.all([page.waitForNavigation(), page.press('#global-search', 'Enter')]);
     check('search page lists the VM', (await page.textContent('main')).includes(first));
     await page.goto(base + '/vms');
-    await Promise.all([page.waitForNavigation(), page.locator('main table tbody tr td:first-child a').first().click()]);
+    await Promise.all([page.waitForNavigation(), page.locator('main table tbody tr td.select + td a').first().click()]);
     check('VM detail opens', /^\/vms\/east\//.test(new URL(page.url()).pathname), page.url());
     await shot(page, 'vm');
     // an operation: the confirm dialog first, then the outcome in place, no page load
@@ -86,6 +88,30 @@ async function shot(page, name) {
     const storage = await page.goto(base + '/storage');
     check('storage topology answers 200', storage.status() === 200, storage.status());
     await shot(page, 'storage');
+
+    // operations on a multi-selection of the VMs that are on, then a toast per task
+    await page.goto(base + '/vms');
+    const boxes = page.locator('main tbody input[name=target]');
+    check('VM rows carry checkboxes', await boxes.count() === Number(process.env.UI_VMS), await boxes.count());
+    const offBtn = page.locator('#row-ops button[value=power_off]');
+    check('operations wait for a selection', await offBtn.isDisabled());
+    const onRows = page.locator('main tbody tr', { has: page.locator('.badge', { hasText: /^On$/ }) });
+    const pick = Math.min(2, await onRows.count());
+    check('some VMs are on', pick > 0, pick);
+    for (let i = 0; i < pick; i++) await onRows.nth(i).locator('input[name=target]').check();
+    check('selection counted', (await page.textContent('[data-selected-count]')).startsWith(pick + ' VM'),
+          await page.textContent('[data-selected-count]'));
+    await offBtn.click();
+    await page.locator('#confirm-dialog .confirm-ok').waitFor({ state: 'visible', timeout: 5000 });
+    await Promise.all([page.waitForResponse(r => r.url().endsWith('/ops/vm')),
+                       page.click('#confirm-dialog .confirm-ok')]);
+    await page.locator('#ops-result .ops-result').waitFor({ timeout: 10000 });
+    check('power off started on the selection', (await page.textContent('#ops-result')).includes(pick + ' started'),
+          (await page.textContent('#ops-result')).trim().slice(0, 200));
+    await page.locator('#toasts .toast.is-success', { hasText: 'finished' }).first().waitFor({ timeout: 20000 })
+      .then(() => check('a toast says the task finished', true), e => check('a toast says the task finished', false, e.message));
+    await page.goto(base + '/tasks');
+    check('tasks page lists the power-off', (await page.textContent('main')).includes('VirtualMachine.powerOff'));
 
     // theme and accent, kept across a reload
     await page.goto(base + '/dashboard');

@@ -47,7 +47,8 @@ import re, sys, html
 s = open(sys.argv[1], encoding="utf-8").read()
 body = s[s.find("<tbody>"):s.find("</tbody>")]
 for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    # the first cell after the selection checkbox (class "select") of VM rows
+    cells = re.findall(r"<td(?![^>]*class=\"select\")[^>]*>(.*?)</td>", row, re.S)
     if cells:
         print(html.unescape(re.sub(r"<[^>]+>", "", cells[0])))
 PY
@@ -211,6 +212,7 @@ noraw() { ! grep -q '<script>alert(1)' "$B"; }
 get "/vms?q=alert" >/dev/null
 check "table shows the name escaped" grep -qF "$ESC" "$B"
 check "table has no raw script" noraw
+check "row checkbox names the VM escaped" grep -qF "value=\"east:$VM\" form=\"row-ops\" aria-label=\"Select $ESC\"" "$B"
 get "/search?q=alert" >/dev/null
 check "search page shows it escaped" grep -qF "$ESC" "$B"
 check "search page has no raw script" noraw
@@ -233,9 +235,22 @@ CSRF=$(csrf_of)
 st=$(req POST /ops/vm -d "target=east:$VM" -d op=power_off --data-urlencode "csrf=$CSRF")
 check "power off answered 200" test "$st" = 200
 check "power off started a task" grep -q 'task-' "$B"
+TASK=$(grep -o 'data-watch-tasks="east:task-[0-9]*' "$B" | head -1 | cut -d'"' -f2)
+check "the answer names the task to watch" test -n "$TASK"
 st=$(req POST /ops/vm -d "target=north:vm-1" -d op=power_on --data-urlencode "csrf=$CSRF")
 check "operation outside the session refused" grep -q 'not an object of this session' "$B"
 check "operation without csrf 403" test "$(req POST /ops/vm -d "target=east:$VM" -d op=power_on)" = 403
+task_done() { # the task ends in success, seen through /tasks/state
+	local i
+	for i in $(seq 20); do
+		[ "$(jget "/tasks/state?task=$1" '.tasks[0].state')" = success ] && return 0
+		sleep 0.3
+	done
+	return 1
+}
+check "the task's state is followed" task_done "$TASK"
+check "a task outside the session is unknown" test "$(jget "/tasks/state?task=north:task-1" '.tasks[0].state')" = unknown
+check "a malformed task is unknown" test "$(jget "/tasks/state?task=east:%3Cx%3E" '.tasks[0].state')" = unknown
 sleep 1
 "$BIN/collector/vcompanion-collector" -c "$RIG_CONFIG" --once >"$RIG_DIR/log/coll3.out" 2>&1 || true
 check "the simulator's VM is off" test "$(dump east vm | jq -r ".[] | select(.moref == \"$VM\") | .power_state")" = poweredOff

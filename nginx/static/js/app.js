@@ -1,6 +1,7 @@
 /* vCompanion browser glue: CSRF header on every HTMX request, the session countdown,
  * theme/accent switching, Lucide icons, toasts, confirm dialogs, search suggestions,
- * relative times and ApexCharts from data attributes. Everything is wired from here
+ * row selection for operations, task toasts, relative times and ApexCharts from data
+ * attributes. Everything is wired from here
  * (the CSP allows no inline script or style), and every page works without it. */
 (function () {
   "use strict";
@@ -349,6 +350,68 @@
     });
   }
 
+  /* ------------------------------------------------------------ row selection */
+
+  /* Tables whose rows carry checkboxes of a form (form="row-ops"): the header box
+   * checks the page, the bar counts the selection and its buttons wait for one. */
+  function selectionInit() {
+    function update(form) {
+      var n = $$('input[name="target"][form="' + form.id + '"]:checked').length;
+      var count = $("[data-selected-count]", form);
+      if (count) count.textContent = n ? n + (n === 1 ? " VM selected" : " VMs selected") : "No VM selected";
+      form.classList.toggle("has-selection", n > 0);
+      $$("[data-needs-selection]", form).forEach(function (b) { b.disabled = n === 0; });
+    }
+    doc.addEventListener("change", function (ev) {
+      var t = ev.target, form;
+      if (t.hasAttribute && t.hasAttribute("data-select-all")) {
+        var boxes = $$('tbody input[type="checkbox"][form]', t.closest("table"));
+        boxes.forEach(function (b) { b.checked = t.checked; });
+        form = boxes.length ? doc.getElementById(boxes[0].getAttribute("form")) : null;
+      } else if (t.name === "target" && t.getAttribute("form")) {
+        form = doc.getElementById(t.getAttribute("form"));
+      }
+      if (form) update(form);
+    });
+    $$("form.ops-bar").forEach(update);
+    /* a new page of rows starts unselected */
+    doc.body.addEventListener("htmx:afterSettle", function () { $$("form.ops-bar").forEach(update); });
+  }
+
+  /* ------------------------------------------------------------ task toasts */
+
+  /* An operation's answer names the tasks it started (data-watch-tasks="vc:task-1 ...");
+   * their states are polled until each one ends, which shows as a toast. */
+  function watchTasks(scope) {
+    var nodes = $$("[data-watch-tasks]", scope);
+    if (scope && scope.matches && scope.matches("[data-watch-tasks]")) nodes.unshift(scope);
+    nodes.forEach(function (node) {
+      var left = {}, tries = 0;
+      node.getAttribute("data-watch-tasks").split(/\s+/).forEach(function (id) { if (id) left[id] = true; });
+      node.removeAttribute("data-watch-tasks");
+      function poll() {
+        var pending = Object.keys(left);
+        if (!pending.length || ++tries > 300) return;
+        fetch("/tasks/state?" + pending.map(function (id) { return "task=" + encodeURIComponent(id); }).join("&"),
+              { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+          .then(function (d) {
+            (d.tasks || []).forEach(function (t) {
+              if (!left[t.task] || t.state === "running" || t.state === "queued") return;
+              delete left[t.task];
+              var what = (t.name || "Task") + (t.entity ? " of " + t.entity : "");
+              if (t.state === "success") toast(what + " finished.", "success");
+              else if (t.state === "error") toast(what + " failed: " + (t.error || "see Tasks."), "error");
+              else toast(what + ": the task can no longer be followed.", "warning");
+            });
+            setTimeout(poll, 2000);
+          })
+          .catch(function () { setTimeout(poll, 5000); });
+      }
+      setTimeout(poll, 1000);
+    });
+  }
+
   /* ------------------------------------------------------------ htmx */
 
   function onLoad(scope) {
@@ -356,6 +419,7 @@
     relTimes(scope);
     chartsInit(scope);
     flashInit(scope);
+    watchTasks(scope);
   }
 
   function htmxInit() {
@@ -419,6 +483,7 @@
     capsInit();
     applyPrefs(root.dataset.theme, root.dataset.accent);
     searchInit();
+    selectionInit();
     htmxInit();
     if (!window.htmx) onLoad(doc);
     setInterval(function () { relTimes(doc); }, 15000);
