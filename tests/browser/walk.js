@@ -113,6 +113,32 @@ async function shot(page, name) {
     await page.goto(base + '/tasks');
     check('tasks page lists the power-off', (await page.textContent('main')).includes('VirtualMachine.powerOff'));
 
+    // Settings (the user is an admin): add a vCenter — test, pin its certificate, save
+    await page.goto(base + '/settings/vcenters/new');
+    await page.fill('#vc-id', 'extra');
+    await page.fill('#vc-name', 'Extra <b>lab</b>');
+    await page.fill('#vc-url', process.env.UI_EXTRA_URL);
+    await page.fill('#vc-user', process.env.UI_EXTRA_USER);
+    await page.fill('#vc-password', process.env.UI_EXTRA_PASSWORD);
+    // the switch's box is drawn by CSS: click its label, as a user does
+    if (await page.isChecked('input[name=verify_tls]')) await page.click('label.switch:has(input[name=verify_tls])');
+    check('verification switched off', !(await page.isChecked('input[name=verify_tls]')));
+    await page.click('button:has-text("Test connection")');
+    await page.locator('#vc-test .test-login-ok').waitFor({ timeout: 15000 })
+      .then(() => check('test connection logs in', true), e => check('test connection logs in', false, e.message));
+    const fp = (await page.textContent('#vc-test .test-fingerprint') || '').trim();
+    check('test connection shows the SHA-256', /^[0-9A-Fa-f:]{64,95}$/.test(fp), fp);
+    await page.click('#vc-test button[name=pin]');
+    await page.locator('#vc-test .alert.is-success', { hasText: 'pinned' }).waitFor({ timeout: 15000 })
+      .then(() => check('certificate pinned', true),
+            async e => check('certificate pinned', false, (await page.innerHTML('#vc-form')).slice(0, 3000)));
+    check('pin fills the fingerprint field', (await page.inputValue('input[name=fingerprint]')).length > 0);
+    check('the password is still typed in, never echoed', (await page.content()).indexOf(process.env.UI_EXTRA_PASSWORD) < 0);
+    await Promise.all([page.waitForURL(/\/settings\?done=added/, { timeout: 15000 }), page.click('#vc-form button.btn-primary')]);
+    check('saved vCenter is listed', await page.locator('tr[data-vcenter="extra"]').count() === 1);
+    check('its name is shown as text', (await page.textContent('tr[data-vcenter="extra"]')).includes('Extra <b>lab</b>'));
+    await shot(page, 'settings');
+
     // theme and accent, kept across a reload
     await page.goto(base + '/dashboard');
     await Promise.all([page.waitForResponse(r => r.url().endsWith('/preferences')), page.click('.theme-toggle')]);
