@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 struct req;
+struct scope;
 
 #define LAYOUT_URL_MAX 256
 
@@ -46,5 +47,8 @@ json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, in
 /* The digest of the session's vCenter generations that /live compares against
  * (page_live.c); arena string, NULL without a session or when Redis failed. */
 const char *page_live_tag(struct req *r);
+/* The newest max change events of sc's selected vCenters (page_live.c), for the
+ * dashboard; sets *err when Redis failed. */
+json_t *page_live_events(const struct scope *sc, size_t max, int *err);
 
 #endif

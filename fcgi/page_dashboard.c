@@ -22,6 +22,7 @@
 #define DASH_MAX_ALARMS 200
 #define DASH_MAX_SNAPSHOTS 100
 #define DASH_MAX_CLUSTERS 100
+#define DASH_MAX_EVENTS 8
 #define SNAPSHOT_OLD_DAYS 7
 
 static const char *const periods[] = { "day", "week", "all", NULL };
@@ -338,6 +339,7 @@ int page_dashboard(struct req *r)
 	alarms(&ds);
 	snapshots(&ds);
 	clusters(&ds);
+	json_object_set_new(ds.d, "events", page_live_events(&ds.sc, DASH_MAX_EVENTS, &ds.store_err));
 	json_object_set_new(ds.d, "charts", json_boolean(ds.sc.n > 0));
 	if (ds.store_err) {
 		json_decref(ds.d);

@@ -118,8 +118,9 @@ static int by_time_desc(const void *a, const void *b)
 	return strcmp(y ? y : "", x ? x : "");
 }
 
-/* The events of the selected vCenters that pass the filters, newest first, capped. */
-static json_t *collect_events(const struct scope *sc, const char *kind, const char *q, int *err)
+/* The events of the selected vCenters that pass the filters, newest first, at most max. */
+static json_t *collect_events(const struct scope *sc, const char *kind, const char *q, size_t max,
+                              int *err)
 {
 	json_t **all = NULL, *out = json_array();
 	size_t n = 0, cap = 0;
@@ -146,7 +147,7 @@ static json_t *collect_events(const struct scope *sc, const char *kind, const ch
 	}
 	if (n)
 		qsort(all, n, sizeof(*all), by_time_desc);
-	for (size_t i = 0; i < n && i < EVENTS_PAGE; i++) {
+	for (size_t i = 0; i < n && i < max; i++) {
 		json_t *row = json_deep_copy(all[i]);
 		const char *k = json_string_value(json_object_get(row, "kind"));
 		char flag[48];
@@ -161,6 +162,11 @@ static json_t *collect_events(const struct scope *sc, const char *kind, const ch
 	return out;
 }
 
+json_t *page_live_events(const struct scope *sc, size_t max, int *err)
+{
+	return collect_events(sc, NULL, NULL, max, err);
+}
+
 int page_events(struct req *r)
 {
 	const char *kind = req_str(r, "kind"), *q = req_str(r, "q");
@@ -171,7 +177,7 @@ int page_events(struct req *r)
 	if (scope_load(r, &sc))
 		return router_store_down(r);
 	data = json_object();
-	json_object_set_new(data, "events", collect_events(&sc, kind, q, &err));
+	json_object_set_new(data, "events", collect_events(&sc, kind, q, EVENTS_PAGE, &err));
 	if (err) {
 		json_decref(data);
 		json_decref(kinds);

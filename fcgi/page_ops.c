@@ -19,10 +19,12 @@
 #include "vc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define OPS_MAX_TARGETS 100
 #define TASKS_PER_VCENTER 30
+#define TASKS_PANEL 8             /* rows of the dashboard's panel (/tasks?panel=1) */
 
 static const char *const vm_ops[] = {
 	"power_on", "power_off", "reset", "shutdown", "reboot",
@@ -40,6 +42,7 @@ const struct param_spec page_ops_params[] = {
 
 const struct param_spec page_tasks_params[] = {
 	{ .name = "running", .kind = PARAM_BOOL },
+	{ .name = "panel", .kind = PARAM_BOOL },
 	{ .name = NULL },
 };
 
@@ -167,7 +170,7 @@ static void tasks_of(struct req *r, const char *vcenter, const char *vc_name, in
 	    !(tm_ref = inv_mor_value(json_object_get(sc, "taskManager"))) ||
 	    vc_retrieve_one(s, "TaskManager", tm_ref, tm_paths, 1, &tm)) {
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:b}", "vcenter", vcenter,
-		        "name", vc_name, "error", s ? uservc_explain(s) : err, "failed", 1));
+		        "vcenter_name", vc_name, "error", s ? uservc_explain(s) : err, "failed", 1));
 		json_decref(sc);
 		vc_session_free(s);
 		return;
@@ -203,9 +206,19 @@ static void tasks_of(struct req *r, const char *vcenter, const char *vc_name, in
 	vc_session_free(s);
 }
 
+/* Newest first across vCenters (ISO 8601 UTC times sort as strings); rows of a
+ * vCenter that could not be asked come first. */
+static int task_newer(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "queueTime"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "queueTime"));
+
+	return strcmp(y ? y : "~", x ? x : "~");
+}
+
 int page_tasks(struct req *r)
 {
-	int running = req_bool(r, "running");
+	int running = req_bool(r, "running"), panel = req_bool(r, "panel");
 	json_t *tasks = json_array();
 	struct scope sc;
 
@@ -214,6 +227,21 @@ int page_tasks(struct req *r)
 	for (size_t i = 0; i < sc.n; i++)
 		if (sc.selected[i])
 			tasks_of(r, sc.ids[i], sc.names[i], running, tasks);
+	if (panel) {
+		/* The dashboard's panel: the newest few of all vCenters together. */
+		size_t n = json_array_size(tasks);
+		json_t **rows = calloc(n ? n : 1, sizeof(*rows)), *top = json_array();
+		if (!rows)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			rows[i] = json_array_get(tasks, i);
+		qsort(rows, n, sizeof(*rows), task_newer);
+		for (size_t i = 0; i < n && i < TASKS_PANEL; i++)
+			json_array_append(top, rows[i]);
+		free(rows);
+		json_decref(tasks);
+		return page_render(r, "part-tasks-panel", json_pack("{s:o}", "tasks", top), "Tasks");
+	}
 	return page_render(r, "page-tasks", json_pack("{s:o, s:b}", "tasks", tasks, "running", running),
 	                   "Tasks");
 }

@@ -257,6 +257,33 @@ check "the simulator's VM is off" test "$(dump east vm | jq -r ".[] | select(.mo
 get /tasks >/dev/null
 check "tasks page shows the power-off" grep -qi "powerOff" "$B"
 
+# ---- the dashboard's recent changes and tasks, with the collector daemon following
+rig_spawn collector "$BIN/collector/vcompanion-collector" -c "$RIG_CONFIG"
+incremental() { dump east status | jq -e '.mode == "incremental"' >/dev/null; }
+check "the daemon follows east incrementally" rig_wait_for 30 "incremental mode" incremental
+req POST /ops/vm -d "target=east:$VM" -d op=power_on --data-urlencode "csrf=$CSRF" >/dev/null
+power_event() { # a refresh makes the daemon take the update; the event log then has it
+	rig_redis_cli INCR cmd:refresh >/dev/null
+	sleep 0.5
+	dump east events | jq -e --arg m "$VM" 'any(.[]; .moref == $m and .kind == "vm.power")' >/dev/null
+}
+check "the power-on reaches the event log" rig_wait_for 30 "power event" power_event
+get /dashboard >/dev/null
+check "dashboard lists recent changes" python3 - "$B" "$ESC" <<'PY'
+import re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+panel = s[s.index('id="events-panel"'):s.index('id="tasks-panel"')]
+sys.exit(0 if "vm.power" in panel and sys.argv[2] in panel else 1)
+PY
+check "dashboard loads its tasks panel" grep -q 'hx-get="/tasks?panel=1"' "$B"
+st=$(req GET '/tasks?panel=1' -H 'HX-Request: true')
+check "tasks panel answers a fragment" test "$st" = 200 -a -z "$(grep -l '<html' "$B")"
+check "tasks panel shows the power-on first" python3 - "$B" <<'PY'
+import re, sys
+rows = re.findall(r"<tr>\s*<td>([^<]*)", open(sys.argv[1], encoding="utf-8").read())
+sys.exit(0 if rows and rows[0].strip() == "VirtualMachine.powerOn" else 1)
+PY
+
 # ---- logout ends access
 CSRF=$(get /dashboard >/dev/null; csrf_of)
 req POST /logout -d csrf=$CSRF >/dev/null
