@@ -183,6 +183,25 @@ static const char *event_kind(const char *bucket, const char *prop)
 	return NULL;
 }
 
+/* Datastore use levels that make an event when crossed either way: vCenter's default
+ * "Datastore usage on disk" alarm warns at 75 % and turns red at 85 %. */
+static const int ds_levels[] = { 75, 85 };
+
+/* The datastore's use level: how many of ds_levels its use (1 - free/capacity) has
+ * reached; -1 without a capacity. *pct gets the use in whole percent. */
+static int ds_level(const json_t *props, int *pct)
+{
+	json_int_t cap = inv_int(props, "summary.capacity", 0), free_ = inv_int(props, "summary.freeSpace", 0);
+	int level = 0;
+
+	if (cap <= 0 || free_ < 0 || free_ > cap)
+		return -1;
+	*pct = (int)((cap - free_) * 100 / cap);
+	for (size_t i = 0; i < sizeof(ds_levels) / sizeof(ds_levels[0]); i++)
+		level += *pct >= ds_levels[i];
+	return level;
+}
+
 static void apply_changes(json_t *props, const json_t *changes, const char *bucket,
                           const char *moref, json_t *events, int *refetch)
 {
@@ -231,6 +250,19 @@ static int apply_object(const json_t *ou, const char *bucket, struct inv_raw *ra
 		apply_changes(props, json_object_get(ou, "changeSet"), bucket, moref, NULL, refetch);
 		if (!initial && !strcmp(bucket, "vm"))
 			add_event(events, "vm.created", bucket, moref, inv_str(props, "name"), NULL, NULL);
+		return 1;
+	}
+	if (!initial && events && !strcmp(bucket, "datastore")) {
+		int before_pct = 0, after_pct = 0;
+		int before = ds_level(props, &before_pct), after;
+		apply_changes(props, json_object_get(ou, "changeSet"), bucket, moref, events, refetch);
+		after = ds_level(props, &after_pct);
+		if (before >= 0 && after >= 0 && before != after) {
+			json_t *from = json_integer(before_pct), *to = json_integer(after_pct);
+			add_event(events, "datastore.usage", bucket, moref, inv_str(props, "name"), from, to);
+			json_decref(from);
+			json_decref(to);
+		}
 		return 1;
 	}
 	apply_changes(props, json_object_get(ou, "changeSet"), bucket, moref, initial ? NULL : events, refetch);

@@ -2,7 +2,8 @@
  * property collector with one ContainerView and one filter per inventory spec
  * (inv_specs), the version token, and the raw model (struct inv_raw) kept current by
  * applying object enter/modify/leave updates. Change events (VM created, removed,
- * renamed, moved, power changed; host connection and maintenance changes) are
+ * renamed, moved, power changed; host connection and maintenance changes; datastore
+ * use crossing 75 % or 85 %, either way, with the percentages as from/to) are
  * derived from the same updates. docs/collector.md explains the cycle. */
 #ifndef VC_INCR_H
 #define VC_INCR_H

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define DETAIL_MAX_RELATED 500   /* VMs listed on a host or datastore page */
+#define DETAIL_MAX_EVENTS 25     /* the timeline's newest change events */
 
 struct detail {
 	struct req *r;
@@ -56,6 +57,18 @@ static void set_href(json_t *o, const char *k, const char *kind, const char *vc,
 		return;
 	inv_detail_href(href, sizeof(href), kind, vc, moref);
 	set_str(o, k, href);
+}
+
+/* o[k] = path?name=value, the value URL-encoded. */
+static void set_query_href(json_t *o, const char *k, const char *path, const char *name,
+                           const char *value)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s?%s=", path, name);
+	buf_add_url(&b, value);
+	json_object_set_new(o, k, json_string(buf_str(&b)));
+	buf_free(&b);
 }
 
 static const json_t *records(struct detail *dt, const char *type)
@@ -118,6 +131,41 @@ static json_t *alarms_of(struct detail *dt, const char *moref)
 		                      "warning", !strcmp(st, "yellow"),
 		                      "acknowledged", json_is_true(json_object_get(a, "acknowledged"))));
 	}
+	return out;
+}
+
+static int event_newer(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "time"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "time"));
+
+	return strcmp(y ? y : "", x ? x : "");   /* ISO 8601 UTC: strings sort as times */
+}
+
+/* The timeline: the object's change events from the collector's log, newest first. */
+static json_t *events_of(struct detail *dt, const char *moref)
+{
+	const json_t *all = records(dt, "events"), *e;
+	json_t *out = json_array(), **hits = calloc(json_array_size(all) + 1, sizeof(*hits));
+	size_t i, n = 0;
+
+	if (!hits)
+		abort();
+	json_array_foreach(all, i, e)
+		if (!strcmp(tbl_str(e, "moref"), moref))
+			hits[n++] = (json_t *)e;
+	qsort(hits, n, sizeof(*hits), event_newer);
+	for (i = 0; i < n && i < DETAIL_MAX_EVENTS; i++) {
+		json_t *row = json_pack("{s:s,s:s}", "time", tbl_str(hits[i], "time"), "kind", tbl_str(hits[i], "kind"));
+		const json_t *from = json_object_get(hits[i], "from"), *to = json_object_get(hits[i], "to");
+		/* from/to are strings, numbers (datastore use in %) or null */
+		if (json_is_string(from) || json_is_integer(from))
+			json_object_set(row, "from", (json_t *)from);
+		if (json_is_string(to) || json_is_integer(to))
+			json_object_set(row, "to", (json_t *)to);
+		json_array_append_new(out, row);
+	}
+	free(hits);
 	return out;
 }
 
@@ -494,6 +542,8 @@ int page_detail(struct req *r)
 	                 "vcenter", dt.vcenter, "vcenter_name", dt.sc.names[dt.vc],
 	                 "list_title", k->list_title, "list_path", k->list_path);
 	json_object_set_new(dt.d, "alarms", alarms_of(&dt, dt.moref));
+	json_object_set_new(dt.d, "timeline", events_of(&dt, dt.moref));
+	set_query_href(dt.d, "events_href", "/events", "q", tbl_str(dt.rec, "name"));
 	k->fill(&dt);
 	if (dt.store_err) {
 		json_decref(dt.d);

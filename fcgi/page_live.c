@@ -25,7 +25,8 @@
 
 static const char *const event_kinds[] = {
 	"vm.created", "vm.removed", "vm.renamed", "vm.moved", "vm.power", "host.connection",
-	"host.maintenance", "host.renamed", "datastore.renamed", "vcenter.down", "vcenter.up", NULL,
+	"host.maintenance", "host.renamed", "datastore.renamed", "datastore.usage", "vcenter.down",
+	"vcenter.up", NULL,
 };
 
 const struct param_spec page_live_params[] = {

@@ -259,8 +259,12 @@ check "tasks page shows the power-off" grep -qi "powerOff" "$B"
 
 # ---- the dashboard's recent changes and tasks, with the collector daemon following
 rig_spawn collector "$BIN/collector/vcompanion-collector" -c "$RIG_CONFIG"
-incremental() { dump east status | jq -e '.mode == "incremental"' >/dev/null; }
-check "the daemon follows east incrementally" rig_wait_for 30 "incremental mode" incremental
+incremental() { # a WaitForUpdatesEx cycle ran: the updates filter is in place
+	rig_redis_cli INCR cmd:refresh >/dev/null
+	sleep 0.5
+	dump east status | jq -e '.mode == "incremental" and .incremental_cycles >= 1' >/dev/null
+}
+check "the daemon follows east incrementally" rig_wait_for 30 "an incremental cycle" incremental
 req POST /ops/vm -d "target=east:$VM" -d op=power_on --data-urlencode "csrf=$CSRF" >/dev/null
 power_event() { # a refresh makes the daemon take the update; the event log then has it
 	rig_redis_cli INCR cmd:refresh >/dev/null
@@ -276,6 +280,16 @@ panel = s[s.index('id="events-panel"'):s.index('id="tasks-panel"')]
 sys.exit(0 if "vm.power" in panel and sys.argv[2] in panel else 1)
 PY
 check "dashboard loads its tasks panel" grep -q 'hx-get="/tasks?panel=1"' "$B"
+get "/vms/east/$VM" >/dev/null
+check "VM timeline shows the power change" python3 - "$B" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+panel = s[s.index('class="panel timeline-panel"'):]
+sys.exit(0 if "vm.power" in panel and "poweredOff → poweredOn" in panel else 1)
+PY
+check "timeline links the events of the name, URL-encoded" grep -q 'href="/events?q=%3Cscript%3Ealert%281%29%3C%2Fscript%3E' "$B"
+get "/hosts/east/$(dump east host | jq -r '.[0].moref')" >/dev/null
+check "host detail has a timeline" grep -q 'class="panel timeline-panel"' "$B"
 st=$(req GET '/tasks?panel=1' -H 'HX-Request: true')
 check "tasks panel answers a fragment" test "$st" = 200 -a -z "$(grep -l '<html' "$B")"
 check "tasks panel shows the power-on first" python3 - "$B" <<'PY'

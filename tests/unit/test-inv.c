@@ -2,6 +2,7 @@
  * over hand-made property JSON in the vSphere client's shape, the tag join
  * (tags_build) and the retry schedule (poll_next_due). */
 #include "test.h"
+#include "incr.h"
 #include "inv.h"
 #include "poll.h"
 #include "tags.h"
@@ -201,5 +202,68 @@ TEST(path_lookup)
 	json_decref(p);
 }
 
+
+/* Applies one modify update of datastore-1 setting summary.freeSpace through
+ * incr_apply; returns the number of changed objects, -1 when it asked for a refetch. */
+static int ds_free_update(struct incr *in, const char *filter, struct inv_raw *raw, long long free_,
+                          json_t *events)
+{
+	char text[512];
+	json_t *u;
+	int refetch = 0, n;
+
+	snprintf(text, sizeof(text), "{\"filterSet\": [{\"filter\": \"%s\", \"objectSet\": [{\"kind\": "
+	         "\"modify\", \"obj\": \"datastore-1\", \"changeSet\": [{\"name\": \"summary.freeSpace\", "
+	         "\"op\": \"assign\", \"val\": %lld}]}]}]}", filter, free_);
+	u = J(text);
+	n = incr_apply(in, u, raw, events, 0, &refetch);
+	json_decref(u);
+	return refetch ? -1 : n;
+}
+
+/* Datastore use crossing 75 % or 85 %, either way, is an event with the percentages. */
+TEST(datastore_usage_events)
+{
+	struct incr in;
+	struct inv_raw raw;
+	json_t *events = json_array(), *e;
+	char filter[VC_MOREF_MAX] = "";
+
+	memset(&in, 0, sizeof(in));
+	in.n = inv_nspecs;                       /* filters[i] belongs to inv_specs[i] */
+	for (size_t i = 0; i < inv_nspecs; i++) {
+		snprintf(in.filters[i], sizeof(in.filters[i]), "filter-%zu", i);
+		if (!strcmp(inv_specs[i].bucket, "datastore"))
+			snprintf(filter, sizeof(filter), "%s", in.filters[i]);
+	}
+	ASSERT(filter[0]);
+	inv_raw_init(&raw);
+	add(&raw, "datastore", "datastore-1", "{\"name\": \"ds-<b>\", \"summary.capacity\": 1000, "
+	    "\"summary.freeSpace\": 400}");
+	ASSERT_EQ(ds_free_update(&in, filter, &raw, 300, events), 1);   /* 60 % -> 70 %: below 75 */
+	ASSERT_EQ(json_array_size(events), 0);
+	ASSERT_EQ(ds_free_update(&in, filter, &raw, 200, events), 1);   /* 80 %: crosses 75 */
+	ASSERT_EQ(json_array_size(events), 1);
+	e = json_array_get(events, 0);
+	ASSERT(!strcmp(json_string_value(json_object_get(e, "kind")), "datastore.usage"));
+	ASSERT(!strcmp(json_string_value(json_object_get(e, "name")), "ds-<b>"));
+	ASSERT_EQ(json_integer_value(json_object_get(e, "from")), 70);
+	ASSERT_EQ(json_integer_value(json_object_get(e, "to")), 80);
+	ASSERT_EQ(ds_free_update(&in, filter, &raw, 180, events), 1);   /* 82 %: same level */
+	ASSERT_EQ(json_array_size(events), 1);
+	ASSERT_EQ(ds_free_update(&in, filter, &raw, 100, events), 1);   /* 90 %: crosses 85 */
+	ASSERT_EQ(json_array_size(events), 2);
+	ASSERT_EQ(ds_free_update(&in, filter, &raw, 500, events), 1);   /* 50 %: back below both */
+	ASSERT_EQ(json_array_size(events), 3);
+	ASSERT_EQ(json_integer_value(json_object_get(json_array_get(events, 2), "to")), 50);
+	ASSERT_EQ(ds_free_update(&in, filter, &raw, 5000, events), 1);  /* free > capacity: no level */
+	ASSERT_EQ(json_array_size(events), 3);
+	ASSERT_EQ(inv_int(json_object_get(json_object_get(raw.buckets, "datastore"), "datastore-1"),
+	                  "summary.freeSpace", 0), 5000);
+	json_decref(events);
+	inv_raw_free(&raw);
+}
+
 TEST_MAIN(T(vm_and_cluster_records), T(custom_attribute_names), T(tags_build_joins_and_sorts),
-          T(tags_build_empty_answers), T(tags_on_records), T(backoff), T(path_lookup))
+          T(tags_build_empty_answers), T(tags_on_records), T(backoff), T(path_lookup),
+          T(datastore_usage_events))
