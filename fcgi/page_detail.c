@@ -262,15 +262,17 @@ static json_t *partition_json(const json_t *p)
 	return o;
 }
 
-static json_t *snapshot_json(const json_t *s, long long now)
+/* One node of the snapshot tree; target ("vcenter:moref") is what /ops/vm takes. */
+static json_t *snapshot_json(const json_t *s, const char *vcenter, long long now)
 {
 	long long t = tbl_time(tbl_str(s, "created"));
 	long long depth = (long long)tbl_num(s, "depth");
-	char age[48] = "";
+	char age[48] = "", target[160];
 
 	if (t)
 		tbl_fmt_duration(now - t, age, sizeof(age));
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:b,s:b}", "name", tbl_str(s, "name"),
+	snprintf(target, sizeof(target), "%s:%s", vcenter, tbl_str(s, "moref"));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:b}", "target", target, "name", tbl_str(s, "name"),
 	                 "description", tbl_str(s, "description"), "created", tbl_str(s, "created"),
 	                 "age", age, "depth", (json_int_t)(depth > 9 ? 9 : depth),
 	                 "current", json_is_true(json_object_get(s, "current")),
@@ -305,7 +307,7 @@ static void vm_page(struct detail *dt)
 	json_object_set_new(d, "disks", map_array(json_object_get(vm, "disks"), disk_json));
 	json_object_set_new(d, "partitions", map_array(json_object_get(vm, "partitions"), partition_json));
 	json_array_foreach(json_object_get(vm, "snapshots"), i, s)
-		json_array_append_new(snaps, snapshot_json(s, dt->r->now));
+		json_array_append_new(snaps, snapshot_json(s, dt->vcenter, dt->r->now));
 	json_object_set_new(d, "snapshots", snaps);
 	json_object_set_new(d, "datastore_links", named_links(dt, json_object_get(vm, "datastores"),
 	                                                      "datastore", "datastore"));

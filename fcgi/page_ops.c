@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPS_MAX_TARGETS 100
 #define TASKS_PER_VCENTER 30
 #define TASKS_PANEL 8             /* rows of the dashboard's panel (/tasks?panel=1) */
 
@@ -51,39 +50,49 @@ const struct param_spec page_tasks_state_params[] = {
 	{ .name = NULL },
 };
 
+/* Each operation: its vim25 method, the type of its target and what users read. */
+static const struct vm_op {
+	const char *op, *method, *type, *label;
+} vm_op_map[] = {
+	{ "power_on", "PowerOnVM_Task", "VirtualMachine", "Power on" },
+	{ "power_off", "PowerOffVM_Task", "VirtualMachine", "Power off" },
+	{ "reset", "ResetVM_Task", "VirtualMachine", "Reset" },
+	{ "shutdown", "ShutdownGuest", "VirtualMachine", "Shut down" },
+	{ "reboot", "RebootGuest", "VirtualMachine", "Restart" },
+	{ "snapshot_create", "CreateSnapshot_Task", "VirtualMachine", "Take snapshot" },
+	{ "snapshot_revert", "RevertToSnapshot_Task", "VirtualMachineSnapshot", "Revert to snapshot" },
+	{ "snapshot_remove", "RemoveSnapshot_Task", "VirtualMachineSnapshot", "Remove snapshot" },
+};
+
+static const struct vm_op *vm_op_find(const char *op)
+{
+	for (size_t i = 0; i < sizeof(vm_op_map) / sizeof(vm_op_map[0]); i++)
+		if (!strcmp(vm_op_map[i].op, op))
+			return &vm_op_map[i];
+	return NULL;
+}
+
 /* The vim25 method and body of op on moref; NULL for an unknown op. */
 static const char *op_request(const char *op, const char *moref, const char *name,
                               const char *desc, struct buf *b)
 {
-	static const struct { const char *op, *method, *type; } map[] = {
-		{ "power_on", "PowerOnVM_Task", "VirtualMachine" },
-		{ "power_off", "PowerOffVM_Task", "VirtualMachine" },
-		{ "reset", "ResetVM_Task", "VirtualMachine" },
-		{ "shutdown", "ShutdownGuest", "VirtualMachine" },
-		{ "reboot", "RebootGuest", "VirtualMachine" },
-		{ "snapshot_create", "CreateSnapshot_Task", "VirtualMachine" },
-		{ "snapshot_revert", "RevertToSnapshot_Task", "VirtualMachineSnapshot" },
-		{ "snapshot_remove", "RemoveSnapshot_Task", "VirtualMachineSnapshot" },
-	};
+	const struct vm_op *o = vm_op_find(op);
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strcmp(map[i].op, op))
-			continue;
-		buf_printf(b, "<_this type=\"%s\">", map[i].type);
-		buf_add_xml(b, moref);
-		buf_adds(b, "</_this>");
-		if (!strcmp(op, "snapshot_create")) {
-			buf_adds(b, "<name>");
-			buf_add_xml(b, name && *name ? name : "vcompanion snapshot");
-			buf_adds(b, "</name><description>");
-			buf_add_xml(b, desc ? desc : "");
-			buf_adds(b, "</description><memory>false</memory><quiesce>false</quiesce>");
-		} else if (!strcmp(op, "snapshot_remove")) {
-			buf_adds(b, "<removeChildren>false</removeChildren>");
-		}
-		return map[i].method;
+	if (!o)
+		return NULL;
+	buf_printf(b, "<_this type=\"%s\">", o->type);
+	buf_add_xml(b, moref);
+	buf_adds(b, "</_this>");
+	if (!strcmp(op, "snapshot_create")) {
+		buf_adds(b, "<name>");
+		buf_add_xml(b, name && *name ? name : "vcompanion snapshot");
+		buf_adds(b, "</name><description>");
+		buf_add_xml(b, desc ? desc : "");
+		buf_adds(b, "</description><memory>false</memory><quiesce>false</quiesce>");
+	} else if (!strcmp(op, "snapshot_remove")) {
+		buf_adds(b, "<removeChildren>false</removeChildren>");
 	}
-	return NULL;
+	return o->method;
 }
 
 static int valid_moref(const char *m)
@@ -128,29 +137,52 @@ static json_t *run_one(struct req *r, const struct scope *sc, const char *target
 	return row;
 }
 
+/* HX-Trigger of an operation's answer: a toast (app.js listens for vc:toast) and
+ * the ops-started / ops-failed event for pages that follow operations. */
+static void ops_toast(struct req *r, const char *label, size_t started, size_t failed)
+{
+	char text[160];
+	json_t *t;
+	char *hdr;
+
+	if (failed)
+		snprintf(text, sizeof(text), "%s: %zu started, %zu failed.", label, started, failed);
+	else
+		snprintf(text, sizeof(text), "%s: %zu started. Follow them on the tasks page.", label, started);
+	t = json_pack("{s:{s:s,s:s},s:b}", "vc:toast", "kind", !failed ? "success" : started ? "warning" : "error",
+	              "text", text, failed ? "ops-failed" : "ops-started", 1);
+	hdr = json_dumps(t, JSON_COMPACT);
+	if (hdr)
+		resp_header(r, "HX-Trigger", hdr);
+	free(hdr);
+	json_decref(t);
+}
+
 int page_ops_vm(struct req *r)
 {
 	const char *const *targets = NULL;
 	size_t n = req_multi(r, "target", &targets);
 	const char *op = req_str(r, "op");
-	json_t *rows = json_array(), *data;
+	const struct vm_op *o = op ? vm_op_find(op) : NULL;
+	json_t *rows, *data;
 	struct scope sc;
 	size_t failed = 0;
 
-	if (!op || n == 0)
+	if (!o || n == 0)
 		return resp_error(r, 400, "Nothing to do", "Choose an operation and at least one VM.");
 	if (n > OPS_MAX_TARGETS)
 		return resp_error(r, 400, "Too many VMs", "Select at most 100 VMs per operation.");
 	if (scope_load(r, &sc))
 		return router_store_down(r);
+	rows = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *row = run_one(r, &sc, targets[i], op);
 		failed += !json_is_true(json_object_get(row, "ok"));
 		json_array_append_new(rows, row);
 	}
-	data = json_pack("{s:s, s:o, s:i, s:i}", "op", op, "results", rows, "failed", (int)failed,
-	                 "succeeded", (int)(n - failed));
-	resp_header(r, "HX-Trigger", failed ? "ops-failed" : "ops-started");
+	data = json_pack("{s:s, s:s, s:o, s:i, s:b, s:i}", "op", op, "label", o->label, "results", rows,
+	                 "failed", (int)failed, "any_failed", failed > 0, "succeeded", (int)(n - failed));
+	ops_toast(r, o->label, n - failed, failed);
 	return page_render(r, "page-ops-result", data, "Operation");
 }
 

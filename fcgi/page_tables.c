@@ -317,7 +317,7 @@ void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter,
 	buf_free(&once);
 }
 
-static void url_param(struct buf *b, const char *key, const char *val)
+void inv_url_param(struct buf *b, const char *key, const char *val)
 {
 	if (!val || !*val)
 		return;
@@ -338,21 +338,21 @@ static char *state_url(const struct req *r, const struct inv_page *pg, const str
 
 	buf_adds(&b, pg->path);
 	if (!strcmp(pg->path, "/networks"))
-		url_param(&b, "view", pg->name);
-	url_param(&b, "q", q->q);
+		inv_url_param(&b, "view", pg->name);
+	inv_url_param(&b, "q", q->q);
 	for (size_t i = 0; i < nvc; i++)
-		url_param(&b, "vcenter", vcs[i]);
+		inv_url_param(&b, "vcenter", vcs[i]);
 	for (size_t f = 0; f < pg->def->nfilters; f++)
-		url_param(&b, pg->def->filters[f].param, q->filter[f]);
-	url_param(&b, "sort", sort);
-	url_param(&b, "order", desc ? "desc" : "asc");
+		inv_url_param(&b, pg->def->filters[f].param, q->filter[f]);
+	inv_url_param(&b, "sort", sort);
+	inv_url_param(&b, "order", desc ? "desc" : "asc");
 	if (q->per_page != (size_t)r->app->settings.page_size) {
 		snprintf(num, sizeof(num), "%zu", q->per_page);
-		url_param(&b, "per_page", num);
+		inv_url_param(&b, "per_page", num);
 	}
 	if (page > 1) {
 		snprintf(num, sizeof(num), "%zu", page);
-		url_param(&b, "page", num);
+		inv_url_param(&b, "page", num);
 	}
 	return buf_steal(&b);
 }

@@ -15,7 +15,7 @@
 #include "arena.h"
 #include "buf.h"
 
-#define REQ_MAX_PARAMS 64      /* query and form each */
+#define REQ_MAX_PARAMS 128     /* query and form each; /ops/vm takes 100 targets */
 #define REQ_MAX_COOKIES 32
 #define REQ_MAX_KEY 64
 #define REQ_MAX_VALUE 8192

@@ -34,6 +34,7 @@ static const struct route *const tables[] = {
 	inventory_routes,   /* routes_inventory.c */
 	live_routes,        /* page_live.c */
 	ops_routes,         /* page_ops.c */
+	snapshot_routes,    /* page_snapshots.c */
 	settings_routes,    /* page_settings.c */
 	NULL,
 };

@@ -36,7 +36,12 @@ int router_store_down(struct req *r);
 extern const struct route inventory_routes[];   /* routes_inventory.c */
 extern const struct route live_routes[];        /* page_live.c: /live, /events */
 extern const struct route ops_routes[];         /* page_ops.c: /ops/vm, /tasks, /audit */
+extern const struct route snapshot_routes[];    /* page_snapshots.c: /snapshots... */
 extern const struct route settings_routes[];    /* page_settings.c: /settings... */
+
+/* Objects one POST /ops/vm may name (page_ops.c); the snapshot previews
+ * (page_snapshots.c) offer no more. */
+#define OPS_MAX_TARGETS 100
 
 /* Handlers (page_*.c). */
 int page_health(struct req *r);

@@ -119,6 +119,9 @@ void inv_hit_href(const struct inv_hit *h, char *out, size_t n);
 
 /* "/vms/{vc}/{moref}" style link of a record of kind into out (URL-escaped). */
 void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref);
+/* Appends "?key=val" or "&key=val" (val URL-escaped) to a URL being built in b;
+ * nothing when val is NULL or empty. */
+void inv_url_param(struct buf *b, const char *key, const char *val);
 
 /* Capacity figures for the charts (page_dashboard.c): per cluster and per vCenter
  * CPU, memory and storage use; new reference, NULL when Redis failed. */
