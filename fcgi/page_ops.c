@@ -76,28 +76,18 @@ static const char *op_request(const char *op, const char *moref, const char *nam
 	return NULL;
 }
 
-static int valid_moref(const char *m)
-{
-	size_t n = strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
-
-	return n > 0 && n <= 64 && m[n] == '\0';
-}
-
 /* Runs op on one "vcenter:moref" target; returns the result row. */
 static json_t *run_one(struct req *r, const struct scope *sc, const char *target, const char *op)
 {
-	const char *colon = strchr(target, ':');
-	char vcenter[CFG_ID_MAX + 1] = "", err[VC_ERRSTR_MAX] = "";
+	char vcenter[CFG_ID_MAX + 1], err[VC_ERRSTR_MAX] = "";
 	struct vc_session *s = NULL;
 	struct buf body = BUF_INIT;
 	json_t *row, *res = NULL;
-	const char *method, *moref = colon ? colon + 1 : "";
-	int ok = 0;
+	const char *method, *moref;
+	int in_scope = uservc_target(sc, target, vcenter, &moref) == 0, ok = 0;
 
-	if (colon && (size_t)(colon - target) <= CFG_ID_MAX)
-		memcpy(vcenter, target, (size_t)(colon - target));
 	row = json_pack("{s:s, s:s, s:s}", "target", target, "vcenter", vcenter, "moref", moref);
-	if (!cfg_valid_id(vcenter) || scope_find(sc, vcenter) < 0 || !valid_moref(moref)) {
+	if (!in_scope) {
 		snprintf(err, sizeof(err), "not an object of this session's vCenters");
 	} else if (!(method = op_request(op, moref, req_str(r, "name"), req_str(r, "description"), &body))) {
 		snprintf(err, sizeof(err), "unknown operation");

@@ -35,6 +35,7 @@ static const struct route *const tables[] = {
 	live_routes,        /* page_live.c */
 	ops_routes,         /* page_ops.c */
 	settings_routes,    /* page_settings.c */
+	elevate_routes,     /* page_elevate.c */
 	NULL,
 };
 

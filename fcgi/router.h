@@ -37,6 +37,7 @@ extern const struct route inventory_routes[];   /* routes_inventory.c */
 extern const struct route live_routes[];        /* page_live.c: /live, /events */
 extern const struct route ops_routes[];         /* page_ops.c: /ops/vm, /tasks, /audit */
 extern const struct route settings_routes[];    /* page_settings.c: /settings... */
+extern const struct route elevate_routes[];     /* page_elevate.c: /elevate, /ops/host */
 
 /* Handlers (page_*.c). */
 int page_health(struct req *r);
