@@ -1,6 +1,7 @@
 /* Host records and the per-host network records hung from them: VMkernel adapters
  * with their enabled services, standard switches, their portgroups and physical NICs
- * (RVTools' vHost, vNIC, vSwitch, vPort and vSC_VMK). */
+ * (RVTools' vHost, vNIC, vSwitch, vPort and vSC_VMK). Host records also carry the
+ * state of the SSH service, which the portal's host actions switch. */
 #include "inv.h"
 #include "inv_build.h"
 
@@ -142,6 +143,26 @@ static void add_hardware(json_t *rec, const json_t *props)
 	json_object_set_new(rec, "mem_usage_mb", json_integer(inv_int(props, "summary.quickStats.overallMemoryUsage", 0)));
 }
 
+/* The SSH service (HostService key TSM-SSH) from config.service.service: whether it
+ * runs and its start policy (on, off, automatic); both null when the host lists no
+ * such service or the property could not be read. */
+static void add_ssh(json_t *rec, const json_t *props)
+{
+	json_t *svcs = json_object_get(props, "config.service.service");
+
+	for (size_t i = 0; i < inv_count(svcs); i++) {
+		json_t *s = inv_at(svcs, i);
+		const char *key = inv_str(s, "key");
+		if (!key || strcmp(key, "TSM-SSH"))
+			continue;
+		json_object_set_new(rec, "ssh_running", json_boolean(inv_bool(s, "running") == 1));
+		inv_set_str(rec, "ssh_policy", inv_str(s, "policy"));
+		return;
+	}
+	json_object_set_new(rec, "ssh_running", json_null());
+	json_object_set_new(rec, "ssh_policy", json_null());
+}
+
 json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t *props,
                         json_t *vmks, json_t *vswitches, json_t *portgroups, json_t *pnics)
 {
@@ -165,6 +186,7 @@ json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t
 	json_object_set_new(rec, "datastores", inv_names(r, json_object_get(props, "datastore")));
 	json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
 	add_hardware(rec, props);
+	add_ssh(rec, props);
 	json_object_set_new(rec, "custom", inv_custom(r, props));
 	json_object_set_new(rec, "tags", inv_tags(r, moref));
 	add_vmks(vmks, moref, name, props);

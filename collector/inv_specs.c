@@ -29,7 +29,8 @@ static const char *const host_paths[] = {
 	"summary.hardware.memorySize", "summary.hardware.numNics",
 	"summary.quickStats.overallCpuUsage", "summary.quickStats.overallMemoryUsage",
 	"config.network.pnic", "config.network.vswitch", "config.network.portgroup",
-	"config.network.vnic", "config.virtualNicManagerInfo.netConfig", "customValue",
+	"config.network.vnic", "config.virtualNicManagerInfo.netConfig", "config.service.service",
+	"customValue",
 };
 
 static const char *const vm_paths[] = {

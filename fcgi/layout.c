@@ -151,6 +151,19 @@ static json_t *prefs_of(const struct req *r)
 	return json_pack("{s:s,s:s,s:b,s:b}", "theme", theme, "accent", accent, k1, 1, k2, 1);
 }
 
+/* Elevated mode for the top bar: {expires_in, text: "m:ss"} while it lasts, else
+ * false (so {{#elevated}} switches on it). */
+static json_t *elevated_of(const struct req *r)
+{
+	long long left = session_elevated_left(r->sess, r->now);
+	char text[32];
+
+	if (left <= 0)
+		return json_false();
+	snprintf(text, sizeof(text), "%lld:%02lld", left / 60, left % 60);
+	return json_pack("{s:I,s:s}", "expires_in", (json_int_t)left, "text", text);
+}
+
 json_t *layout_data(struct req *r, const char *page, const char *title)
 {
 	const struct layout_assets *a = &r->app->assets;
@@ -174,6 +187,7 @@ json_t *layout_data(struct req *r, const char *page, const char *title)
 	json_object_set_new(d, "user", r->sess ? json_pack("{s:s,s:b}", "name", r->sess->user,
 	                                                    "admin", r->sess->admin)
 	                                        : json_null());
+	json_object_set_new(d, "elevated", elevated_of(r));
 	snprintf(nav, sizeof(nav), "nav_%s", page);
 	json_object_set_new(d, nav, json_true());
 	if (r->sess) {

@@ -1,7 +1,8 @@
 /* Full pages: the layout data every page passes to the template "layout", built
  * in one place so page handlers only add their own data. The contract (docs/ui.md,
  * docs/web.md): title, page, nav_<page>, user{name,admin}, csrf,
- * session{timeout,expires_in}, prefs{theme,accent}, vcenters[{id,name,state,
+ * session{timeout,expires_in}, elevated ({expires_in,text} or false),
+ * prefs{theme,accent}, vcenters[{id,name,state,
  * last_success,error}], flash[{kind,text}], assets{css,js,htmx,apexcharts,lucide},
  * content (the page's HTML, the one raw {{{content}}}), htmx. */
 #ifndef VC_LAYOUT_H

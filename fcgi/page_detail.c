@@ -390,6 +390,11 @@ static void host_page(struct detail *dt)
 	set_mhz(d, "cpu_mhz_text", tbl_num(h, "cpu_mhz"));
 	set_href(d, "cluster_href", "cluster", dt->vcenter, tbl_str(h, "cluster"));
 	json_object_set_new(d, "connected", json_boolean(!strcmp(tbl_str(h, "connection_state"), "connected")));
+	/* ssh_running is null when the collector found no TSM-SSH service */
+	json_object_set_new(d, "ssh", json_pack("{s:b,s:b,s:b}",
+	                    "known", json_is_boolean(json_object_get(h, "ssh_running")),
+	                    "running", json_is_true(json_object_get(h, "ssh_running")),
+	                    "stopped", json_is_false(json_object_get(h, "ssh_running"))));
 	json_object_set_new(d, "vmks", related(dt, "vmk", "host", dt->moref, 64, vmk_row, NULL));
 	json_object_set_new(d, "vswitches", related(dt, "vswitch", "host", dt->moref, 64, vswitch_row, NULL));
 	json_object_set_new(d, "portgroups", related(dt, "portgroup", "host", dt->moref, 256, pg_row, NULL));

@@ -95,28 +95,18 @@ static const char *op_request(const char *op, const char *moref, const char *nam
 	return o->method;
 }
 
-static int valid_moref(const char *m)
-{
-	size_t n = strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
-
-	return n > 0 && n <= 64 && m[n] == '\0';
-}
-
 /* Runs op on one "vcenter:moref" target; returns the result row. */
 static json_t *run_one(struct req *r, const struct scope *sc, const char *target, const char *op)
 {
-	const char *colon = strchr(target, ':');
-	char vcenter[CFG_ID_MAX + 1] = "", err[VC_ERRSTR_MAX] = "";
+	char vcenter[CFG_ID_MAX + 1], err[VC_ERRSTR_MAX] = "";
 	struct vc_session *s = NULL;
 	struct buf body = BUF_INIT;
 	json_t *row, *res = NULL;
-	const char *method, *moref = colon ? colon + 1 : "";
-	int ok = 0;
+	const char *method, *moref;
+	int in_scope = uservc_target(sc, target, vcenter, &moref) == 0, ok = 0;
 
-	if (colon && (size_t)(colon - target) <= CFG_ID_MAX)
-		memcpy(vcenter, target, (size_t)(colon - target));
 	row = json_pack("{s:s, s:s, s:s}", "target", target, "vcenter", vcenter, "moref", moref);
-	if (!cfg_valid_id(vcenter) || scope_find(sc, vcenter) < 0 || !valid_moref(moref)) {
+	if (!in_scope) {
 		snprintf(err, sizeof(err), "not an object of this session's vCenters");
 	} else if (!(method = op_request(op, moref, req_str(r, "name"), req_str(r, "description"), &body))) {
 		snprintf(err, sizeof(err), "unknown operation");
@@ -279,13 +269,14 @@ int page_tasks(struct req *r)
 }
 
 /* The state of one "vcenter:task-N" through s (the user's session of that vCenter,
- * or NULL when it could not be opened): a row for the JSON answer. */
+ * or NULL when the target is not the session's or the session could not be
+ * opened): a row for the JSON answer. */
 static json_t *task_state(struct vc_session *s, const char *target, const char *moref)
 {
 	static const char *const paths[] = { "info" };
 	json_t *row = json_pack("{s:s, s:s}", "task", target, "state", "unknown"), *res = NULL, *t;
 
-	if (!s || !valid_moref(moref) || vc_retrieve_one(s, "Task", moref, paths, 1, &res))
+	if (!s || vc_retrieve_one(s, "Task", moref, paths, 1, &res))
 		return row;
 	t = json_object_get(res, "info");
 	if (json_is_string(json_object_get(t, "state")))
@@ -313,13 +304,11 @@ int page_tasks_state(struct req *r)
 		return router_store_down(r);
 	/* An operation's tasks come grouped by vCenter: one session per run of them. */
 	for (size_t i = 0; i < n; i++) {
-		const char *colon = strchr(targets[i], ':');
-		char vc[CFG_ID_MAX + 1] = "";
+		char vc[CFG_ID_MAX + 1];
+		const char *moref;
 
-		if (colon && (size_t)(colon - targets[i]) <= CFG_ID_MAX)
-			memcpy(vc, targets[i], (size_t)(colon - targets[i]));
-		if (!cfg_valid_id(vc) || scope_find(&sc, vc) < 0) {
-			json_array_append_new(rows, task_state(NULL, targets[i], ""));
+		if (uservc_target(&sc, targets[i], vc, &moref) < 0) {
+			json_array_append_new(rows, task_state(NULL, targets[i], moref));
 			continue;
 		}
 		if (strcmp(vc, open_vc)) {
@@ -327,7 +316,7 @@ int page_tasks_state(struct req *r)
 			s = uservc_open(r, vc, err, sizeof(err));
 			snprintf(open_vc, sizeof(open_vc), "%s", vc);
 		}
-		json_array_append_new(rows, task_state(s, targets[i], colon + 1));
+		json_array_append_new(rows, task_state(s, targets[i], moref));
 	}
 	vc_session_free(s);
 	out = json_pack("{s:o}", "tasks", rows);

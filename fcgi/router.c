@@ -36,6 +36,7 @@ static const struct route *const tables[] = {
 	ops_routes,         /* page_ops.c */
 	snapshot_routes,    /* page_snapshots.c */
 	settings_routes,    /* page_settings.c */
+	elevate_routes,     /* page_elevate.c */
 	NULL,
 };
 

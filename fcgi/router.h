@@ -38,6 +38,7 @@ extern const struct route live_routes[];        /* page_live.c: /live, /events *
 extern const struct route ops_routes[];         /* page_ops.c: /ops/vm, /tasks, /audit */
 extern const struct route snapshot_routes[];    /* page_snapshots.c: /snapshots... */
 extern const struct route settings_routes[];    /* page_settings.c: /settings... */
+extern const struct route elevate_routes[];     /* page_elevate.c: /elevate, /ops/host */
 
 /* Objects one POST /ops/vm may name (page_ops.c); the snapshot previews
  * (page_snapshots.c) offer no more. */

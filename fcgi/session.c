@@ -92,6 +92,26 @@ void session_set_pref(struct session *s, const char *name, const char *value)
 	s->dirty = true;
 }
 
+long long session_elevated_left(const struct session *s, long long now)
+{
+	long long until = s ? (long long)json_integer_value(json_object_get(s->rec, "elevated_until")) : 0;
+
+	/* Capped: no record, however it was written, unlocks more than the longest
+	 * configurable stretch. */
+	if (until <= now)
+		return 0;
+	return until - now > CFG_ELEVATE_MAX ? CFG_ELEVATE_MAX : until - now;
+}
+
+void session_set_elevated(struct session *s, long long until)
+{
+	if (until > 0)
+		json_object_set_new(s->rec, "elevated_until", json_integer((json_int_t)until));
+	else
+		json_object_del(s->rec, "elevated_until");
+	s->dirty = true;
+}
+
 /* Fills the struct's shortcuts from its record; -1 when the record is malformed. */
 static int session_bind(struct session *s)
 {

@@ -7,7 +7,11 @@
  *   {"v":1, "user":str, "admin":bool, "csrf":hex64,
  *    "created":unix, "last_seen":unix, "expires":unix,
  *    "vcenters":[{"id":str, "cookie":str}],      vCenter session cookies, never rendered
- *    "prefs":{"theme":str, "accent":str}}
+ *    "prefs":{"theme":str, "accent":str},
+ *    "elevated_until":unix}                     optional: end of elevated mode
+ * elevated_until is set by a password re-check (POST /elevate, page_elevate.c) to
+ * now + web.elevate_timeout and removed by POST /elevate/drop; while it lies in the
+ * future the host actions are unlocked. The record holds no password.
  * The key's TTL is web.session_timeout and slides: a request more than
  * SESSION_TOUCH_S after last_seen rewrites the record with a fresh TTL.
  *
@@ -67,6 +71,12 @@ json_t *session_vcenters(const struct session *s);
 const char *session_pref(const struct session *s, const char *name);
 /* Sets a preference in the session (marks it dirty). */
 void session_set_pref(struct session *s, const char *name, const char *value);
+
+/* Seconds of elevated mode left at now (0: not elevated; never more than
+ * web.elevate_timeout's maximum, CFG_ELEVATE_MAX). s may be NULL. */
+long long session_elevated_left(const struct session *s, long long now);
+/* Sets elevated_until (0 removes it) and marks the session dirty; the caller saves. */
+void session_set_elevated(struct session *s, long long until);
 
 /* Writes the session's preferences to pref:<sha256(user)> so they outlive it. */
 int session_prefs_store(struct req *r);

@@ -220,7 +220,7 @@ static int parse_redis(struct walk *w, json_t *root, struct cfg *c)
 static int parse_web(struct walk *w, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = { "listen", "workers", "templates", "static_dir",
-		"session_timeout", "admins", "max_body", NULL };
+		"session_timeout", "elevate_timeout", "admins", "max_body", NULL };
 	json_t *v = json_object_get(root, "web");
 
 	if (!v)
@@ -234,6 +234,8 @@ static int parse_web(struct walk *w, json_t *root, struct cfg *c)
 	    get_str(w, v, "$.web", "static_dir", &c->web.static_dir, NULL, 0) ||
 	    get_int(w, v, "$.web", "session_timeout", &c->web.session_timeout, 1800,
 	            CFG_SESSION_MIN, CFG_SESSION_MAX) ||
+	    get_int(w, v, "$.web", "elevate_timeout", &c->web.elevate_timeout, 300,
+	            CFG_ELEVATE_MIN, CFG_ELEVATE_MAX) ||
 	    get_strv(w, v, "$.web", "admins", &c->web.admins, &c->web.n_admins) ||
 	    get_int(w, v, "$.web", "max_body", &c->web.max_body, 1 << 20, 1024, 64 << 20);
 	json_decref(v);

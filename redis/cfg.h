@@ -12,6 +12,8 @@
 #define CFG_INTERVAL_MAX 600
 #define CFG_SESSION_MIN 300
 #define CFG_SESSION_MAX 7200
+#define CFG_ELEVATE_MIN 5      /* web.elevate_timeout: seconds of elevated mode */
+#define CFG_ELEVATE_MAX 900
 
 struct cfg_vcenter {
 	char id[CFG_ID_MAX + 1];
@@ -48,6 +50,7 @@ struct cfg {
 		char *templates;        /* folder of *.mustache */
 		char *static_dir;       /* folder nginx serves (for asset fingerprints), may be NULL */
 		int session_timeout;    /* 300..7200, default 1800 */
+		int elevate_timeout;    /* 5..900, default 300: elevated mode after a password re-check */
 		char **admins;
 		size_t n_admins;
 		int max_body;           /* bytes, default 1 MiB */

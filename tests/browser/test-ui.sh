@@ -2,8 +2,9 @@
 # Browser test: Debian's chromium, driven by playwright-core from npm, walks the real
 # portal (simulators -> collector -> Redis -> web tier -> nginx over TLS): login,
 # dashboard totals, VM table sort and filter, search, VM detail with a confirmed
-# snapshot operation, host detail, storage topology, power off of a selection in the VM
-# table with task toasts, a vCenter added in Settings (test, pin, save), theme and
+# snapshot operation, host detail with elevated mode (password form in place, badge
+# counting down, SSH started, drop), storage topology, power off of a selection in the
+# VM table with task toasts, a vCenter added in Settings (test, pin, save), theme and
 # accent kept across a reload, logout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -12,6 +12,48 @@ async function shot(page, name) {
   if (process.env.UI_SHOTS) await page.screenshot({ path: `${process.env.UI_SHOTS}/${name}.png`, fullPage: true });
 }
 
+// Elevated mode on a host page: the locked actions open the password form in place, a
+// wrong password is refused there, the right one shows the counting badge and unlocks
+// Start SSH (confirmed, answered in place), drop locks again.
+async function elevatedWalk(page) {
+  const hostUrl = page.url();
+  const lock = page.locator('main .host-actions a[href="/elevate"]').first();
+  check('host actions are locked', await lock.count() === 1);
+  if (!await lock.count()) return;
+  await lock.click();
+  const pw = page.locator('#elevate-slot input[name=password]');
+  await pw.waitFor({ timeout: 5000 });
+  check('the password form opens in place', page.url() === hostUrl, page.url());
+  await pw.fill('not-' + process.env.UI_PASSWORD);
+  await Promise.all([page.waitForResponse(r => r.url().endsWith('/elevate')),
+                     page.click('#elevate-slot button[type=submit]')]);
+  await page.locator('#elevate-error').waitFor({ timeout: 5000 });
+  check('a wrong password is refused in place', (await page.textContent('#elevate-error')).includes('did not accept'));
+  await page.fill('#elevate-slot input[name=password]', process.env.UI_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('#elevate-slot button[type=submit]')]);
+  const time = page.locator('#elevated .elevated-time');
+  check('the elevated badge shows', await time.count() === 1 && page.url() === hostUrl, page.url());
+  const t1 = (await time.textContent()).trim();
+  await page.waitForTimeout(2100);
+  const t2 = (await time.textContent()).trim();
+  check('the badge counts down', /^[0-9]:[0-5][0-9]$/.test(t1) && /^[0-9]:[0-5][0-9]$/.test(t2) && t2 < t1, t1 + ' -> ' + t2);
+  await shot(page, 'elevated');
+  const start = page.locator('main button[name=op][value=ssh_start]');
+  check('elevated host page offers Start SSH', await start.count() === 1);
+  if (await start.count()) {
+    await start.click();
+    await page.locator('#confirm-dialog .confirm-ok').waitFor({ state: 'visible', timeout: 5000 });
+    await Promise.all([page.waitForResponse(r => r.url().endsWith('/ops/host')),
+                       page.click('#confirm-dialog .confirm-ok')]);
+    await page.locator('#ops-result .ops-result').waitFor({ timeout: 10000 });
+    check('SSH started in place', (await page.textContent('#ops-result')).includes('done'),
+          (await page.textContent('#ops-result')).trim().slice(0, 200));
+  }
+  await Promise.all([page.waitForNavigation(), page.click('#elevated button[type=submit]')]);
+  check('drop removes the badge', await page.locator('#elevated').count() === 0);
+  check('drop locks the host actions', await page.locator('main .host-actions a[href="/elevate"]').count() >= 1);
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -84,6 +126,7 @@ async function shot(page, name) {
       await Promise.all([page.waitForNavigation(), hostLink.click()]);
       check('host detail opens', /^\/hosts\/east\//.test(new URL(page.url()).pathname), page.url());
       await shot(page, 'host');
+      await elevatedWalk(page);
     }
     const storage = await page.goto(base + '/storage');
     check('storage topology answers 200', storage.status() === 200, storage.status());

@@ -7,11 +7,13 @@ compare what the collector stored with what the simulator really holds.
   test-collector-query.py URL USER PASSFILE CAFILE facts            -> JSON {"counts": {...}, "vm": {...}, ...}
   test-collector-query.py URL USER PASSFILE CAFILE set-custom FIELD VALUE TYPE:MOREF...
   test-collector-query.py URL USER PASSFILE CAFILE sessions         -> number of sessions on the server
+  test-collector-query.py URL USER PASSFILE CAFILE service HOST METHOD ID -> "ok" or the fault type
 """
 import base64
 import json
 import ssl
 import sys
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
@@ -27,8 +29,9 @@ TYPES = {"vm": "VirtualMachine", "host": "HostSystem", "cluster": "ClusterComput
 VM_PATHS = ["name", "runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB",
             "config.guestId", "guest.ipAddress", "guest.hostName", "config.uuid",
             "config.annotation", "runtime.host", "customValue"]
-HOST_PATHS = ["name", "runtime.connectionState", "summary.hardware.numCpuCores",
-              "summary.hardware.memorySize", "customValue"]
+HOST_PATHS = ["name", "runtime.connectionState", "runtime.inMaintenanceMode",
+              "summary.hardware.numCpuCores", "summary.hardware.memorySize",
+              "config.service.service", "customValue"]
 DS_PATHS = ["name", "summary.capacity", "summary.freeSpace", "summary.type", "customValue"]
 CLUSTER_PATHS = ["name", "summary.numHosts", "customValue"]
 
@@ -101,6 +104,19 @@ def number(props, path):
     return None if t is None else int(t)
 
 
+def boolean(props, path):
+    t = text(props, path)
+    return None if t is None else t == "true"
+
+
+def service(props, key):
+    """(running, policy) of the host service `key` in config.service.service."""
+    for e in (props.get("config.service.service") or []):
+        if e.find("v:key", NS).text == key:
+            return e.find("v:running", NS).text == "true", e.find("v:policy", NS).text
+    return None, None
+
+
 def custom(props, names):
     out = {}
     cv = props.get("customValue")
@@ -138,6 +154,8 @@ def facts(c):
                      "custom": custom(p, names)} for m, p in vms.items()}
     hosts = c.collect("HostSystem", HOST_PATHS)
     out["host"] = {m: {"name": text(p, "name"), "connection_state": text(p, "runtime.connectionState"),
+                       "maintenance": boolean(p, "runtime.inMaintenanceMode"),
+                       "ssh_running": service(p, "TSM-SSH")[0], "ssh_policy": service(p, "TSM-SSH")[1],
                        "cpu_cores": number(p, "summary.hardware.numCpuCores"),
                        "memory_bytes": number(p, "summary.hardware.memorySize"),
                        "custom": custom(p, names)} for m, p in hosts.items()}
@@ -211,6 +229,21 @@ def main(argv):
         set_custom(c, argv[6], argv[7], argv[8:])
     elif cmd == "set-tag":
         set_tag(c, user, password, argv[6], argv[7], argv[8:])
+    elif cmd == "service":
+        # service HOST METHOD ID: StartService, StopService ... on the host's
+        # HostServiceSystem; prints the fault type, or "ok".
+        host, method, sid = argv[6:9]
+        ss = c.call("RetrievePropertiesEx",
+                    '<_this type="PropertyCollector">%s</_this><specSet><propSet><type>HostSystem</type>'
+                    '<pathSet>configManager.serviceSystem</pathSet></propSet><objectSet>'
+                    '<obj type="HostSystem">%s</obj></objectSet></specSet><options/>'
+                    % (c.sc["propertyCollector"], escape(host))).find(".//v:val", NS).text
+        try:
+            c.call(method, '<_this type="HostServiceSystem">%s</_this><id>%s</id>' % (ss, escape(sid)))
+            print("ok")
+        except urllib.error.HTTPError as e:
+            detail = ET.fromstring(e.read()).find(".//detail")
+            print(detail[0].get(XSI_TYPE) or detail[0].tag.split("}")[1] if detail is not None else e.code)
     elif cmd == "rename":
         c.call("Rename_Task", '<_this type="VirtualMachine">%s</_this><newName>%s</newName>'
                % (escape(argv[6]), escape(argv[7])))

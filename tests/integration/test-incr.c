@@ -2,7 +2,8 @@
 /* The incremental path against the simulator: the initial state through
  * WaitForUpdatesEx equals the simulator's objects; a cycle without changes reports
  * none; a rename, a power-off, a snapshot, a destroyed and a created VM each arrive
- * as updates (and as change events) without any full retrieval. */
+ * as updates (and as change events) without any full retrieval; so does the SSH
+ * service of a host started through the simulator's HostServiceSystem. */
 #include "test.h"
 #include "incr.h"
 #include "vc.h"
@@ -152,6 +153,43 @@ TEST(destroy_and_create)
 	json_decref(events);
 }
 
+/* The host record built from the raw model after the updates. */
+static int host_ssh_running(const char *moref)
+{
+	json_t *out = inv_build(&raw, "vc1", "vc1"), *h;
+	size_t i;
+	int running = -1;
+
+	json_array_foreach(json_object_get(out, "host"), i, h)
+		if (!strcmp(inv_s(json_object_get(h, "moref")), moref))
+			running = json_is_true(json_object_get(h, "ssh_running"));
+	json_decref(out);
+	return running;
+}
+
+TEST(host_service_update)
+{
+	static const char *const paths[] = { "configManager.serviceSystem" };
+	char host[64] = "", inner[256];
+	json_t *p, *props = NULL, *events = json_array();
+	const char *m;
+
+	json_object_foreach(json_object_get(raw.buckets, "host"), m, p)
+		if (!host[0])
+			snprintf(host, sizeof(host), "%s", m);
+	ASSERT(host[0]);
+	ASSERT_EQ(host_ssh_running(host), 0);
+	ASSERT_MSG(vc_retrieve_one(sess, "HostSystem", host, paths, 1, &props) == 0, "%s", vc_errstr(sess));
+	ASSERT(inv_mor(json_object_get(props, paths[0])));
+	snprintf(inner, sizeof(inner), "<_this type=\"HostServiceSystem\">%s</_this><id>TSM-SSH</id>",
+	         inv_mor(json_object_get(props, paths[0])));
+	ASSERT_MSG(run_task("StartService", inner) == 0, "%s", vc_errstr(sess));
+	ASSERT(poll_changes(events) > 0);
+	ASSERT_EQ(host_ssh_running(host), 1);
+	json_decref(props);
+	json_decref(events);
+}
+
 TEST(stop)
 {
 	incr_stop(&in, sess);
@@ -161,4 +199,5 @@ TEST(stop)
 	inv_raw_free(&raw);
 }
 
-TEST_MAIN(T(initial_state), T(no_change_cycle), T(rename_power_snapshot), T(destroy_and_create), T(stop))
+TEST_MAIN(T(initial_state), T(no_change_cycle), T(rename_power_snapshot), T(destroy_and_create),
+          T(host_service_update), T(stop))

@@ -53,6 +53,7 @@ TEST(defaults)
 	ASSERT_MSG(parse("{" BASE_REDIS "}", &c, err) == 0, "%s", err);
 	ASSERT_EQ(c.web.workers, 4);
 	ASSERT_EQ(c.web.session_timeout, 1800);
+	ASSERT_EQ(c.web.elevate_timeout, 300);
 	ASSERT_EQ(c.collector.interval, 120);
 	ASSERT_EQ(c.collector.timeout, 30);
 	ASSERT_EQ(c.redis.timeout_ms, 2000);
@@ -70,6 +71,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{" BASE_REDIS ", \"colector\": {}}", { "$.colector", "unknown key", "spelling" } },
 	{ "{" BASE_REDIS ", \"web\": {\"workers\": \"4\"}}", { "$.web.workers", "integer", NULL } },
 	{ "{" BASE_REDIS ", \"web\": {\"session_timeout\": 100}}", { "$.web.session_timeout", "300", "7200" } },
+	{ "{" BASE_REDIS ", \"web\": {\"elevate_timeout\": 3600}}", { "$.web.elevate_timeout", "5", "900" } },
 	{ "{" BASE_REDIS ", \"collector\": {\"interval\": 30}}", { "$.collector.interval", "60", "600" } },
 	{ "{" BASE_REDIS ", \"vcenters\": [{\"id\": \"a\", \"url\": \"https://x/sdk\", \"user\": \"u\", \"password_file\": \"/p\", \"interval\": 601}]}",
 	  { "$.vcenters[0].interval", "between 60 and 600", NULL } },

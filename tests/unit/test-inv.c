@@ -78,6 +78,33 @@ TEST(vm_and_cluster_records)
 	inv_raw_free(&r);
 }
 
+/* The SSH service state comes from config.service.service (an array, or one element
+ * when the host lists a single service); a host without TSM-SSH gets nulls. */
+TEST(host_ssh_service)
+{
+	struct inv_raw r;
+	json_t *out, *h;
+
+	small_estate(&r);
+	add(&r, "host", "host-10", "{\"name\":\"esx2\",\"config.service.service\":["
+	            "{\"key\":\"TSM\",\"running\":false,\"policy\":\"off\"},"
+	            "{\"key\":\"TSM-SSH\",\"running\":true,\"policy\":\"automatic\"}]}");
+	add(&r, "host", "host-11", "{\"name\":\"esx3\",\"config.service.service\":"
+	            "{\"key\":\"TSM-SSH\",\"running\":\"false\",\"policy\":\"off\"}}");
+	out = inv_build(&r, "prod", "Prod");
+	h = find(json_object_get(out, "host"), "host-10");
+	ASSERT(h && json_is_true(json_object_get(h, "ssh_running")));
+	ASSERT_STREQ(json_string_value(json_object_get(h, "ssh_policy")), "automatic");
+	h = find(json_object_get(out, "host"), "host-11");
+	ASSERT(h && json_is_false(json_object_get(h, "ssh_running")));
+	ASSERT_STREQ(json_string_value(json_object_get(h, "ssh_policy")), "off");
+	h = find(json_object_get(out, "host"), "host-9");
+	ASSERT(h && json_is_null(json_object_get(h, "ssh_running")));
+	ASSERT(json_is_null(json_object_get(h, "ssh_policy")));
+	json_decref(out);
+	inv_raw_free(&r);
+}
+
 TEST(custom_attribute_names)
 {
 	struct inv_raw r;
@@ -264,6 +291,6 @@ TEST(datastore_usage_events)
 	inv_raw_free(&raw);
 }
 
-TEST_MAIN(T(vm_and_cluster_records), T(custom_attribute_names), T(tags_build_joins_and_sorts),
-          T(tags_build_empty_answers), T(tags_on_records), T(backoff), T(path_lookup),
-          T(datastore_usage_events))
+TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
+          T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
+          T(path_lookup), T(datastore_usage_events))

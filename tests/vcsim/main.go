@@ -3,7 +3,8 @@
 // built in GOPATH mode): it builds an inventory of the requested size, makes the VMs
 // look like a real estate (CPUs, memory, guest OS, IPs, host names, tools, power),
 // serves vim25 SOAP (and the vAPI REST tagging endpoints in VPX mode) on loopback over
-// TLS with a certificate of its own, and prints where it listens.
+// TLS with a certificate of its own, and prints where it listens. Each host gets a
+// HostServiceSystem of ours (hostservice.go), which govmomi's simulator lacks.
 //
 // Output contract (stdout, the rig reads it):
 //
@@ -102,6 +103,7 @@ func run(o *options) error {
 	}
 	defer model.Remove()
 	vary(o.seed)
+	addServiceSystems()
 
 	server, cert, err := serve(o, model)
 	if err != nil {

@@ -1,8 +1,8 @@
-/* vCompanion browser glue: CSRF header on every HTMX request, the session countdown,
- * theme/accent switching, Lucide icons, toasts, confirm dialogs, search suggestions,
- * row selection for operations, task toasts, relative times and ApexCharts from data
- * attributes. Everything is wired from here
- * (the CSP allows no inline script or style), and every page works without it. */
+/* vCompanion browser glue: CSRF header on every HTMX request, the session and
+ * elevated-mode countdowns, theme/accent switching, Lucide icons, toasts, confirm
+ * dialogs, search suggestions, row selection for operations, task toasts, relative
+ * times and ApexCharts from data attributes. Everything is wired from here (the CSP
+ * allows no inline script or style), and every page works without it. */
 (function () {
   "use strict";
 
@@ -175,6 +175,33 @@
     if (!session.timeout) return;
     sessionReset(isNaN(left) ? session.timeout : left);
     session.timer = setInterval(sessionTick, 1000);
+  }
+
+  /* ------------------------------------------------------------ elevated mode */
+
+  /* The top bar's "Elevated · m:ss" badge (#elevated, from the layout) counts down to
+   * the end of elevated mode. At zero the server locks host actions again; a page that
+   * shows them reloads so its buttons ask for the password again. */
+  var elevated = { el: null, deadline: 0, timer: 0 };
+
+  function elevatedTick() {
+    var left = (elevated.deadline - Date.now()) / 1000;
+    $(".elevated-time", elevated.el).textContent = fmt(left);
+    if (left > 0) return;
+    clearInterval(elevated.timer);
+    elevated.el.remove();
+    if ($(".host-actions")) window.location.reload();
+    else toast("Elevated mode ended: host actions are locked again.", "info");
+  }
+
+  function elevatedInit() {
+    elevated.el = $("#elevated");
+    if (!elevated.el) return;
+    var left = parseInt(elevated.el.dataset.expiresIn, 10);
+    if (isNaN(left)) return;
+    elevated.deadline = Date.now() + left * 1000;
+    elevatedTick();
+    elevated.timer = setInterval(elevatedTick, 1000);
   }
 
   /* ------------------------------------------------------------ theme and accent */
@@ -436,10 +463,17 @@
     /* A request whose session ended was redirected to the sign-in page: go there whole
      * instead of swapping a login form into a panel. */
     doc.body.addEventListener("htmx:beforeSwap", function (ev) {
-      var x = ev.detail.xhr;
+      var x = ev.detail.xhr, cfg = ev.detail.requestConfig, elt = cfg && cfg.elt;
       if (x && x.responseURL && new URL(x.responseURL).pathname === "/login") {
         ev.detail.shouldSwap = false;
         window.location.assign("/login");
+        return;
+      }
+      /* Elements marked data-swap-errors show the server's error answer (a refused
+       * password, locked host actions) in their target instead of a toast. */
+      if (x && x.status >= 400 && x.status !== 401 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+        ev.detail.shouldSwap = true;
+        ev.detail.isError = false;
       }
     });
     doc.body.addEventListener("htmx:responseError", function (ev) {
@@ -480,6 +514,7 @@
 
   function init() {
     sessionInit();
+    elevatedInit();
     capsInit();
     applyPrefs(root.dataset.theme, root.dataset.accent);
     searchInit();
