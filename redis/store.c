@@ -428,3 +428,21 @@ void store_key_gen(char *out, size_t n, const char *vcenter)
 {
 	store_key_vc(out, n, vcenter, "gen");
 }
+
+int store_reload_keys(struct store *s, const char *key_file, char *err, size_t errlen)
+{
+	struct keyring *ring = keyring_new();
+
+	if (!ring || keyring_load(ring, key_file, err, errlen)) {
+		keyring_free(ring);
+		return -1;
+	}
+	keyring_free(s->ring);
+	s->ring = ring;
+	return 0;
+}
+
+redisReply *store_command(struct store *s, int argc, const char **argv, const size_t *lens)
+{
+	return command(s, argc, argv, lens);
+}

@@ -107,4 +107,12 @@ int store_type_valid(const char *type);
 
 const char *store_strerror(enum store_err e);
 
+/* Replaces the key ring with key_file's (after a rotation: processes reload it on
+ * SIGHUP). Returns 0, or -1 with a message in err and the old ring kept. */
+int store_reload_keys(struct store *s, const char *key_file, char *err, size_t errlen);
+/* For libvcstore's own modules (rekey.c): one raw command (argv form, one retry on a
+ * fresh connection). The reply is the caller's (freeReplyObject); NULL on a
+ * connection error. */
+struct redisReply *store_command(struct store *s, int argc, const char **argv, const size_t *lens);
+
 #endif
