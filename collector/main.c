@@ -3,8 +3,11 @@
  * exponential backoff after failures, refresh requests from the web tier) and a
  * fixed pool of worker threads runs polls, each with its own Redis connection, so a
  * slow or dead vCenter occupies one worker and delays no other. docs/collector.md
- * explains the choice of threads over one libcurl multi loop. */
+ * explains the choice of threads over one libcurl multi loop. The main thread also
+ * takes and renews the vCenters' leases (lease.h): only a vCenter whose lease this
+ * process holds is polled, so several collectors can run against one Redis. */
 #include "cfg.h"
+#include "lease.h"
 #include "log.h"
 #include "poll.h"
 #include "registry.h"
@@ -24,6 +27,7 @@
 #define REFRESH_KEY "cmd:refresh"
 
 #define LOGOUT_MS 2000         /* all logouts at exit share this budget */
+#define LEASE_RETRY_MS 1000    /* a lease held elsewhere is tried again this often */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -42,6 +46,8 @@ struct collector {
 	pthread_t *workers;
 	int n_workers;
 	int stopping;
+	int shutting;                  /* shutdown began: abort flags belong to it */
+	char owner[LEASE_OWNER_MAX];   /* this process in lease values */
 	int once;                      /* --once: count finished polls and failures */
 	size_t finished, failed;
 	struct store *store;           /* main thread's connection: refresh requests */
@@ -104,10 +110,35 @@ static struct poll_target *finish(struct collector *c, struct poll_target *t,
 	c->finished++;
 	c->failed += !res->ok;
 	pthread_cond_broadcast(&c->done);
-	if (t->removed != 1)
+	if (t->removed != 1) {
+		if (atomic_load(&t->drop_model) && !c->shutting)
+			enqueue(c, t);   /* the lease went while polling: the drop runs next */
 		return NULL;
+	}
 	unretire(c, t);
 	return t;
+}
+
+/* A queued drop (lease lost): log out and drop the model, outside the lock. Called
+ * and returns with the lock held. */
+static void drop_target(struct collector *c, struct poll_target *t)
+{
+	int shutting = c->shutting;
+
+	if (!shutting)
+		atomic_store(&t->abort, 0);   /* set to stop the poll that lost the lease */
+	pthread_mutex_unlock(&c->lock);
+	if (!shutting)
+		poll_target_forget(t);
+	log_info("lease.dropped", "vcenter=%s", t->vc.id);
+	pthread_mutex_lock(&c->lock);
+	t->running = 0;
+	if (t->removed == 1) {
+		unretire(c, t);
+		pthread_mutex_unlock(&c->lock);
+		poll_target_free(t);
+		pthread_mutex_lock(&c->lock);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -128,6 +159,10 @@ static void *worker_main(void *arg)
 			break;
 		t = c->queue[0];
 		memmove(c->queue, c->queue + 1, --c->q_len * sizeof(*c->queue));
+		if (atomic_exchange(&t->drop_model, 0)) {
+			drop_target(c, t);
+			continue;
+		}
 		pthread_mutex_unlock(&c->lock);
 		if (s) {
 			poll_run(t, s, &res);
@@ -207,6 +242,8 @@ static void set_targets(struct collector *c, const struct cfg *cfg, const char *
 			continue;
 		}
 		log_info("collector.vcenter_removed", "vcenter=%s", t->vc.id);
+		if (c->store && lease_held(&t->lease) && lease_release(c->store, &t->lease))
+			log_warn("lease.release_failed", "vcenter=%s error=%s", t->vc.id, log_q(c->store->errstr));
 		if (t->running)
 			retire(c, t);        /* its worker frees it when the poll ends */
 		else
@@ -316,15 +353,116 @@ static void check_refresh(struct collector *c)
 	c->last_refresh = v;
 }
 
+/* Queues a poll of a target whose lease this process holds, with the value its
+ * write is fenced with. Called with the lock held. */
+static void enqueue_poll(struct collector *c, struct poll_target *t)
+{
+	if (t->running || !lease_held(&t->lease))
+		return;
+	memcpy(t->fence, t->lease.value, sizeof(t->fence));
+	enqueue(c, t);
+}
+
 static void schedule(struct collector *c)
 {
 	int64_t now = vc_now_ms();
 
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < c->n_targets; i++)
-		if (!c->targets[i]->running && c->targets[i]->next_due_ms <= now)
-			enqueue(c, c->targets[i]);
+		if (c->targets[i]->next_due_ms <= now)
+			enqueue_poll(c, c->targets[i]);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- leases: taken, renewed and given up by this (the scheduler) thread ---- */
+
+/* The lease is gone (taken, expired, or a write was fenced): stop a running poll
+ * and queue the drop of the session and model. */
+static void lease_gone(struct collector *c, struct poll_target *t, const char *why)
+{
+	lease_clear(&t->lease);
+	t->lease_try_ms = vc_now_ms() + LEASE_RETRY_MS;
+	log_warn("lease.lost", "vcenter=%s reason=%s", t->vc.id, why);
+	pthread_mutex_lock(&c->lock);
+	atomic_store(&t->drop_model, 1);
+	if (t->running)
+		atomic_store(&t->abort, 1);
+	else
+		enqueue(c, t);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void lease_take(struct collector *c, struct poll_target *t, int ttl, int64_t now)
+{
+	int rc = lease_acquire(c->store, &t->lease, c->owner, ttl, now);
+
+	if (rc != 1) {
+		if (rc < 0)
+			log_debug("lease.acquire_failed", "vcenter=%s error=%s", t->vc.id, log_q(c->store->errstr));
+		t->lease_try_ms = now + LEASE_RETRY_MS;
+		return;
+	}
+	log_info("lease.acquired", "vcenter=%s token=%lld ttl_ms=%d", t->vc.id, t->lease.token, ttl);
+	atomic_store(&t->taken_over, 1);
+	pthread_mutex_lock(&c->lock);
+	t->next_due_ms = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void lease_keep(struct collector *c, struct poll_target *t, int ttl, int64_t now)
+{
+	int rc = lease_renew(c->store, &t->lease, ttl, now);
+
+	if (rc == 1)
+		return;
+	if (rc == 0) {
+		lease_gone(c, t, "taken");
+	} else if (now >= t->lease.expires_ms) {
+		lease_gone(c, t, "expired");   /* Redis unreachable for a whole lease time */
+	} else {
+		log_warn("lease.renew_failed", "vcenter=%s error=%s", t->vc.id, log_q(c->store->errstr));
+		t->lease.renew_due_ms = now + LEASE_RETRY_MS;
+	}
+}
+
+/* Every tick: renew what is due (a third of the lease time), take what is free. */
+static void leases_tick(struct collector *c)
+{
+	int ttl = c->cfg.collector.lease_ms;
+
+	if (!c->store)
+		return;
+	for (size_t i = 0; i < c->n_targets; i++) {
+		struct poll_target *t = c->targets[i];
+		int64_t now = vc_now_ms();
+		if (atomic_exchange(&t->fenced, 0) && lease_held(&t->lease)) {
+			/* a no-op when another collector holds it; frees it for a new holding
+			 * when the write only met our own renewals three times */
+			lease_release(c->store, &t->lease);
+			lease_gone(c, t, "fenced");
+		}
+		else if (lease_held(&t->lease) && now >= t->lease.renew_due_ms)
+			lease_keep(c, t, ttl, now);
+		else if (!lease_held(&t->lease) && now >= t->lease_try_ms)
+			lease_take(c, t, ttl, now);
+	}
+}
+
+/* At exit, after the workers stopped writing: another collector takes over at once. */
+static void leases_release(struct collector *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_targets; i++) {
+		if (!lease_held(&c->targets[i]->lease))
+			continue;
+		if (lease_release(c->store, &c->targets[i]->lease))
+			log_warn("lease.release_failed", "vcenter=%s error=%s", c->targets[i]->vc.id,
+			         log_q(c->store->errstr));
+		else
+			n++;
+	}
+	log_info("lease.released", "leases=%zu", n);
 }
 
 static void start_workers(struct collector *c, int n)
@@ -346,24 +484,42 @@ static void stop_workers(struct collector *c)
 	free(c->workers);
 }
 
+/* --once: each vCenter is polled as soon as its lease is taken; one still held by
+ * another collector after a lease time (it may have died without releasing) counts
+ * as a failure. */
 static int run_once(struct collector *c)
 {
-	size_t total = c->n_targets;
+	size_t total = c->n_targets, skipped = 0, finished = 0;
+	char *started = calloc(total + 1, 1);
+	int64_t give_up = vc_now_ms() + c->cfg.collector.lease_ms + 2 * LEASE_RETRY_MS;
+	int failed;
 
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < c->n_targets; i++)
-		enqueue(c, c->targets[i]);
-	while (c->finished < total && !got_term) {
-		/* a signal does not wake a condition wait: look at got_term every tick */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += TICK_MS * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&c->done, &c->lock, &ts);
+	/* the loop keeps renewing the leases while polls run */
+	while (finished + skipped < total && !got_term) {
+		leases_tick(c);
+		pthread_mutex_lock(&c->lock);
+		for (size_t i = 0; i < total; i++) {
+			struct poll_target *t = c->targets[i];
+			if (started[i] || (!lease_held(&t->lease) && vc_now_ms() < give_up))
+				continue;
+			started[i] = 1;
+			if (lease_held(&t->lease)) {
+				enqueue_poll(c, t);
+			} else {
+				log_warn("lease.held_elsewhere", "vcenter=%s", t->vc.id);
+				skipped++;
+			}
+		}
+		finished = c->finished;
+		pthread_mutex_unlock(&c->lock);
+		if (finished + skipped < total)
+			usleep(TICK_MS * 1000);
 	}
+	pthread_mutex_lock(&c->lock);
+	failed = c->failed || skipped || c->finished + skipped < total;
 	pthread_mutex_unlock(&c->lock);
-	return c->failed || c->finished < total ? 1 : 0;
+	free(started);
+	return failed ? 1 : 0;
 }
 
 static int run_daemon(struct collector *c)
@@ -381,6 +537,7 @@ static int run_daemon(struct collector *c)
 			take_purge(c);
 			last_refresh_check = vc_now_ms();
 		}
+		leases_tick(c);
 		schedule(c);
 		usleep(TICK_MS * 1000);
 	}
@@ -416,6 +573,7 @@ static void shutdown_all(struct collector *c)
 	int64_t deadline;
 
 	pthread_mutex_lock(&c->lock);
+	c->shutting = 1;
 	for (size_t i = 0; i < c->n_targets; i++)
 		atomic_store(&c->targets[i]->abort, 1);
 	for (size_t i = 0; i < c->n_retired; i++)
@@ -424,6 +582,7 @@ static void shutdown_all(struct collector *c)
 	stop_workers(c);
 	for (size_t i = 0; i < c->n_retired; i++)
 		poll_target_free(c->retired[i]);   /* queued, never started */
+	leases_release(c);
 	deadline = vc_now_ms() + LOGOUT_MS;
 	for (size_t i = 0; i < c->n_targets; i++) {
 		atomic_store(&c->targets[i]->abort, 0);
@@ -491,9 +650,10 @@ int main(int argc, char **argv)
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	install_signals();
 	c.only = only;
+	lease_owner_id(c.owner, sizeof(c.owner));
 	targets_from_registry(&c, &c.cfg);
-	log_info("collector.start", "vcenters=%zu workers=%d once=%d", c.n_targets,
-	         c.cfg.collector.concurrency, c.once);
+	log_info("collector.start", "vcenters=%zu workers=%d once=%d owner=%s lease_ms=%d", c.n_targets,
+	         c.cfg.collector.concurrency, c.once, log_q(c.owner), c.cfg.collector.lease_ms);
 	/* --once needs no more workers than vCenters; the daemon starts them all, since a
 	 * reload may add vCenters (idle workers cost a stack; Redis connects lazily) */
 	start_workers(&c, c.once && (int)c.n_targets < c.cfg.collector.concurrency

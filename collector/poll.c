@@ -44,6 +44,7 @@ struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cf
 	t->events = json_array();
 	t->pending = json_array();
 	t->was_ok = -1;
+	lease_init(&t->lease, t->vc.id);
 	return t;
 }
 
@@ -58,6 +59,17 @@ static void drop_session(struct poll_target *t, int logout)
 	t->session = NULL;
 	t->fields_mgr[0] = '\0';
 	json_object_clear(t->alarm_names);
+}
+
+void poll_target_forget(struct poll_target *t)
+{
+	drop_session(t, 1);
+	inv_raw_free(&t->raw);
+	inv_raw_init(&t->raw);
+	json_object_clear(t->digests);
+	json_array_clear(t->pending);
+	t->full_due_ms = 0;
+	t->was_ok = -1;
 }
 
 void poll_target_logout(struct poll_target *t, int64_t deadline_ms)
@@ -351,6 +363,18 @@ static void status_about(json_t *st, const struct poll_target *t)
 	json_object_set_new(st, "instance_uuid", json_string(sc->about.instance_uuid));
 }
 
+/* Which collector holds the vCenter's lease, and its fencing token. */
+static void status_lease(json_t *st, const struct poll_target *t)
+{
+	char owner[LEASE_OWNER_MAX + 32];
+	long long token;
+
+	if (lease_split(t->fence, owner, sizeof(owner), &token))
+		return;
+	json_object_set_new(st, "owner", json_string(owner));
+	json_object_set_new(st, "lease_token", json_integer(token));
+}
+
 /* The status record (docs/inventory.md): outcome, times, retry schedule, counts
  * (after a failure: those of the last success, the records readers still see). */
 static json_t *status_json(const struct poll_target *t, const struct poll_result *res,
@@ -377,6 +401,7 @@ static json_t *status_json(const struct poll_target *t, const struct poll_result
 	json_object_set_new(st, "interval", json_integer(t->vc.interval));
 	inv_set_str(st, "tags_error", tags_err && tags_err[0] ? tags_err : NULL);
 	json_object_set(st, "counts", t->last_counts);
+	status_lease(st, t);
 	status_about(st, t);
 	return st;
 }
@@ -467,8 +492,15 @@ static int write_out(struct poll_target *t, struct store *s, json_t *types, json
 		store_key_gen(key, sizeof(key), t->vc.id);
 		store_batch_incr(b, key);
 	}
+	if (t->fence[0]) {
+		lease_key(key, sizeof(key), t->vc.id);
+		store_batch_fence(b, key, t->fence);
+	}
 	if (store_batch_exec(b)) {
-		log_error("poll.write", "vcenter=%s error=%s", t->vc.id, log_q(s->errstr));
+		if (s->err == STORE_EFENCED)
+			log_warn("lease.fenced", "vcenter=%s error=%s", t->vc.id, log_q(s->errstr));
+		else
+			log_error("poll.write", "vcenter=%s error=%s", t->vc.id, log_q(s->errstr));
 		json_object_clear(t->digests);   /* unknown state: write everything next time */
 		return -1;
 	}
@@ -623,9 +655,14 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	struct inv_raw raw;
 	json_t *types, *status;
 	char tags_err[256] = "";
+	int wrote;
 
 	memset(res, 0, sizeof(*res));
 	t->store = s;
+	if (atomic_exchange(&t->taken_over, 0)) {
+		poll_target_restore(t, s);       /* continue what the previous holder wrote */
+		atomic_store(&t->resync, 1);
+	}
 	if (atomic_exchange(&t->resync, 0)) {
 		json_object_clear(t->digests);   /* the records were deleted: write them all */
 		t->full_due_ms = 0;
@@ -657,7 +694,15 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	json_object_set_new(status, "full_retrievals", json_integer((json_int_t)t->full_polls));
 	json_object_set_new(status, "incremental_cycles", json_integer((json_int_t)t->incr_polls));
 	t0 = vc_now_ms();
-	if (write_out(t, s, types, status) && res->ok) {
+	wrote = write_out(t, s, types, status);
+	if (wrote && s->err == STORE_EFENCED) {
+		/* not a failure of the vCenter: the scheduler gives the target up */
+		atomic_store(&t->fenced, 1);
+		res->ok = 0;
+		res->code = VC_ECANCELED;
+		res->failures = t->failures;
+		snprintf(res->error, sizeof(res->error), "lease lost: %s", s->errstr);
+	} else if (wrote && res->ok) {
 		res->ok = 0;
 		res->code = VC_EINVAL;
 		snprintf(res->error, sizeof(res->error), "writing to Redis failed: %s", s->errstr);
@@ -686,5 +731,15 @@ void poll_target_restore(struct poll_target *t, struct store *s)
 		         json_string_value(json_object_get(st, "last_success")));
 	if (json_is_object(json_object_get(st, "counts")))
 		json_object_update(t->last_counts, json_object_get(st, "counts"));
+	json_decref(st);
+	store_key_vc(key, sizeof(key), t->vc.id, "events");
+	if (store_get(s, key, &val, &len) != 1)
+		return;
+	st = json_loadb(val, len, 0, NULL);
+	free(val);
+	if (json_is_array(st)) {
+		json_array_clear(t->events);
+		json_array_extend(t->events, st);
+	}
 	json_decref(st);
 }

@@ -7,6 +7,7 @@
 #define VC_POLL_H
 
 #include "cfg.h"
+#include "lease.h"
 #include "store.h"
 #include "vc.h"
 #include "incr.h"
@@ -39,6 +40,17 @@ struct poll_target {
 	unsigned long full_polls, incr_polls;
 	unsigned long polls;           /* attempts since the collector started */
 	atomic_int resync;             /* set by a purge: next poll retrieves and writes all */
+	/* The vCenter's lease (lease.h, docs/collector.md "Leases"). `lease` belongs to
+	 * the scheduler thread, which takes and renews it; `fence` is the value a poll's
+	 * write is fenced with, copied when the poll is queued (not touched while running). */
+	struct lease lease;
+	int64_t lease_try_ms;          /* scheduler: next acquisition attempt */
+	char fence[LEASE_VALUE_MAX];
+	atomic_int taken_over;         /* scheduler -> poll: a new holding; reload what the
+	                                * previous holder wrote, write everything */
+	atomic_int fenced;             /* poll -> scheduler: a write was refused by the fence */
+	atomic_int drop_model;         /* scheduler -> worker: the lease is lost; log out and
+	                                * drop the model (poll_target_forget) */
 	/* schedule, guarded by the collector's lock */
 	int64_t next_due_ms;
 	int failures;
@@ -82,10 +94,16 @@ int poll_target_same(const struct poll_target *t, const struct cfg_vcenter *v);
  * and t->next_due_ms under its lock. */
 void poll_run(struct poll_target *t, struct store *s, struct poll_result *res);
 
+/* After a lost lease (another collector polls this vCenter now): logs out within
+ * 2 s, drops the incremental model, pending events and the digests of what was
+ * written, so a later holding starts with a full retrieval and writes everything. */
+void poll_target_forget(struct poll_target *t);
+
 /* Logs the session out (bounded by deadline_ms) and forgets it. */
 void poll_target_logout(struct poll_target *t, int64_t deadline_ms);
 
-/* Loads last_success from the sealed status in Redis (after a collector restart). */
+/* Loads last_success and the counts from the sealed status in Redis, and the event
+ * log when there is one (after a restart, or when another collector held the lease). */
 void poll_target_restore(struct poll_target *t, struct store *s);
 
 /* ISO 8601 UTC of a wall-clock time. */

@@ -195,23 +195,94 @@ static int parse_redis_user(struct walk *w, json_t *obj, const char *path, const
 	return 0;
 }
 
+int cfg_parse_hostport(const char *text, struct cfg_hostport *out)
+{
+	const char *colon = strrchr(text, ':'), *host = text, *host_end = colon;
+	char *end;
+	long port;
+
+	out->host = NULL;
+	if (!colon || !colon[1])
+		return -1;
+	if (text[0] == '[') {   /* [v6addr]:port */
+		host = text + 1;
+		host_end = colon - 1;
+		if (host_end < host || *host_end != ']')
+			return -1;
+	} else if (memchr(text, ':', (size_t)(colon - text))) {
+		return -1;          /* a bare IPv6 address needs brackets */
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (host_end == host || *end || port < 1 || port > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -1;
+	out->host = strndup(host, (size_t)(host_end - host));
+	out->port = (int)port;
+	return out->host ? 0 : -1;
+}
+
+static bool valid_master_name(const char *name)
+{
+	size_t n = 0;
+
+	for (; name[n]; n++)
+		if (!((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= 'A' && name[n] <= 'Z') ||
+		      (name[n] >= '0' && name[n] <= '9') || strchr("._-", name[n])))
+			return false;
+	return n >= 1 && n <= 64;
+}
+
+/* "sentinels": ["host:port", ...] with "master": the name the sentinels monitor. */
+static int parse_sentinels(struct walk *w, json_t *r, struct cfg *c)
+{
+	json_t *list = json_object_get(r, "sentinels"), *e;
+	size_t i;
+
+	if (!list || json_is_null(list)) {
+		if (c->redis.master)
+			return fail(w, "$.redis.master", "only used with \"sentinels\"; remove it or list the sentinels");
+		return 0;
+	}
+	if (!json_is_array(list) || !json_array_size(list))
+		return fail(w, "$.redis.sentinels", "expected a non-empty array of \"host:port\" strings");
+	if (c->redis.socket || c->redis.host || json_object_get(r, "port"))
+		return fail(w, "$.redis", "give either \"sentinels\" or \"socket\"/\"host\"/\"port\", not both");
+	if (!c->redis.master)
+		return fail(w, "$.redis.master", "missing; give the master name the sentinels monitor");
+	if (!valid_master_name(c->redis.master))
+		return fail(w, "$.redis.master", "use 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+	c->redis.sentinels = calloc(json_array_size(list), sizeof(*c->redis.sentinels));
+	json_array_foreach(list, i, e) {
+		char p[64];
+		snprintf(p, sizeof(p), "$.redis.sentinels[%zu]", i);
+		if (!json_is_string(e) || cfg_parse_hostport(json_string_value(e), &c->redis.sentinels[i]))
+			return fail(w, p, "expected \"host:port\" (IPv6: \"[addr]:port\"), port 1-65535");
+		c->redis.n_sentinels = i + 1;
+	}
+	return 0;
+}
+
 static int parse_redis(struct walk *w, json_t *root, struct cfg *c)
 {
-	static const char *const keys[] = { "socket", "host", "port", "timeout_ms", "collector", "web", NULL };
+	static const char *const keys[] = { "socket", "host", "port", "sentinels", "master",
+		"timeout_ms", "collector", "web", NULL };
 	json_t *r = json_object_get(root, "redis");
 
 	if (!r)
-		return fail(w, "$.redis", "missing; give \"socket\" or \"host\" and \"port\"");
+		return fail(w, "$.redis", "missing; give \"socket\", or \"host\" and \"port\", or \"sentinels\" and \"master\"");
 	if (check_keys(w, r, "$.redis", keys) ||
 	    get_str(w, r, "$.redis", "socket", &c->redis.socket, NULL, 0) ||
 	    get_str(w, r, "$.redis", "host", &c->redis.host, NULL, 0) ||
 	    get_int(w, r, "$.redis", "port", &c->redis.port, 6379, 1, 65535) ||
+	    get_str(w, r, "$.redis", "master", &c->redis.master, NULL, 0) ||
 	    get_int(w, r, "$.redis", "timeout_ms", &c->redis.timeout_ms, 2000, 50, 60000) ||
 	    parse_redis_user(w, r, "$.redis", "collector", &c->redis.collector) ||
-	    parse_redis_user(w, r, "$.redis", "web", &c->redis.web))
+	    parse_redis_user(w, r, "$.redis", "web", &c->redis.web) ||
+	    parse_sentinels(w, r, c))
 		return -1;
+	if (c->redis.n_sentinels)
+		return 0;
 	if (!c->redis.socket && !c->redis.host)
-		return fail(w, "$.redis", "give \"socket\" (a unix socket path) or \"host\" and \"port\"");
+		return fail(w, "$.redis", "give \"socket\" (a unix socket path), or \"host\" and \"port\", or \"sentinels\" and \"master\"");
 	if (c->redis.socket && c->redis.host)
 		return fail(w, "$.redis", "give either \"socket\" or \"host\", not both");
 	return 0;
@@ -245,7 +316,7 @@ static int parse_web(struct walk *w, json_t *root, struct cfg *c)
 static int parse_collector(struct walk *w, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = { "concurrency", "interval", "timeout", "page_size",
-		"incremental", "full_interval", NULL };
+		"incremental", "full_interval", "lease_ms", NULL };
 	json_t *v = json_object_get(root, "collector");
 
 	if (!v)
@@ -259,7 +330,9 @@ static int parse_collector(struct walk *w, json_t *root, struct cfg *c)
 	    get_int(w, v, "$.collector", "timeout", &c->collector.timeout, 30, 5, 3600) ||
 	    get_int(w, v, "$.collector", "page_size", &c->collector.page_size, 1000, 10, 10000) ||
 	    get_bool(w, v, "$.collector", "incremental", &c->collector.incremental, true) ||
-	    get_int(w, v, "$.collector", "full_interval", &c->collector.full_interval, 3600, 300, 86400);
+	    get_int(w, v, "$.collector", "full_interval", &c->collector.full_interval, 3600, 300, 86400) ||
+	    get_int(w, v, "$.collector", "lease_ms", &c->collector.lease_ms, 30000,
+	            CFG_LEASE_MIN, CFG_LEASE_MAX);
 	json_decref(v);
 	return rc ? -1 : 0;
 }
@@ -450,6 +523,10 @@ void cfg_free(struct cfg *c)
 	free(c->path);
 	free(c->redis.socket);
 	free(c->redis.host);
+	for (size_t i = 0; i < c->redis.n_sentinels; i++)
+		free(c->redis.sentinels[i].host);
+	free(c->redis.sentinels);
+	free(c->redis.master);
 	free(c->redis.collector.user);
 	free(c->redis.collector.password_file);
 	free(c->redis.web.user);

@@ -14,6 +14,8 @@
 #define CFG_SESSION_MAX 7200
 #define CFG_ELEVATE_MIN 5      /* web.elevate_timeout: seconds of elevated mode */
 #define CFG_ELEVATE_MAX 900
+#define CFG_LEASE_MIN 5000
+#define CFG_LEASE_MAX 600000
 
 struct cfg_vcenter {
 	char id[CFG_ID_MAX + 1];
@@ -29,6 +31,12 @@ struct cfg_vcenter {
 	size_t n_tags;
 };
 
+/* A Redis Sentinel address from "host:port" (or "[v6addr]:port"). */
+struct cfg_hostport {
+	char *host;
+	int port;
+};
+
 struct cfg_redis_user {
 	char *user;
 	char *password_file;
@@ -40,6 +48,11 @@ struct cfg {
 		char *socket;           /* unix socket path, or NULL when host/port */
 		char *host;
 		int port;
+		/* Sentinel instead of socket/host: the sentinels asked in turn for the
+		 * address of the master called `master` */
+		struct cfg_hostport *sentinels;
+		size_t n_sentinels;
+		char *master;
 		int timeout_ms;         /* connect and command timeout, default 2000 */
 		struct cfg_redis_user collector, web;
 	} redis;
@@ -62,6 +75,7 @@ struct cfg {
 		int page_size;          /* RetrievePropertiesEx maxObjects, 10..10000, default 1000 */
 		bool incremental;       /* WaitForUpdatesEx between full retrievals, default true */
 		int full_interval;      /* seconds between full retrievals, 300..86400, default 3600 */
+		int lease_ms;           /* vCenter lease time, CFG_LEASE_MIN..MAX, default 30000 */
 	} collector;
 	struct {
 		char *level;            /* debug|info|warn|error, default info */
@@ -78,6 +92,9 @@ int cfg_load(struct cfg *out, const char *path, char *err, size_t errlen);
 void cfg_free(struct cfg *c);
 const struct cfg_vcenter *cfg_vcenter_find(const struct cfg *c, const char *id);
 bool cfg_valid_id(const char *id);
+/* Splits "host:port" or "[v6addr]:port" (port 1..65535) into out (host malloc'd).
+ * Returns 0, or -1 when the text is not such an address. */
+int cfg_parse_hostport(const char *text, struct cfg_hostport *out);
 bool cfg_is_admin(const struct cfg *c, const char *user);
 
 /* Reads a secret file (first line, trailing newline dropped) into a malloc'd,

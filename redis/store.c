@@ -46,6 +46,7 @@ const char *store_strerror(enum store_err e)
 	case STORE_EPERM: return "the Redis ACL user may not do this";
 	case STORE_EPROTO: return "unexpected reply from Redis";
 	case STORE_ECONFIG: return "store configuration unusable";
+	case STORE_EFENCED: return "the vCenter's lease is held by another collector";
 	}
 	return "unknown error";
 }
@@ -80,16 +81,15 @@ static int authenticate(struct store *s)
 	return ok ? 0 : -1;
 }
 
-static int connect_now(struct store *s)
+static int connect_to(struct store *s, const char *socket, const char *host, int port)
 {
 	struct timeval tv = { s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000 };
 
-	s->rc = s->socket ? redisConnectUnixWithTimeout(s->socket, tv)
-	                  : redisConnectWithTimeout(s->host, s->port, tv);
+	s->rc = socket ? redisConnectUnixWithTimeout(socket, tv) : redisConnectWithTimeout(host, port, tv);
 	if (!s->rc || s->rc->err) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "cannot reach Redis at %s: %s",
-		         s->socket ? s->socket : s->host, s->rc ? s->rc->errstr : "out of memory");
+		         socket ? socket : host, s->rc ? s->rc->errstr : "out of memory");
 		disconnect(s);
 		return set_err(s, STORE_ECONN, msg);
 	}
@@ -99,6 +99,90 @@ static int connect_now(struct store *s)
 		return -1;
 	}
 	return 0;
+}
+
+/* Asks one sentinel for the master's address (SENTINEL get-master-addr-by-name). */
+static int ask_sentinel(struct store *s, const struct cfg_hostport *sn, char *host, size_t n,
+                        int *port)
+{
+	struct timeval tv = { s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000 };
+	redisContext *c = redisConnectWithTimeout(sn->host, sn->port, tv);
+	redisReply *r = NULL;
+	char msg[128];
+	int rc = -1;
+
+	if (c && !c->err) {
+		redisSetTimeout(c, tv);
+		r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", s->master);
+	}
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+		snprintf(host, n, "%s", r->element[0]->str);
+		*port = atoi(r->element[1]->str);
+		rc = 0;
+	} else {
+		snprintf(msg, sizeof(msg), "sentinel %s:%d: %s", sn->host, sn->port,
+		         !c || c->err ? "unreachable" : !r ? "no answer" :
+		         r->type == REDIS_REPLY_NIL ? "does not know the master name" :
+		         r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		set_err(s, STORE_ECONN, msg);
+	}
+	if (r)
+		freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return rc;
+}
+
+/* The master's role through HELLO (ROLE needs @admin, which neither ACL user has). */
+static int check_master(struct store *s)
+{
+	redisReply *r = redisCommand(s->rc, "HELLO 2");
+	int rc = set_err(s, STORE_ECONN, "the address the sentinel gave is not a master (failover in progress?)");
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, "role") &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING && !strcmp(r->element[i + 1]->str, "master"))
+			rc = 0;
+	if (r)
+		freeReplyObject(r);
+	if (rc == 0)
+		s->err = STORE_OK;
+	return rc;
+}
+
+/* Asks the sentinels in turn, starting with the last that answered, and connects to
+ * the first verified master. */
+static int connect_via_sentinels(struct store *s)
+{
+	char host[64], addr[sizeof(s->master_addr)];
+	int port;
+
+	for (size_t i = 0; i < s->n_sentinels; i++) {
+		size_t k = (s->sentinel_first + i) % s->n_sentinels;
+		if (ask_sentinel(s, &s->sentinels[k], host, sizeof(host), &port) ||
+		    connect_to(s, NULL, host, port))
+			continue;
+		if (check_master(s)) {
+			disconnect(s);
+			continue;
+		}
+		s->sentinel_first = k;
+		snprintf(addr, sizeof(addr), "%s:%d", host, port);
+		if (strcmp(addr, s->master_addr))
+			log_info("store.master", "master=%s addr=%s sentinel=%s:%d", log_q(s->master), addr,
+			         s->sentinels[k].host, s->sentinels[k].port);
+		memcpy(s->master_addr, addr, sizeof(addr));
+		return 0;
+	}
+	return -1;
+}
+
+static int connect_now(struct store *s)
+{
+	if (s->n_sentinels)
+		return connect_via_sentinels(s);
+	return connect_to(s, s->socket, s->host, s->port);
 }
 
 /* Connected, or -1 (without trying) while the backoff since the last failure runs. */
@@ -129,6 +213,11 @@ static int reply_err(struct store *s, const redisReply *r)
 	return set_err(s, STORE_EPROTO, r->str);
 }
 
+int store_is_readonly(const struct redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "READONLY", 8);
+}
+
 /* Runs one command (argv form) with one retry on a fresh connection. The reply is
  * the caller's; NULL means a connection error (s->err says which). */
 static redisReply *command(struct store *s, int argc, const char **argv, const size_t *lens)
@@ -138,9 +227,15 @@ static redisReply *command(struct store *s, int argc, const char **argv, const s
 		if (ensure(s))
 			return NULL;
 		r = redisCommandArgv(s->rc, argc, argv, lens);
-		if (r)
+		if (r && !store_is_readonly(r))
 			return r;
-		log_warn("store.disconnected", "error=%s", log_q(s->rc->errstr));
+		if (r) {
+			/* a demoted master (Sentinel failover): find the new one */
+			log_warn("store.readonly", "addr=%s", s->master_addr[0] ? s->master_addr : "?");
+			freeReplyObject(r);
+		} else {
+			log_warn("store.disconnected", "error=%s", log_q(s->rc->errstr));
+		}
 		disconnect(s);
 		s->next_try_ms = 0;
 	}
@@ -193,7 +288,30 @@ struct store *store_open(const struct cfg *cfg, enum store_role role, char *err,
 	free(pass);
 	if (s)
 		s->role = role;
+	if (s && cfg->redis.n_sentinels &&
+	    store_use_sentinels(s, cfg->redis.sentinels, cfg->redis.n_sentinels, cfg->redis.master)) {
+		store_free(s);
+		snprintf(err, errlen, "store: out of memory");
+		return NULL;
+	}
 	return s;
+}
+
+int store_use_sentinels(struct store *s, const struct cfg_hostport *sentinels, size_t n,
+                        const char *master)
+{
+	s->sentinels = calloc(n, sizeof(*s->sentinels));
+	s->master = strdup(master);
+	if (!s->sentinels || !s->master)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		s->sentinels[i].host = strdup(sentinels[i].host);
+		s->sentinels[i].port = sentinels[i].port;
+		if (!s->sentinels[i].host)
+			return -1;
+		s->n_sentinels = i + 1;
+	}
+	return 0;
 }
 
 void store_free(struct store *s)
@@ -201,6 +319,10 @@ void store_free(struct store *s)
 	if (!s)
 		return;
 	disconnect(s);
+	for (size_t i = 0; i < s->n_sentinels; i++)
+		free(s->sentinels[i].host);
+	free(s->sentinels);
+	free(s->master);
 	keyring_free(s->ring);
 	if (s->password) {
 		sodium_memzero(s->password, strlen(s->password));
@@ -345,6 +467,45 @@ int store_get(struct store *s, const char *key, char **out, size_t *outlen)
 		rc = r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "GET");
 	freeReplyObject(r);
 	return rc;
+}
+
+int store_get_plain(struct store *s, const char *key, char *out, size_t n)
+{
+	const char *argv[] = { "GET", key };
+	redisReply *r = command(s, 2, argv, NULL);
+	int rc;
+
+	out[0] = '\0';
+	if (!r)
+		return -1;
+	if (r->type == REDIS_REPLY_NIL) {
+		rc = 0;
+	} else if (r->type == REDIS_REPLY_STRING) {
+		snprintf(out, n, "%.*s", (int)r->len, r->str);
+		rc = 1;
+	} else {
+		rc = r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "GET");
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+int store_eval(struct store *s, const char *script, int nkeys, const char *const *keys,
+               int nargs, const char *const *args, long long *out)
+{
+	const char *argv[3 + 16];
+	char n[16];
+
+	if (nkeys < 0 || nargs < 0 || nkeys + nargs > 16)
+		return set_err(s, STORE_EPROTO, "store_eval: too many keys and arguments");
+	snprintf(n, sizeof(n), "%d", nkeys);
+	argv[0] = "EVAL";
+	argv[1] = script;
+	argv[2] = n;
+	memcpy(argv + 3, keys, (size_t)nkeys * sizeof(*argv));
+	memcpy(argv + 3 + nkeys, args, (size_t)nargs * sizeof(*argv));
+	*out = 0;
+	return simple(s, 3 + nkeys + nargs, argv, NULL, out);
 }
 
 int store_del(struct store *s, const char *key)

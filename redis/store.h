@@ -26,9 +26,11 @@ enum store_err {
 	STORE_EPERM,      /* NOPERM: the ACL user may not run that command on that key */
 	STORE_EPROTO,     /* unexpected reply */
 	STORE_ECONFIG,    /* password file or key file unusable */
+	STORE_EFENCED,    /* a fenced batch was refused: the lease is no longer ours */
 };
 
 struct redisContext;
+struct redisReply;
 
 struct store {
 	struct redisContext *rc;
@@ -36,6 +38,11 @@ struct store {
 	enum store_role role;
 	char *socket, *host;
 	int port, timeout_ms;
+	struct cfg_hostport *sentinels;  /* set: the master is found through these */
+	size_t n_sentinels;
+	size_t sentinel_first;     /* asked first: the last one that answered */
+	char *master;              /* the name the sentinels monitor */
+	char master_addr[80];      /* "host:port" of the master in use, "" before */
 	char *user;
 	char *password;            /* wiped on free */
 	int backoff_ms;            /* grows on repeated connection failures */
@@ -55,6 +62,12 @@ struct store *store_open(const struct cfg *cfg, enum store_role role, char *err,
 struct store *store_open_with(const char *socket, const char *host, int port,
                               int timeout_ms, const char *user, const char *password,
                               struct keyring *ring, char *err, size_t errlen);
+/* Finds the master through Redis Sentinel from now on: the sentinels (copied) are
+ * asked in turn for master's address, the master's role is verified at every
+ * connect, and a lost connection or a READONLY reply (a demoted master) makes the
+ * next connect ask again. 0, or -1 on allocation failure. */
+int store_use_sentinels(struct store *s, const struct cfg_hostport *sentinels, size_t n,
+                        const char *master);
 void store_free(struct store *s);
 /* Returns 0 when connected (connecting if needed), -1 otherwise. */
 int store_ping(struct store *s);
@@ -67,6 +80,14 @@ int store_get(struct store *s, const char *key, char **out, size_t *outlen);
 int store_del(struct store *s, const char *key);
 /* Sets the TTL of an existing key (sliding sessions). */
 int store_expire(struct store *s, const char *key, int ttl_s);
+
+/* Plain (unsealed) string values (leases): 1 and the value in out (cut to n-1
+ * bytes), 0 when missing, -1 on error. */
+int store_get_plain(struct store *s, const char *key, char *out, size_t n);
+/* Runs a Lua script (EVAL) over keys[0..nkeys) with args[0..nargs). An integer
+ * reply goes to *out (nil or a status: 0). 0, or -1 on error. */
+int store_eval(struct store *s, const char *script, int nkeys, const char *const *keys,
+               int nargs, const char *const *args, long long *out);
 
 /* Plain (unsealed) integer counters: generations, throttles. */
 long long store_incr(struct store *s, const char *key, int ttl_s);
@@ -90,6 +111,10 @@ struct store_batch *store_batch_new(struct store *s);
 int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s);
 int store_batch_del(struct store_batch *b, const char *key);
 int store_batch_incr(struct store_batch *b, const char *key);
+/* Fences the batch: exec WATCHes key and applies the batch only while key holds
+ * value (a lease, lease.h); otherwise it fails with STORE_EFENCED and writes nothing.
+ * key and value are copied. */
+int store_batch_fence(struct store_batch *b, const char *key, const char *value);
 /* Sends everything, frees the batch. Returns 0 when every command succeeded. */
 int store_batch_exec(struct store_batch *b);
 void store_batch_free(struct store_batch *b);
@@ -106,6 +131,8 @@ extern const char *const store_types[];
 int store_type_valid(const char *type);
 
 const char *store_strerror(enum store_err e);
+/* True for a READONLY error reply: a replica (or a demoted master) answered. */
+int store_is_readonly(const struct redisReply *r);
 
 /* Replaces the key ring with key_file's (after a rotation: processes reload it on
  * SIGHUP). Returns 0, or -1 with a message in err and the old ring kept. */

@@ -1,7 +1,9 @@
 /* Pipelined, atomic batches of store writes (see store.h). Operations are sealed
  * and kept in memory until exec, then sent in one MULTI ... EXEC round trip, so a
  * vCenter's snapshots, status and generation change together for readers and a
- * batch interrupted by a lost connection can be sent again whole. */
+ * batch interrupted by a lost connection can be sent again whole. A fenced batch
+ * (a vCenter's lease, lease.h) WATCHes the lease and checks its value first: EXEC
+ * then applies nothing when the lease changed in between. */
 #include "store.h"
 #include "log.h"
 
@@ -25,7 +27,10 @@ struct store_batch {
 	struct batch_op *ops;
 	size_t n, cap;
 	int failed;
+	char *fence_key, *fence_value;  /* NULL: not fenced */
 };
+
+#define FENCE_TRIES 3   /* our own renewal also touches a watched lease: try again */
 
 struct store_batch *store_batch_new(struct store *s)
 {
@@ -85,6 +90,49 @@ int store_batch_incr(struct store_batch *b, const char *key)
 	return 0;
 }
 
+int store_batch_fence(struct store_batch *b, const char *key, const char *value)
+{
+	free(b->fence_key);
+	free(b->fence_value);
+	b->fence_key = strdup(key);
+	b->fence_value = strdup(value);
+	if (!b->fence_key || !b->fence_value)
+		abort();
+	return 0;
+}
+
+/* WATCH the fence key and compare its value. 0 when it holds ours, -1 when not
+ * (UNWATCHed, s->err STORE_EFENCED) or on an error reply, -2 on a lost connection. */
+static int check_fence(struct store_batch *b)
+{
+	struct store *s = b->s;
+	redisReply *w = redisCommand(s->rc, "WATCH %s", b->fence_key);
+	redisReply *r = w && w->type == REDIS_REPLY_STATUS ? redisCommand(s->rc, "GET %s", b->fence_key) : NULL;
+	int rc = -1;
+
+	if (!w || (w->type == REDIS_REPLY_STATUS && !r)) {
+		rc = -2;
+	} else if (!r || r->type == REDIS_REPLY_ERROR) {
+		const redisReply *e = r ? r : w;
+		s->err = e->type == REDIS_REPLY_ERROR && !strncmp(e->str, "NOPERM", 6) ? STORE_EPERM : STORE_EPROTO;
+		snprintf(s->errstr, sizeof(s->errstr), "WATCH/GET %s: %s", b->fence_key,
+		         e->type == REDIS_REPLY_ERROR ? e->str : "unexpected reply");
+	} else if (r->type == REDIS_REPLY_STRING && !strcmp(r->str, b->fence_value)) {
+		rc = 0;
+	} else {
+		s->err = STORE_EFENCED;
+		snprintf(s->errstr, sizeof(s->errstr), "lease %s is no longer ours (%s)", b->fence_key,
+		         r->type == REDIS_REPLY_NIL ? "expired" : "another holder");
+	}
+	if (w)
+		freeReplyObject(w);
+	if (r)
+		freeReplyObject(r);
+	if (rc == -1 && w)
+		freeReplyObject(redisCommand(s->rc, "UNWATCH"));
+	return rc;
+}
+
 static void append_op(redisContext *rc, const struct batch_op *op)
 {
 	char ttl[24];
@@ -106,7 +154,8 @@ static void append_op(redisContext *rc, const struct batch_op *op)
 }
 
 /* Reads the MULTI, QUEUED... and EXEC replies. Returns 0, -1 on an error reply,
- * -2 on a lost connection (the batch may be sent again). */
+ * -2 on a lost connection or a READONLY reply (the batch may be sent again, after
+ * a reconnect that finds the master), -3 when EXEC found a watched key changed. */
 static int read_replies(struct store_batch *b)
 {
 	struct store *s = b->s;
@@ -116,7 +165,11 @@ static int read_replies(struct store_batch *b)
 		redisReply *r = NULL;
 		if (redisGetReply(s->rc, (void **)&r) != REDIS_OK)
 			return -2;
-		if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+		if (store_is_readonly(r)) {
+			rc = -2;
+		} else if (i == b->n + 1 && r->type == REDIS_REPLY_NIL && b->fence_key && rc == 0) {
+			rc = -3;
+		} else if (r->type == REDIS_REPLY_ERROR && rc == 0) {
 			s->err = strncmp(r->str, "NOPERM", 6) ? STORE_EPROTO : STORE_EPERM;
 			snprintf(s->errstr, sizeof(s->errstr), "%s", r->str);
 			rc = -1;
@@ -130,27 +183,43 @@ static int read_replies(struct store_batch *b)
 	return rc;
 }
 
+/* One attempt: fence check, MULTI, the operations, EXEC (see read_replies). */
+static int send_once(struct store_batch *b)
+{
+	struct store *s = b->s;
+	int rc;
+
+	if (b->fence_key && (rc = check_fence(b)) != 0)
+		return rc;
+	redisAppendCommand(s->rc, "MULTI");
+	for (size_t i = 0; i < b->n; i++)
+		append_op(s->rc, &b->ops[i]);
+	redisAppendCommand(s->rc, "EXEC");
+	return read_replies(b);
+}
+
 int store_batch_exec(struct store_batch *b)
 {
 	struct store *s = b->s;
-	int rc = -1;
+	int rc = -1, lost = 0, watched = 0;
 
 	if (b->failed || b->n == 0) {
 		rc = b->failed ? -1 : 0;
 		store_batch_free(b);
 		return rc;
 	}
-	for (int attempt = 0; attempt < 2 && rc != 0; attempt++) {
+	while (rc != 0 && lost < 2 && watched < FENCE_TRIES) {
 		if (store_ping(s))
 			break;
-		redisAppendCommand(s->rc, "MULTI");
-		for (size_t i = 0; i < b->n; i++)
-			append_op(s->rc, &b->ops[i]);
-		redisAppendCommand(s->rc, "EXEC");
-		rc = read_replies(b);
+		rc = send_once(b);
 		if (rc == -1)
 			break;
-		if (rc == -2) {
+		if (rc == -3) {
+			watched++;
+			s->err = STORE_EFENCED;
+			snprintf(s->errstr, sizeof(s->errstr), "lease %s changed during the write", b->fence_key);
+		} else if (rc == -2) {
+			lost++;
 			log_warn("store.batch_retry", "ops=%zu", b->n);
 			redisFree(s->rc);
 			s->rc = NULL;
@@ -171,5 +240,7 @@ void store_batch_free(struct store_batch *b)
 		free(b->ops[i].val);
 	}
 	free(b->ops);
+	free(b->fence_key);
+	free(b->fence_value);
 	free(b);
 }

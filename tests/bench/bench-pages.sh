@@ -4,7 +4,9 @@
 # host) x 1,000), the collector once, vcompanion-web behind nginx over TLS, and wrk
 # with a logged-in session cookie. Prints requests per second and latency
 # percentiles of the VM table (50 rows: sorted; filtered + sorted), the search API
-# (exact, IP prefix, typo) and the suggestions, as a Markdown table.
+# (exact, IP prefix, typo) and the suggestions, as a Markdown table; then the VM table
+# pages against the same pages of a FastAPI + Jinja2 reference (ref_fastapi.py) on the
+# same records.
 #
 #   VC_BUILD=build/release VC_VCSIM=build/release/tests/vcsim/vcsim \
 #       bash tests/bench/bench-pages.sh
@@ -100,3 +102,37 @@ for t in "${TARGETS[@]}"; do
 done
 echo
 echo "bench: $(nproc) CPUs, $RIG_WEB_WORKERS workers, wrk -t$THREADS -c$CONNS -d$DUR, $TOTAL VMs" >&2
+
+# ---- the yardstick: the same VM table pages from FastAPI + Jinja2 (ref_fastapi.py)
+# on the same records (dumped from Redis), as many uvicorn workers as web workers,
+# plain HTTP on loopback (no nginx, no TLS: every advantage to the reference). Each
+# uvicorn worker parses the 30,000 records at start: allow it minutes on a busy machine.
+PY=/usr/bin/python3    # Debian's, where python3-fastapi lives
+if [ "${BENCH_REF:-1}" = 1 ] && "$PY" -c 'import fastapi, uvicorn, jinja2' 2>/dev/null; then
+	mkdir -p "$RIG_DIR/ref"
+	for vc in vc1 vc2 vc3; do
+		"$VC_BUILD/fcgi/vcompanion" -c "$RIG_CONFIG" dump --vcenter "$vc" --type vm >"$RIG_DIR/ref/$vc.json"
+	done
+	RPORT=$(rig_free_port)
+	export VC_REF_DATA="$RIG_DIR/ref"
+	rig_spawn ref-fastapi "$PY" -m uvicorn --app-dir "$VC_TOP/tests/bench" \
+		ref_fastapi:app --workers "$RIG_WEB_WORKERS" --host 127.0.0.1 --port "$RPORT" --log-level warning
+	rig_wait_for 600 "the FastAPI reference" curl -sf -o /dev/null "http://127.0.0.1:$RPORT/vms?per_page=1"
+	RTOTAL=$(curl -sS "http://127.0.0.1:$RPORT/vms?per_page=1" | grep -o '<b class="total">[0-9]*' | grep -o '[0-9]*$')
+	[ "$RTOTAL" = "$TOTAL" ] || echo "bench: the reference holds $RTOTAL VMs, the portal $TOTAL" >&2
+	echo
+	echo "| page | portal req/s | FastAPI + Jinja2 req/s | FastAPI p99 | ratio |"
+	echo "|---|---:|---:|---:|---:|"
+	for t in "${TARGETS[@]:0:3}"; do
+		name=${t%%|*} path=${t#*|}
+		wrk -t"$THREADS" -c"$CONNS" -d3s "http://127.0.0.1:$RPORT$path" >/dev/null
+		ref=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$RPORT$path")
+		ours=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" -H "$COOKIE" "$U$path")
+		r_rps=$(echo "$ref" | awk '/^Requests\/sec/ {print $2}')
+		o_rps=$(echo "$ours" | awk '/^Requests\/sec/ {print $2}')
+		r_p99=$(echo "$ref" | awk '$1 == "99%" {print $2}')
+		echo "| $name | $o_rps | $r_rps | $r_p99 | $(awk -v o="$o_rps" -v r="$r_rps" 'BEGIN { printf "%.1fx", (r > 0 ? o / r : 0) }') |"
+	done
+else
+	echo "bench: FastAPI reference skipped (BENCH_REF=0 or python3-fastapi missing: make deps)" >&2
+fi

@@ -12,13 +12,8 @@ set -uo pipefail
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 rig_init
-T_START=$(date +%s)
 
-PASS=0 FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-not_ok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; }
+. "$VC_RIG/check.sh"   # ok, not_ok, check, finish
 
 COLLECTOR=$VC_BUILD/collector/vcompanion-collector
 ADMIN=$VC_BUILD/fcgi/vcompanion
@@ -178,5 +173,4 @@ check "SIGTERM during --once with a hanging poll: exit within 5 s (${stop_ms} ms
 	test "$stop_ms" -lt 5000 -a "$orc" -eq 1
 
 [ "$FAIL" -eq 0 ] || { echo "--- once.err"; tail -30 "$RIG_DIR/log/once.err"; echo "--- daemon.err"; tail -20 "$RIG_DIR/log/daemon.err"; }
-echo "# took $(($(date +%s) - T_START)) s"
 finish

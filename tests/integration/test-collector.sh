@@ -12,12 +12,8 @@ set -uo pipefail
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 rig_init
-T_START=$(date +%s)
 
-PASS=0 FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-not_ok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+. "$VC_RIG/check.sh"   # ok, not_ok, check, finish
 
 COLLECTOR=$VC_BUILD/collector/vcompanion-collector
 ADMIN=$VC_BUILD/fcgi/vcompanion
@@ -235,6 +231,4 @@ check "SIGTERM: sessions logged out" test "$(grep -c 'event=poll.logout' "$RIG_D
 check "no sanitizer report" bash -c "! grep -qE 'ERROR: (Address|Leak|Undefined)|runtime error' '$RIG_DIR'/log/*.err"
 
 [ "$FAIL" -eq 0 ] || { echo "--- daemon.err"; tail -30 "$RIG_DIR/log/daemon.err"; }
-echo "# took $(($(date +%s) - T_START)) s"
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

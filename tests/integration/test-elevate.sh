@@ -13,7 +13,7 @@
 # elevation is refused; the password is in no log file of the rig.
 set -euo pipefail
 . "$VC_RIG/lib.sh"
-. "$VC_RIG/check.sh"   # check, check_summary
+. "$VC_RIG/check.sh"   # check, finish
 rig_init
 
 # The simulators' own user is an admin of the rig (rig_config), so /audit is readable.
@@ -219,4 +219,4 @@ nowhere() { local rc=0; grep -rqF -- "$1" "${LOGS[@]}" || rc=$?; [ "$rc" -eq 1 ]
 check "right password in no log" nowhere "$PASS_OK"
 check "wrong password in no log" nowhere "$WRONG"
 
-check_summary
+finish

@@ -1,8 +1,10 @@
 /* rig: redis */
 /* The sealed store against a real redis-server with the project's ACL file: round
  * trips, the ACL users' limits, tampered and moved values, key rotation, counters,
- * atomic batches, and a Redis restart under a connected client. */
+ * atomic batches, vCenter leases and fenced batches, and a Redis restart under a
+ * connected client. */
 #include "test.h"
+#include "lease.h"
 #include "store.h"
 #include "seal.h"
 #include "cfg.h"
@@ -209,6 +211,115 @@ TEST(counters_and_batches)
 	store_free(w);
 }
 
+TEST(leases)
+{
+	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
+	redisContext *a = admin();
+	struct lease one, two;
+	char holder[LEASE_VALUE_MAX], owner[LEASE_OWNER_MAX];
+	long long token = 0;
+	redisReply *r;
+
+	ASSERT(c && w && a && !a->err);
+	lease_init(&one, "l");
+	lease_init(&two, "l");
+	ASSERT_EQ(lease_acquire(c, &one, "host:1:aa", 5000, 1000), 1);
+	ASSERT_STREQ(one.value, "host:1:aa:1");
+	ASSERT_EQ(one.expires_ms, 6000);
+	ASSERT_EQ(one.renew_due_ms, 1000 + 5000 / 3);
+	ASSERT_EQ(lease_acquire(c, &two, "host:2:bb", 5000, 1000), 0);   /* held: no */
+	ASSERT(!lease_held(&two));
+	r = redisCommand(a, "PTTL lease:{l}");
+	ASSERT(r && r->type == REDIS_REPLY_INTEGER && r->integer > 4000 && r->integer <= 5000);
+	freeReplyObject(r);
+	ASSERT_EQ(lease_holder(w, "l", holder, sizeof(holder)), -1);     /* web: no leases */
+	ASSERT_EQ(lease_holder(c, "l", holder, sizeof(holder)), 1);
+	ASSERT_STREQ(holder, "host:1:aa:1");
+	ASSERT_EQ(lease_renew(c, &one, 20000, 2000), 1);
+	r = redisCommand(a, "PTTL lease:{l}");
+	ASSERT(r && r->type == REDIS_REPLY_INTEGER && r->integer > 15000);
+	freeReplyObject(r);
+	/* released: the next holder gets a larger fencing token */
+	ASSERT_EQ(lease_release(c, &one), 0);
+	ASSERT_EQ(lease_holder(c, "l", holder, sizeof(holder)), 0);
+	ASSERT_EQ(lease_acquire(c, &two, "host:2:bb", 5000, 1000), 1);
+	ASSERT_EQ(two.token, 2);
+	/* taken by another: renewal says lost, release leaves the other's value */
+	freeReplyObject(redisCommand(a, "SET lease:{l} other:9:cc:77 PX 5000"));
+	ASSERT_EQ(lease_renew(c, &two, 5000, 3000), 0);
+	ASSERT(!lease_held(&two));
+	two.token = 2;
+	snprintf(two.value, sizeof(two.value), "host:2:bb:2");
+	ASSERT_EQ(lease_release(c, &two), 0);
+	ASSERT_EQ(lease_holder(c, "l", holder, sizeof(holder)), 1);
+	ASSERT_STREQ(holder, "other:9:cc:77");
+	/* the value's two halves */
+	ASSERT_EQ(lease_split("h.example:12:0a0b0c0d:42", owner, sizeof(owner), &token), 0);
+	ASSERT_STREQ(owner, "h.example:12:0a0b0c0d");
+	ASSERT_EQ(token, 42);
+	ASSERT_EQ(lease_split("nocolon", owner, sizeof(owner), &token), -1);
+	ASSERT_EQ(lease_split("h:1:x:", owner, sizeof(owner), &token), -1);
+	ASSERT_EQ(lease_split("h:1:x:0", owner, sizeof(owner), &token), -1);
+	ASSERT_EQ(lease_split(":5", owner, sizeof(owner), &token), -1);
+	lease_owner_id(owner, sizeof(owner));
+	snprintf(holder, sizeof(holder), ":%ld:", (long)getpid());
+	ASSERT_CONTAINS(owner, holder);                      /* host:pid:random */
+	ASSERT_EQ(strlen(strrchr(owner, ':')), 9);
+	redisFree(a);
+	store_free(c);
+	store_free(w);
+}
+
+/* Writes one value and the generation under the fence value; returns the exec rc. */
+static int fenced_write(struct store *c, const char *value, const char *body)
+{
+	struct store_batch *b = store_batch_new(c);
+
+	store_batch_put(b, "vc:{f}:vm", body, strlen(body), 0);
+	store_batch_incr(b, "vc:{f}:gen");
+	store_batch_fence(b, "lease:{f}", value);
+	return store_batch_exec(b);
+}
+
+TEST(fenced_batches)
+{
+	struct store *c = open_as("collector", key1);
+	redisContext *a = admin();
+	struct store_batch *b;
+	struct lease l;
+	char *val = NULL;
+	size_t len;
+
+	ASSERT(c && a && !a->err);
+	lease_init(&l, "f");
+	ASSERT_EQ(lease_acquire(c, &l, "me:1:aa", 5000, 0), 1);
+	ASSERT_EQ(fenced_write(c, l.value, "[1]"), 0);
+	ASSERT_EQ(store_counter(c, "vc:{f}:gen"), 1);
+	/* another holder now: nothing is written, the error says why */
+	freeReplyObject(redisCommand(a, "SET lease:{f} other:2:bb:9 PX 5000"));
+	ASSERT_EQ(fenced_write(c, l.value, "[2]"), -1);
+	ASSERT_EQ(c->err, STORE_EFENCED);
+	ASSERT_CONTAINS(c->errstr, "another holder");
+	ASSERT_EQ(store_counter(c, "vc:{f}:gen"), 1);
+	ASSERT_EQ(store_get(c, "vc:{f}:vm", &val, &len), 1);
+	ASSERT_STREQ(val, "[1]");
+	free(val);
+	/* expired: refused too */
+	freeReplyObject(redisCommand(a, "DEL lease:{f}"));
+	ASSERT_EQ(fenced_write(c, l.value, "[3]"), -1);
+	ASSERT_EQ(c->err, STORE_EFENCED);
+	ASSERT_CONTAINS(c->errstr, "expired");
+	/* the refused batch left no WATCH behind: a later unfenced batch applies even
+	 * though the lease key changes again */
+	freeReplyObject(redisCommand(a, "SET lease:{f} x:1"));
+	b = store_batch_new(c);
+	store_batch_incr(b, "vc:{f}:gen");
+	ASSERT_EQ(store_batch_exec(b), 0);
+	ASSERT_EQ(store_counter(c, "vc:{f}:gen"), 2);
+	redisFree(a);
+	store_free(c);
+}
+
 static pid_t start_redis(void)
 {
 	char conf[512];
@@ -256,7 +367,8 @@ TEST(redis_restart_under_a_connected_client)
 }
 
 TEST_MAIN(T(round_trip_and_acl), T(wrong_password), T(tampered_and_moved_values), T(rotation),
-          T(counters_and_batches), T(redis_restart_under_a_connected_client))
+          T(counters_and_batches), T(leases), T(fenced_batches),
+          T(redis_restart_under_a_connected_client))
 
 __attribute__((constructor)) static void make_keys(void)
 {

@@ -1,9 +1,13 @@
 # shellcheck shell=bash
-# Counting checks for shell tests (sourced): `check WHAT CMD...` runs CMD and prints
-# "ok   WHAT" or "FAIL WHAT"; `check_summary` prints the totals and fails when any
-# check failed, so it ends a test: `check_summary`.
-pass=0 fail=0
-ok()   { pass=$((pass + 1)); echo "ok   $*"; }
-bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-check_summary() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+# TAP-like results for shell tests (sourced after lib.sh): `check WHAT CMD...` runs
+# CMD and prints "ok - WHAT" or "not ok - WHAT"; PASS and FAIL count them; `finish`
+# prints the time since sourcing and the totals, and fails when any check did.
+PASS=0 FAIL=0 T_START=$(date +%s)
+ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
+not_ok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+finish() {
+	echo "# took $(($(date +%s) - T_START)) s"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}

@@ -163,29 +163,44 @@ rig_write_secret() {
 # redis/users.acl rendered with fresh passwords, plus `rigadmin` (all rights, for test
 # assertions only: the application never gets such a user).
 rig_redis_start() {
-	local d="$RIG_DIR/redis" collector web
+	local d="$RIG_DIR/redis"
 	mkdir -p "$d/data"
+	_rig_redis_users "$d"
+	RIG_REDIS_SOCK="$d/redis.sock"
+	export RIG_REDIS_SOCK
+	_rig_redis_conf "$d" "$RIG_REDIS_SOCK" >"$d/redis.conf"
+	_rig_redis_run
+}
+
+# _rig_redis_users DIR: fresh passwords for the application users and rigadmin, their
+# files, and DIR/users.acl (redis/users.acl rendered, plus rigadmin).
+_rig_redis_users() {
+	local d=$1 collector web
 	collector=$(rig_secret)
 	web=$(rig_secret)
 	RIG_REDIS_ADMIN_PASS=$(rig_secret)
-	RIG_REDIS_SOCK="$d/redis.sock"
 	RIG_REDIS_COLLECTOR_PASS_FILE="$d/collector.pass"
 	RIG_REDIS_WEB_PASS_FILE="$d/web.pass"
 	rig_write_secret "$RIG_REDIS_COLLECTOR_PASS_FILE" "$collector"
 	rig_write_secret "$RIG_REDIS_WEB_PASS_FILE" "$web"
-	export RIG_REDIS_SOCK RIG_REDIS_COLLECTOR_PASS_FILE RIG_REDIS_WEB_PASS_FILE RIG_REDIS_ADMIN_PASS
+	export RIG_REDIS_COLLECTOR_PASS_FILE RIG_REDIS_WEB_PASS_FILE RIG_REDIS_ADMIN_PASS
 	{
 		sed -e "s/@COLLECTOR_PASSWORD_SHA256@/$(rig_sha256 "$collector")/" \
 		    -e "s/@WEB_PASSWORD_SHA256@/$(rig_sha256 "$web")/" "$VC_TOP/redis/users.acl"
 		echo "user rigadmin on #$(rig_sha256 "$RIG_REDIS_ADMIN_PASS") ~* &* +@all"
 	} >"$d/users.acl"
 	chmod 600 "$d/users.acl"
-	# redis-server applies `dir` while parsing, so the copy must carry the temp paths.
-	sed -e "s|^unixsocket .*|unixsocket $RIG_REDIS_SOCK|" \
+}
+
+# _rig_redis_conf DIR SOCKET: redis/redis.conf with its socket, data folder (DIR/data),
+# ACL file (DIR/users.acl) and pid file in DIR. redis-server applies `dir` while
+# parsing, so the copy must carry the temp paths.
+_rig_redis_conf() {
+	local d=$1 sock=$2
+	sed -e "s|^unixsocket .*|unixsocket $sock|" \
 	    -e "s|^dir .*|dir $d/data|" \
-	    -e "s|^aclfile .*|aclfile $d/users.acl|" "$VC_TOP/redis/redis.conf" >"$d/redis.conf"
-	echo "pidfile $d/redis.pid" >>"$d/redis.conf"
-	_rig_redis_run
+	    -e "s|^aclfile .*|aclfile $d/users.acl|" "$VC_TOP/redis/redis.conf"
+	echo "pidfile $d/redis.pid"
 }
 
 _rig_redis_run() {
@@ -225,6 +240,82 @@ rig_redis_stop() {
 rig_redis_restart() {
 	rig_redis_stop
 	_rig_redis_run
+}
+
+# ---------------------------------------------------------------- Redis with Sentinel
+
+# rig_redis_ha_start [MASTER_NAME]: a master and one replica on loopback TCP ports
+# (the project's redis.conf and ACL, each also on its own unix socket) and one
+# sentinel (`redis-server --sentinel`) monitoring them as MASTER_NAME (default
+# vcompanion), failure detection after 1 s. Replication and the sentinel use
+# rigadmin. Exports RIG_REDIS_SENTINELS ("127.0.0.1:PORT", which rig_config then
+# writes instead of the socket), RIG_SENTINEL_PORT, RIG_SENTINEL_MASTER and
+# RIG_REDIS_SOCK (the first master's socket) with the usual password files.
+rig_redis_ha_start() {
+	local d="$RIG_DIR/redis" name=${1:-vcompanion} mport rport sport
+	mkdir -p "$d/master/data" "$d/replica/data" "$d/sentinel"
+	_rig_redis_users "$d"
+	cp "$d/users.acl" "$d/master/" && cp "$d/users.acl" "$d/replica/"
+	mport=$(rig_free_port) rport=$(rig_free_port) sport=$(rig_free_port)
+	while [ "$rport" = "$mport" ]; do rport=$(rig_free_port); done
+	while [ "$sport" = "$mport" ] || [ "$sport" = "$rport" ]; do sport=$(rig_free_port); done
+	_rig_redis_ha_conf "$d/master" "$mport" >"$d/master/redis.conf"
+	{ _rig_redis_ha_conf "$d/replica" "$rport"; echo "replicaof 127.0.0.1 $mport"; } >"$d/replica/redis.conf"
+	{
+		echo "port $sport"
+		echo "bind 127.0.0.1"
+		echo "dir $d/sentinel"
+		echo "pidfile $d/sentinel/sentinel.pid"
+		echo "sentinel monitor $name 127.0.0.1 $mport 1"
+		echo "sentinel auth-user $name rigadmin"
+		echo "sentinel auth-pass $name $RIG_REDIS_ADMIN_PASS"
+		echo "sentinel down-after-milliseconds $name 1000"
+		echo "sentinel failover-timeout $name 10000"
+	} >"$d/sentinel/sentinel.conf"
+	chmod 600 "$d/sentinel/sentinel.conf"
+	rig_spawn redis-master redis-server "$d/master/redis.conf"
+	rig_spawn redis-replica redis-server "$d/replica/redis.conf"
+	rig_spawn redis-sentinel redis-server "$d/sentinel/sentinel.conf" --sentinel
+	RIG_REDIS_SOCK="$d/master/redis.sock"
+	RIG_SENTINEL_PORT=$sport
+	RIG_SENTINEL_MASTER=$name
+	RIG_REDIS_SENTINELS="127.0.0.1:$sport"
+	export RIG_REDIS_SOCK RIG_SENTINEL_PORT RIG_SENTINEL_MASTER RIG_REDIS_SENTINELS
+	rig_wait_for 10 "redis master" _rig_redis_pong || rig_die "the Redis master did not start"
+	rig_wait_for 20 "replica in sync" _rig_redis_replica_up "$rport" || rig_die "the Redis replica did not sync"
+	rig_wait_for 20 "sentinel sees the replica" _rig_sentinel_ready || rig_die "the sentinel did not find the replica"
+}
+
+_rig_redis_ha_conf() {
+	local d=$1 port=$2
+	_rig_redis_conf "$d" "$d/redis.sock"
+	echo "port $port"
+	echo "bind 127.0.0.1"
+	echo "masteruser rigadmin"
+	echo "masterauth $RIG_REDIS_ADMIN_PASS"
+}
+
+_rig_redis_replica_up() {
+	rig_redis_cli_at "$1" INFO replication | grep -q '^master_link_status:up'
+}
+
+_rig_sentinel_ready() {
+	[ "$(rig_sentinel_cli SENTINEL replicas "$RIG_SENTINEL_MASTER" | grep -c '^name$')" -ge 1 ]
+}
+
+# rig_sentinel_cli ARGS...: redis-cli to the sentinel.
+rig_sentinel_cli() { redis-cli -h 127.0.0.1 -p "$RIG_SENTINEL_PORT" "$@"; }
+
+# rig_sentinel_master_port: the port of the master the sentinel names now.
+rig_sentinel_master_port() {
+	rig_sentinel_cli SENTINEL get-master-addr-by-name "$RIG_SENTINEL_MASTER" | sed -n 2p
+}
+
+# rig_redis_cli_at PORT ARGS...: redis-cli to 127.0.0.1:PORT as rigadmin.
+rig_redis_cli_at() {
+	local port=$1
+	shift
+	redis-cli -h 127.0.0.1 -p "$port" --user rigadmin --pass "$RIG_REDIS_ADMIN_PASS" --no-auth-warning "$@"
 }
 
 # ---------------------------------------------------------------- vCenter simulator
@@ -332,7 +423,11 @@ rig_config() {
 	export RIG_WEB_LISTEN
 	{
 		echo "{"
-		echo "  \"redis\": { \"socket\": $(rig_json "${RIG_REDIS_SOCK:-}"),"
+		if [ -n "${RIG_REDIS_SENTINELS:-}" ]; then
+			echo "  \"redis\": { \"sentinels\": [$(rig_json "$RIG_REDIS_SENTINELS")], \"master\": $(rig_json "$RIG_SENTINEL_MASTER"),"
+		else
+			echo "  \"redis\": { \"socket\": $(rig_json "${RIG_REDIS_SOCK:-}"),"
+		fi
 		echo "             \"collector\": { \"user\": \"collector\", \"password_file\": $(rig_json "${RIG_REDIS_COLLECTOR_PASS_FILE:-}") },"
 		echo "             \"web\": { \"user\": \"web\", \"password_file\": $(rig_json "${RIG_REDIS_WEB_PASS_FILE:-}") } },"
 		echo "  \"key_file\": $(rig_json "$RIG_KEY_FILE"),"

@@ -57,8 +57,58 @@ TEST(defaults)
 	ASSERT_EQ(c.collector.interval, 120);
 	ASSERT_EQ(c.collector.timeout, 30);
 	ASSERT_EQ(c.redis.timeout_ms, 2000);
+	ASSERT_EQ(c.collector.lease_ms, 30000);
+	ASSERT_EQ(c.redis.n_sentinels, 0);
+	ASSERT(c.redis.master == NULL);
 	ASSERT_EQ(c.n_vcenters, 0);
 	cfg_free(&c);
+}
+
+#define USERS "\"collector\": {\"user\": \"c\", \"password_file\": \"/p\"}, " \
+	"\"web\": {\"user\": \"w\", \"password_file\": \"/p\"}"
+/* a file whose redis section is `keys` plus the users */
+#define REDIS_WITH(keys) "{\"redis\": {" keys ", " USERS "}, \"key_file\": \"/k\"}"
+
+TEST(leases_and_sentinels)
+{
+	const char *json = "{\"redis\": {\"sentinels\": [\"10.0.0.1:26379\", \"sentinel-b:26380\", "
+		"\"[fd00::3]:26381\"], \"master\": \"vcompanion\", " USERS "}, \"key_file\": \"/k\", "
+		"\"collector\": {\"lease_ms\": 5000}}";
+	struct cfg c;
+	char err[512] = "";
+
+	ASSERT_MSG(parse(json, &c, err) == 0, "%s", err);
+	ASSERT_EQ(c.collector.lease_ms, 5000);
+	ASSERT_EQ(c.redis.n_sentinels, 3);
+	ASSERT_STREQ(c.redis.sentinels[0].host, "10.0.0.1");
+	ASSERT_EQ(c.redis.sentinels[0].port, 26379);
+	ASSERT_STREQ(c.redis.sentinels[1].host, "sentinel-b");
+	ASSERT_EQ(c.redis.sentinels[1].port, 26380);
+	ASSERT_STREQ(c.redis.sentinels[2].host, "fd00::3");
+	ASSERT_EQ(c.redis.sentinels[2].port, 26381);
+	ASSERT_STREQ(c.redis.master, "vcompanion");
+	ASSERT(c.redis.socket == NULL && c.redis.host == NULL);
+	cfg_free(&c);
+}
+
+TEST(hostport)
+{
+	static const char *const bad[] = { "", "host", "host:", ":26379", "host:0", "host:65536",
+		"host:+1", "host: 1", "host:1x", "fd00::1:26379", "[fd00::1]26379", "[]:1", "[fd00::1:1" };
+	struct cfg_hostport hp;
+
+	ASSERT_EQ(cfg_parse_hostport("h:1", &hp), 0);
+	ASSERT_STREQ(hp.host, "h");
+	ASSERT_EQ(hp.port, 1);
+	free(hp.host);
+	ASSERT_EQ(cfg_parse_hostport("[::1]:65535", &hp), 0);
+	ASSERT_STREQ(hp.host, "::1");
+	ASSERT_EQ(hp.port, 65535);
+	free(hp.host);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_MSG(cfg_parse_hostport(bad[i], &hp) == -1, "\"%s\" accepted", bad[i]);
+		ASSERT(hp.host == NULL);
+	}
 }
 
 struct bad_case {
@@ -93,6 +143,26 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"redis\": {\"socket\": \"/s\", \"host\": \"h\", \"collector\": {\"user\": \"c\", \"password_file\": \"/p\"}, "
 	  "\"web\": {\"user\": \"w\", \"password_file\": \"/p\"}}, \"key_file\": \"/k\"}", { "$.redis", "not both", NULL } },
 	{ "[]", { "$", "object", NULL } },
+	{ "{" BASE_REDIS ", \"collector\": {\"lease_ms\": 4999}}", { "$.collector.lease_ms", "5000", "600000" } },
+	{ "{" BASE_REDIS ", \"collector\": {\"lease_ms\": 600001}}", { "$.collector.lease_ms", "out of range", NULL } },
+	{ REDIS_WITH("\"sentinels\": [\"s:26379\"]"),
+	  { "$.redis.master", "missing", "master name" } },
+	{ REDIS_WITH("\"sentinels\": [], \"master\": \"m\""),
+	  { "$.redis.sentinels", "non-empty", NULL } },
+	{ REDIS_WITH("\"sentinels\": \"s:26379\", \"master\": \"m\""),
+	  { "$.redis.sentinels", "array", NULL } },
+	{ REDIS_WITH("\"sentinels\": [\"s:26379\", \"s2\"], \"master\": \"m\""),
+	  { "$.redis.sentinels[1]", "host:port", NULL } },
+	{ REDIS_WITH("\"sentinels\": [\"s:26379\", 5], \"master\": \"m\""),
+	  { "$.redis.sentinels[1]", "host:port", NULL } },
+	{ REDIS_WITH("\"sentinels\": [\"s:26379\"], \"master\": \"bad name\""),
+	  { "$.redis.master", "A-Z", NULL } },
+	{ REDIS_WITH("\"sentinels\": [\"s:26379\"], \"master\": \"m\", \"socket\": \"/s\""),
+	  { "$.redis", "not both", "sentinels" } },
+	{ REDIS_WITH("\"sentinels\": [\"s:26379\"], \"master\": \"m\", \"port\": 6379"),
+	  { "$.redis", "not both", NULL } },
+	{ REDIS_WITH("\"socket\": \"/s\", \"master\": \"m\""),
+	  { "$.redis.master", "only used with", NULL } },
 	{ "{" BASE_REDIS ", \"key_file\": \"/again\"}", { "test.json", "duplicate", NULL } },
 };
 
@@ -148,4 +218,4 @@ TEST(valid_ids)
 	ASSERT(!cfg_valid_id("123456789012345678901234567890123"));
 }
 
-TEST_MAIN(T(full_file), T(defaults), T(error_classes), T(unreadable_file), T(secret_file), T(valid_ids))
+TEST_MAIN(T(full_file), T(defaults), T(leases_and_sentinels), T(hostport), T(error_classes), T(unreadable_file), T(secret_file), T(valid_ids))
