@@ -11,6 +11,7 @@
 #include "log.h"
 #include "poll.h"
 #include "registry.h"
+#include "rekey.h"
 #include "store.h"
 #include "vc.h"
 
@@ -54,6 +55,9 @@ struct collector {
 	long long last_refresh;
 	long long cfg_gen;             /* cfg:gen of the vCenter list in use; -1: file's */
 	long long purge_seen;          /* cmd:purge:gen already handled; -1: none read */
+	long long reseal_seen;         /* cmd:reseal already handled; -1: none read */
+	unsigned keys_gen;             /* bumped by a reload: workers reload the key ring */
+	char key_file[4096];           /* the key file of the last reload, under lock */
 };
 
 static void on_signal(int sig)
@@ -144,12 +148,14 @@ static void drop_target(struct collector *c, struct poll_target *t)
 static void *worker_main(void *arg)
 {
 	struct collector *c = arg;
-	char err[256];
+	char err[256], key_file[sizeof(c->key_file)];
 	struct store *s = store_open(&c->cfg, STORE_COLLECTOR, err, sizeof(err));
+	unsigned keys_gen = 0;
 
 	if (!s)
 		log_error("worker.store", "error=%s", log_q(err));
 	pthread_mutex_lock(&c->lock);
+	keys_gen = c->keys_gen;
 	for (;;) {
 		struct poll_target *t;
 		struct poll_result res;
@@ -157,6 +163,14 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&c->work, &c->lock);
 		if (c->stopping)
 			break;
+		if (s && keys_gen != c->keys_gen) {
+			/* a reload after a key rotation: seal with the new first key from now on */
+			char kerr[256];
+			keys_gen = c->keys_gen;
+			snprintf(key_file, sizeof(key_file), "%s", c->key_file);
+			if (store_reload_keys(s, key_file, kerr, sizeof(kerr)))
+				log_error("worker.keys", "error=%s", log_q(kerr));
+		}
 		t = c->queue[0];
 		memmove(c->queue, c->queue + 1, --c->q_len * sizeof(*c->queue));
 		if (atomic_exchange(&t->drop_model, 0)) {
@@ -326,10 +340,49 @@ static void reload(struct collector *c)
 		log_warn("collector.reload", "vcenter=%s error=%s", c->only,
 		         log_q("no longer in the configuration: nothing left to poll"));
 	targets_from_registry(c, &fresh);
-	/* workers read c->cfg only at start (store_open); the swap is safe after the lock */
+	/* workers read c->cfg only at start (store_open); the swap is safe after the lock.
+	 * The key ring is reloaded too (a rotation): here and by each worker before its
+	 * next poll. */
+	pthread_mutex_lock(&c->lock);
 	cfg_free(&c->cfg);
 	c->cfg = fresh;
+	snprintf(c->key_file, sizeof(c->key_file), "%s", c->cfg.key_file);
+	c->keys_gen++;
+	pthread_mutex_unlock(&c->lock);
+	if (c->store && store_reload_keys(c->store, c->key_file, err, sizeof(err)))
+		log_error("collector.keys", "error=%s", log_q(err));
 	log_info("collector.reloaded", "vcenters=%zu", c->n_targets);
+}
+
+/* After a key rotation the web tier bumps cmd:reseal: every vCenter's values still
+ * sealed with an older key are sealed again with the first one, in place (rekey.c;
+ * a concurrent write wins). The first reading is only the baseline. */
+static void check_reseal(struct collector *c)
+{
+	long long v = c->store ? store_counter(c->store, REKEY_RESEAL_KEY) : -1;
+	char (*ids)[CFG_ID_MAX + 1], pattern[CFG_ID_MAX + 16];
+	size_t n;
+
+	if (v < 0 || v == c->reseal_seen)
+		return;
+	if (c->reseal_seen >= 0) {
+		pthread_mutex_lock(&c->lock);
+		n = c->n_targets;
+		if (!(ids = calloc(n + 1, sizeof(*ids))))
+			abort();
+		for (size_t i = 0; i < n; i++)
+			snprintf(ids[i], sizeof(ids[i]), "%s", c->targets[i]->vc.id);
+		pthread_mutex_unlock(&c->lock);
+		for (size_t i = 0; i < n; i++) {
+			unsigned long done = 0;
+			int rc;
+			snprintf(pattern, sizeof(pattern), "vc:{%s}:*", ids[i]);
+			rc = rekey_all(c->store, pattern, &done);
+			log_info("collector.resealed", "vcenter=%s keys=%lu ok=%d", ids[i], done, rc == 0);
+		}
+		free(ids);
+	}
+	c->reseal_seen = v;
 }
 
 /* A web request to refresh now bumps the plain counter cmd:refresh; every target
@@ -535,6 +588,7 @@ static int run_daemon(struct collector *c)
 			check_refresh(c);
 			follow_registry(c);
 			take_purge(c);
+			check_reseal(c);
 			last_refresh_check = vc_now_ms();
 		}
 		leases_tick(c);
@@ -605,7 +659,7 @@ int main(int argc, char **argv)
 	};
 	struct collector c = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
 	                       .done = PTHREAD_COND_INITIALIZER, .last_refresh = -1,
-	                       .cfg_gen = -1, .purge_seen = -1 };
+	                       .cfg_gen = -1, .purge_seen = -1, .reseal_seen = -1 };
 	const char *only = NULL;
 	int opt, debug = 0, rc;
 	char err[512];

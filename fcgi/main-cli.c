@@ -3,6 +3,7 @@
 #include "cfg.h"
 #include "cli.h"
 #include "cli_config.h"
+#include "cli_key.h"
 #include "log.h"
 #include "report.h"
 #include "seal.h"
@@ -49,6 +50,7 @@ static const struct cli_cmd commands[] = {
 	  "  Render a Mustache template with JSON data to stdout." },
 	{ "report", cli_report, 1, cli_report_usage },
 	{ "config", cli_config, 1, cli_config_usage },
+	{ "key", cli_key, 1, cli_key_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "log.h"
 #include "registry.h"
+#include "rekey.h"
 #include "req.h"
 #include "resp.h"
 #include "router.h"
@@ -32,7 +33,7 @@
 extern const struct route settings_routes[];
 
 static const char *const modes[] = { "new", "edit", NULL };
-static const char *const done_msgs[] = { "added", "saved", "removed", "app", "purge", NULL };
+static const char *const done_msgs[] = { "added", "saved", "removed", "app", "purge", "resealed", NULL };
 static const char *const page_sizes[] = { "25", "50", "100", "250", NULL };
 
 static const struct param_spec settings_params[] = {
@@ -130,6 +131,7 @@ static const char *const done_text[] = {
 	"The vCenter was removed.",
 	"The application settings were saved.",
 	"The purge was requested; the collector drops the cached records and polls again.",
+	"Sessions, settings and the audit log are sealed with the first key now; the collector re-seals the inventory within seconds.",
 };
 
 /* The key ids of this worker's key ring: the first seals, the others only open. */
@@ -139,8 +141,9 @@ static json_t *key_ids(struct req *r)
 	const struct keyring *ring = r->app->store ? r->app->store->ring : NULL;
 
 	for (int i = 0; ring && i < ring->n; i++)
-		json_array_append_new(a, json_pack("{s:i,s:s}", "id", ring->keys[i].id,
-		                                   "role", i == 0 ? "writes and reads" : "reads only"));
+		json_array_append_new(a, json_pack("{s:i,s:s,s:b}", "id", ring->keys[i].id,
+		                                   "role", i == 0 ? "writes and reads" : "reads only",
+		                                   "first", i == 0));
 	return a;
 }
 
@@ -571,6 +574,55 @@ static int cache_purge(struct req *r)
 	return 0;
 }
 
+/* ---- data keys: which key sealed what, and re-sealing after a rotation */
+
+/* The patterns the census covers: everything the web user may read. */
+static const char *const census_patterns[] = { "vc:*", "cfg:*", "sess:*", "pref:*", "audit:*", "cmd:*" };
+
+static const struct param_spec reseal_params[] = {
+	{ .name = "csrf", .kind = PARAM_CSRF },
+	{ .name = NULL },
+};
+
+/* GET /settings/keys: a fragment (loaded by the Settings page) with the values in
+ * Redis per key id and whether an old key may be retired. */
+static int keys_census(struct req *r)
+{
+	struct rekey_census c;
+	int first = rekey_first_id(r->app->store);
+	json_t *ids = json_array();
+	unsigned long stale;
+
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < sizeof(census_patterns) / sizeof(census_patterns[0]); i++)
+		if (rekey_census(r->app->store, census_patterns[i], &c))
+			return router_store_down(r);
+	for (int id = 1; id < 256; id++)
+		if (c.by_id[id] || id == first)
+			json_array_append_new(ids, json_pack("{s:i,s:I,s:b}", "id", id, "values",
+			                                     (json_int_t)c.by_id[id], "first", id == first));
+	stale = rekey_census_stale(&c, first);
+	return page_render(r, "part-settings-keys", json_pack("{s:o,s:I,s:I,s:I,s:b}", "ids", ids,
+	                   "stale", (json_int_t)stale, "plain", (json_int_t)c.plain,
+	                   "keys", (json_int_t)c.keys, "retirable", stale == 0), "Data keys");
+}
+
+/* POST /settings/keys/reseal: the web tier's values re-sealed now, the collector
+ * asked to re-seal the inventory (cmd:reseal). */
+static int keys_reseal(struct req *r)
+{
+	unsigned long done = 0;
+	int rc = rekey_web(r->app->store, &done);
+	char detail[64];
+
+	snprintf(detail, sizeof(detail), "keys=%lu first=%d", done, rekey_first_id(r->app->store));
+	audit(r, NULL, "settings.keys.reseal", "all", rc ? "failed" : "ok", detail);
+	if (rc)
+		return router_store_down(r);
+	resp_redirect(r, "/settings?done=resealed");
+	return 0;
+}
+
 const struct route settings_routes[] = {
 	{ "/settings", REQ_GET, settings_get, ROUTE_LOGIN | ROUTE_ADMIN, settings_params },
 	{ "/settings/vcenters/new", REQ_GET, vcenter_new, ROUTE_LOGIN | ROUTE_ADMIN, NULL },
@@ -580,5 +632,7 @@ const struct route settings_routes[] = {
 	{ "/settings/vcenters/test", REQ_POST, vcenter_test, ROUTE_LOGIN | ROUTE_ADMIN, vcenter_params },
 	{ "/settings/app", REQ_POST, app_save, ROUTE_LOGIN | ROUTE_ADMIN, app_params },
 	{ "/settings/cache/purge", REQ_POST, cache_purge, ROUTE_LOGIN | ROUTE_ADMIN, purge_params },
+	{ "/settings/keys", REQ_GET, keys_census, ROUTE_LOGIN | ROUTE_ADMIN, NULL },
+	{ "/settings/keys/reseal", REQ_POST, keys_reseal, ROUTE_LOGIN | ROUTE_ADMIN, reseal_params },
 	{ NULL, 0, NULL, 0, NULL },
 };

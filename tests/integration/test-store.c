@@ -5,6 +5,7 @@
  * connected client. */
 #include "test.h"
 #include "lease.h"
+#include "rekey.h"
 #include "store.h"
 #include "seal.h"
 #include "cfg.h"
@@ -170,6 +171,83 @@ TEST(rotation)
 	store_free(old_c);
 	store_free(new_c);
 	store_free(old_w);
+}
+
+static void collect(void *ctx, const char *data, size_t len)
+{
+	char *out = ctx;
+
+	strncat(out, data, len);
+	strcat(out, ",");
+}
+
+/* After a rotation: the census sees which key sealed what; re-sealing moves strings
+ * and list elements to the first key with their TTL and order, leaves plain
+ * counters and values of unknown keys alone; then the old key can go. */
+TEST(reseal_after_rotation)
+{
+	char both[300], key3[128], list[256] = "";
+	struct store *old_w = open_as("web", key1), *new_w, *only_new, *other;
+	struct rekey_census c;
+	unsigned long done = 0;
+	redisContext *a = admin();
+	redisReply *r;
+	char *val = NULL;
+	size_t len;
+
+	snprintf(both, sizeof(both), "%s%s", key2, key1);
+	keyring_generate_line(3, key3, sizeof(key3));
+	new_w = open_as("web", both);
+	only_new = open_as("web", key2);
+	other = open_as("web", key3);
+	ASSERT(old_w && new_w && only_new && other && a);
+	ASSERT_EQ(store_put(old_w, "sess:rk1", "{\"user\":\"a\"}", 12, 600), 0);
+	ASSERT_EQ(store_put(old_w, "cfg:rk2", "two", 3, 0), 0);
+	ASSERT_EQ(store_push(old_w, "audit:rk", "first", 5, 10), 0);
+	ASSERT_EQ(store_push(old_w, "audit:rk", "second", 6, 10), 0);
+	ASSERT_EQ(store_put(other, "cfg:rk3", "stranger", 8, 0), 0);   /* a key not in the ring */
+	ASSERT(store_incr(old_w, "cmd:rk", 0) > 0);                      /* plain */
+
+	memset(&c, 0, sizeof(c));
+	ASSERT_EQ(rekey_census(new_w, "*:rk*", &c), 0);
+	ASSERT_EQ(c.by_id[1], 4);            /* two strings, two list elements */
+	ASSERT_EQ(c.by_id[3], 1);
+	ASSERT_EQ(c.plain, 1);
+	ASSERT_EQ(rekey_census_stale(&c, rekey_first_id(new_w)), 5);
+
+	ASSERT_EQ(rekey_all(new_w, "*:rk*", &done), 0);
+	ASSERT_EQ(done, 3);                   /* sess, cfg, the list; not the stranger */
+	memset(&c, 0, sizeof(c));
+	ASSERT_EQ(rekey_census(new_w, "*:rk*", &c), 0);
+	ASSERT_EQ(c.by_id[1], 0);
+	ASSERT_EQ(c.by_id[2], 4);
+	ASSERT_EQ(c.by_id[3], 1);
+	ASSERT_EQ(rekey_value(new_w, "sess:rk1"), 0);   /* nothing left to do */
+
+	r = redisCommand(a, "TTL sess:rk1");
+	ASSERT(r && r->type == REDIS_REPLY_INTEGER && r->integer > 590 && r->integer <= 600);
+	freeReplyObject(r);
+	r = redisCommand(a, "GET cmd:rk");
+	ASSERT(r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "1"));
+	freeReplyObject(r);
+	/* the old key is retired: everything still opens with the new one alone */
+	ASSERT_EQ(store_get(only_new, "sess:rk1", &val, &len), 1);
+	ASSERT_STREQ(val, "{\"user\":\"a\"}");
+	free(val);
+	ASSERT_EQ(store_get(only_new, "cfg:rk2", &val, &len), 1);
+	ASSERT_STREQ(val, "two");
+	free(val);
+	ASSERT_EQ(store_list(only_new, "audit:rk", 0, -1, collect, list), 0);
+	ASSERT_STREQ(list, "first,second,");
+	ASSERT_EQ(store_get(old_w, "cfg:rk2", &val, &len), 0);   /* and no longer with the old */
+	/* the web part bumps cmd:reseal for the collector */
+	ASSERT_EQ(rekey_web(new_w, NULL), 0);
+	ASSERT(store_counter(new_w, REKEY_RESEAL_KEY) >= 1);
+	store_free(old_w);
+	store_free(new_w);
+	store_free(only_new);
+	store_free(other);
+	redisFree(a);
 }
 
 TEST(counters_and_batches)
@@ -367,6 +445,7 @@ TEST(redis_restart_under_a_connected_client)
 }
 
 TEST_MAIN(T(round_trip_and_acl), T(wrong_password), T(tampered_and_moved_values), T(rotation),
+          T(reseal_after_rotation),
           T(counters_and_batches), T(leases), T(fenced_batches),
           T(redis_restart_under_a_connected_client))
 
