@@ -10,6 +10,7 @@
 #include "store.h"
 #include "vc.h"
 #include "incr.h"
+#include "perf.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -39,6 +40,9 @@ struct poll_target {
 	unsigned long full_polls, incr_polls;
 	unsigned long polls;           /* attempts since the collector started */
 	atomic_int resync;             /* set by a purge: next poll retrieves and writes all */
+	/* performance history (collector.perf): perf.c's state, created on first use */
+	int perf_on;
+	struct perf_state *perf;
 	/* schedule, guarded by the collector's lock */
 	int64_t next_due_ms;
 	int failures;

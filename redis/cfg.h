@@ -59,6 +59,7 @@ struct cfg {
 		int page_size;          /* RetrievePropertiesEx maxObjects, 10..10000, default 1000 */
 		bool incremental;       /* WaitForUpdatesEx between full retrievals, default true */
 		int full_interval;      /* seconds between full retrievals, 300..86400, default 3600 */
+		bool perf;              /* performance history after each poll, default true */
 	} collector;
 	struct {
 		char *level;            /* debug|info|warn|error, default info */
