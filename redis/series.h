@@ -28,7 +28,7 @@
 #define SERIES_NONE INT64_C(-1)   /* a slot without a value (values are >= 0) */
 #define SERIES_VALUE_MAX (INT64_C(1) << 48)
 
-enum series_tier { SERIES_20S, SERIES_5M, SERIES_30M, SERIES_6H, SERIES_NTIERS };
+enum series_tier { SERIES_20S, SERIES_5M, SERIES_30M, SERIES_2H, SERIES_NTIERS };
 
 struct series_tier_def {
 	const char *name;   /* key part and API "tier": "20s", "5m", "30m", "6h" */
