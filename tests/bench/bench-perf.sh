@@ -27,11 +27,11 @@ flags() {
 	esac
 }
 used_memory() { rig_redis_cli INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
-# perf_bytes ID: "keys bytes" of vc:{ID}:perf* by MEMORY USAGE.
+# perf_bytes ID: "keys bytes" of vc:{ID}:perf* by MEMORY USAGE (one redis-cli
+# reading the commands from stdin).
 perf_bytes() {
-	rig_redis_cli --scan --pattern "vc:{$1}:perf*" | while read -r k; do
-		echo "$(rig_redis_cli MEMORY USAGE "$k")"
-	done | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'
+	rig_redis_cli --scan --pattern "vc:{$1}:perf*" | sed 's/^/MEMORY USAGE /' | rig_redis_cli |
+		awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'
 }
 
 rig_redis_start
