@@ -45,6 +45,7 @@ struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cf
 	t->pending = json_array();
 	t->was_ok = -1;
 	lease_init(&t->lease, t->vc.id);
+	t->perf_on = c->collector.perf;
 	return t;
 }
 
@@ -93,6 +94,7 @@ void poll_target_free(struct poll_target *t)
 	json_decref(t->digests);
 	json_decref(t->events);
 	json_decref(t->pending);
+	perf_state_free(t->perf);
 	free(t->vc.name);
 	free(t->vc.url);
 	free(t->vc.ca_file);
@@ -708,6 +710,9 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 		snprintf(res->error, sizeof(res->error), "writing to Redis failed: %s", s->errstr);
 	}
 	log_debug("poll.written", "vcenter=%s ms=%lld", t->vc.id, (long long)(vc_now_ms() - t0));
+	/* Performance history (perf.c): its own time budget; never changes the outcome. */
+	if (res->ok && t->perf_on && t->session)
+		perf_after_poll(&t->perf, t->session, s, t->vc.id, types, t->vc.interval, t->timeout_s);
 	t->last_code = res->code;
 	snprintf(t->last_error, sizeof(t->last_error), "%s", res->error);
 	json_decref(status);

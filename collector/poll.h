@@ -11,6 +11,7 @@
 #include "store.h"
 #include "vc.h"
 #include "incr.h"
+#include "perf.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -51,6 +52,9 @@ struct poll_target {
 	atomic_int fenced;             /* poll -> scheduler: a write was refused by the fence */
 	atomic_int drop_model;         /* scheduler -> worker: the lease is lost; log out and
 	                                * drop the model (poll_target_forget) */
+	/* performance history (collector.perf): perf.c's state, created on first use */
+	int perf_on;
+	struct perf_state *perf;
 	/* schedule, guarded by the collector's lock */
 	int64_t next_due_ms;
 	int failures;

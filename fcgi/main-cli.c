@@ -7,6 +7,7 @@
 #include "log.h"
 #include "report.h"
 #include "seal.h"
+#include "series.h"
 #include "store.h"
 
 #include <errno.h>
@@ -43,7 +44,8 @@ static const struct cli_cmd commands[] = {
 	{ "dump", cmd_dump, 1,
 	  "-c FILE dump [--vcenter ID] [--type TYPE]\n"
 	  "  Open the sealed inventory in Redis and print it as JSON. With --type, a JSON array\n"
-	  "  of objects (each with moref, name, vcenter); --type status prints the poll status.\n"
+	  "  of objects (each with moref, name, vcenter); --type status prints the poll status;\n"
+	  "  --type perf prints every object with performance history and its tiers, opened.\n"
 	  "  Without --vcenter, every configured vCenter. A value that fails to open: exit 1." },
 	{ "render", cmd_render, 0,
 	  "render TEMPLATE DATA.json [--partials DIR]\n"
@@ -203,6 +205,57 @@ static int dump_value(struct store *s, const char *vcenter, const char *type, js
 	return 0;
 }
 
+/* One tier of one entity into obj[tier name]; 0, or 1 when it fails to open. */
+static int dump_tier(struct store *s, const char *vcenter, const char *moref,
+                     const struct series_kind *k, enum series_tier tier, json_t *obj)
+{
+	char key[512], *val = NULL;
+	size_t len;
+	struct series ser;
+	unsigned long tampered = s->tampered;
+	int rc;
+
+	series_key(key, sizeof(key), vcenter, tier, moref);
+	rc = store_get(s, key, &val, &len);
+	if (rc < 0 || (rc == 0 && s->tampered != tampered)) {
+		fprintf(stderr, "vcompanion dump: %s: %s\n", key, rc < 0 ? s->errstr : "value failed to open");
+		return 1;
+	}
+	if (rc == 0)
+		return 0;
+	rc = series_decode(&ser, tier, k, val, len);
+	free(val);
+	if (rc == 0)
+		json_object_set_new(obj, series_tiers[tier].name, series_json(&ser, k, 0));
+	else
+		fprintf(stderr, "vcompanion dump: %s: opened but is not a series\n", key);
+	series_free(&ser);
+	return rc ? 1 : 0;
+}
+
+/* --type perf: the entities of the vCenter's index vc:{id}:perf with their tiers. */
+static int dump_perf(struct store *s, const char *vcenter, json_t *out)
+{
+	json_t *idx = json_object(), *kinds, *morefs, *last;
+	const char *kind, *moref;
+	int rc = dump_value(s, vcenter, "perf", idx, "perf");
+
+	kinds = json_object_get(idx, "perf");
+	json_object_foreach(kinds, kind, morefs) {
+		const struct series_kind *k = series_kind_find(kind);
+		json_object_foreach(morefs, moref, last) {
+			json_t *tiers = json_object();
+			for (int t = 0; k && t < SERIES_NTIERS && !rc; t++)
+				rc = dump_tier(s, vcenter, moref, k, (enum series_tier)t, tiers);
+			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:O,s:o}", "moref", moref,
+			                      "name", moref, "vcenter", vcenter, "kind", kind,
+			                      "last", last, "tiers", tiers));
+		}
+	}
+	json_decref(idx);
+	return rc;
+}
+
 static int cmd_dump(const char *config, int argc, char **argv)
 {
 	const char *vcenter = NULL, *type = NULL;
@@ -220,7 +273,7 @@ static int cmd_dump(const char *config, int argc, char **argv)
 		else
 			return json_decref(out), usage_err(&commands[2], "unexpected argument");
 	}
-	if (type && !store_type_valid(type))
+	if (type && !store_type_valid(type) && strcmp(type, "perf"))
 		return json_decref(out), usage_err(&commands[2], "unknown --type (see docs/architecture.md)");
 	if (cfg_load(&c, config, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
@@ -236,6 +289,18 @@ static int cmd_dump(const char *config, int argc, char **argv)
 		fprintf(stderr, "vcompanion dump: %s\n", err);
 		cfg_free(&c);
 		return json_decref(out), 1;
+	}
+	if (type && !strcmp(type, "perf")) {
+		json_decref(out);
+		out = json_array();
+		for (size_t i = 0; i < c.n_vcenters && !rc; i++)
+			if (!vcenter || !strcmp(vcenter, c.vcenters[i].id))
+				rc = dump_perf(s, c.vcenters[i].id, out);
+		if (!rc) {
+			json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+			fputc('\n', stdout);
+		}
+		goto done;
 	}
 	for (size_t i = 0; i < c.n_vcenters && !rc; i++) {
 		const char *id = c.vcenters[i].id;
@@ -274,6 +339,7 @@ static int cmd_dump(const char *config, int argc, char **argv)
 		if (print != out)
 			json_decref(print);
 	}
+done:
 	json_decref(out);
 	store_free(s);
 	cfg_free(&c);

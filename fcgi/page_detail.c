@@ -10,6 +10,7 @@
 #include "resp.h"
 #include "router.h"
 #include "buf.h"
+#include "series.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +456,41 @@ static void cluster_page(struct detail *dt)
 	buf_free(&b);
 }
 
+/* ---- the performance panel (VMs, hosts, datastores) ---- */
+
+static const char *const perf_ranges[] = { "1h", "24h", "7d", "90d", NULL };
+static const char *const perf_range_labels[] = { "1 h", "24 h", "7 d", "90 d" };
+
+const struct param_spec inv_perf_params[] = {
+	{ .name = "range", .kind = PARAM_ENUM, .choices = perf_ranges },
+	{ .name = NULL },
+};
+
+/* Range tabs are plain links (they work without JavaScript); each chart container
+ * names the API URL that pages.js draws it from. */
+static void perf_panel(struct detail *dt, const char *kind)
+{
+	static const char *const parts[][2] = { { "cpu", "CPU" }, { "mem", "Memory" },
+		{ "disk", "Disk" }, { "net", "Network" } };
+	const char *range = req_str(dt->r, "range") ? req_str(dt->r, "range") : "1h";
+	json_t *tabs = json_array(), *charts = json_array();
+	char href[512], src[600], tab[600];
+	int ds = !strcmp(kind, "datastore");
+
+	inv_detail_href(href, sizeof(href), kind, dt->vcenter, dt->moref);
+	snprintf(src, sizeof(src), "/api/v1/perf/%s%s?range=%s", kind, strchr(href + 1, '/'), range);
+	for (int i = 0; perf_ranges[i]; i++) {
+		snprintf(tab, sizeof(tab), "%s?range=%s#perf", href, perf_ranges[i]);
+		json_array_append_new(tabs, json_pack("{s:s,s:s,s:b}", "label", perf_range_labels[i],
+		                      "href", tab, "current", !strcmp(range, perf_ranges[i])));
+	}
+	for (size_t i = 0; i < (ds ? 1 : 4); i++)
+		json_array_append_new(charts, json_pack("{s:s,s:s,s:s}", "part", ds ? "space" : parts[i][0],
+		                      "title", ds ? "Space used" : parts[i][1], "src", src));
+	json_object_set_new(dt->d, "perf", json_pack("{s:o,s:o,s:s}", "ranges", tabs,
+	                    "charts", charts, "src", src));
+}
+
 /* ---- dispatch ---- */
 
 struct detail_kind {
@@ -501,26 +537,29 @@ static void moref_decode(char *s)
 	*o = '\0';
 }
 
-/* Splits "/vms/{vc}/{moref}" into its parts (arena copies); the path arrives
- * percent-decoded, so a moref is everything after the vCenter. */
+int inv_object_path(struct req *r, const char *rest, const char **vc, const char **moref)
+{
+	const char *slash = strchr(rest, '/');
+	char *m;
+
+	/* A moref may hold slashes (the simulator's datastores do). */
+	if (!slash || slash == rest || !slash[1])
+		return -1;
+	*vc = arena_strndup(&r->arena, rest, (size_t)(slash - rest));
+	*moref = m = arena_strdup(&r->arena, slash + 1);
+	moref_decode(m);
+	return 0;
+}
+
+/* The kind of "/vms/{vc}/{moref}" and its parts. */
 static const struct detail_kind *parse(struct req *r, const char **vc, const char **moref)
 {
 	for (size_t i = 0; i < sizeof(detail_kinds) / sizeof(detail_kinds[0]); i++) {
 		const struct detail_kind *k = &detail_kinds[i];
 		size_t pl = strlen(k->prefix);
-		const char *rest, *slash;
-		char *m;
 		if (strncmp(r->path, k->prefix, pl))
 			continue;
-		rest = r->path + pl;
-		slash = strchr(rest, '/');
-		/* A moref may hold slashes (the simulator's datastores do). */
-		if (!slash || slash == rest || !slash[1])
-			return NULL;
-		*vc = arena_strndup(&r->arena, rest, (size_t)(slash - rest));
-		*moref = m = arena_strdup(&r->arena, slash + 1);
-		moref_decode(m);
-		return k;
+		return inv_object_path(r, r->path + pl, vc, moref) ? NULL : k;
 	}
 	return NULL;
 }
@@ -552,6 +591,8 @@ int page_detail(struct req *r)
 	json_object_set_new(dt.d, "timeline", events_of(&dt, dt.moref));
 	set_query_href(dt.d, "events_href", "/events", "q", tbl_str(dt.rec, "name"));
 	k->fill(&dt);
+	if (series_kind_find(k->kind))
+		perf_panel(&dt, k->kind);
 	if (dt.store_err) {
 		json_decref(dt.d);
 		return router_store_down(r);

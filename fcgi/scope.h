@@ -117,6 +117,15 @@ int inv_search(const struct scope *sc, const char *q, struct inv_hit *hits, size
 /* Where a hit leads: a detail page, or the networks list filtered by name. */
 void inv_hit_href(const struct inv_hit *h, char *out, size_t n);
 
+/* Splits "{vc}/{moref}" (the rest of a detail or /api/v1/perf path, which arrives
+ * percent-decoded once; the moref carries inv_detail_href's second layer) into
+ * arena copies. Returns 0, or -1 when a part is missing. */
+int inv_object_path(struct req *r, const char *rest, const char **vc, const char **moref);
+/* The chart range of a performance panel (?range=), declared by the detail routes
+ * and /api/v1/perf (page_detail.c). */
+extern const struct param_spec inv_perf_params[];
+int api_v1_perf(struct req *r);            /* /api/v1/perf/{vm|host|datastore}/{vc}/{moref} */
+
 /* "/vms/{vc}/{moref}" style link of a record of kind into out (URL-escaped). */
 void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref);
 /* Appends "?key=val" or "&key=val" (val URL-escaped) to a URL being built in b;

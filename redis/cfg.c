@@ -316,7 +316,7 @@ static int parse_web(struct walk *w, json_t *root, struct cfg *c)
 static int parse_collector(struct walk *w, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = { "concurrency", "interval", "timeout", "page_size",
-		"incremental", "full_interval", "lease_ms", NULL };
+		"incremental", "full_interval", "lease_ms", "perf", NULL };
 	json_t *v = json_object_get(root, "collector");
 
 	if (!v)
@@ -332,7 +332,8 @@ static int parse_collector(struct walk *w, json_t *root, struct cfg *c)
 	    get_bool(w, v, "$.collector", "incremental", &c->collector.incremental, true) ||
 	    get_int(w, v, "$.collector", "full_interval", &c->collector.full_interval, 3600, 300, 86400) ||
 	    get_int(w, v, "$.collector", "lease_ms", &c->collector.lease_ms, 30000,
-	            CFG_LEASE_MIN, CFG_LEASE_MAX);
+	            CFG_LEASE_MIN, CFG_LEASE_MAX) ||
+	    get_bool(w, v, "$.collector", "perf", &c->collector.perf, true);
 	json_decref(v);
 	return rc ? -1 : 0;
 }

@@ -76,6 +76,7 @@ struct cfg {
 		bool incremental;       /* WaitForUpdatesEx between full retrievals, default true */
 		int full_interval;      /* seconds between full retrievals, 300..86400, default 3600 */
 		int lease_ms;           /* vCenter lease time, CFG_LEASE_MIN..MAX, default 30000 */
+		bool perf;              /* performance history after each poll, default true */
 	} collector;
 	struct {
 		char *level;            /* debug|info|warn|error, default info */

@@ -508,6 +508,47 @@ int store_eval(struct store *s, const char *script, int nkeys, const char *const
 	return simple(s, 3 + nkeys + nargs, argv, NULL, out);
 }
 
+/* MGET of n keys: the array reply (caller frees), or NULL with the error set. */
+static redisReply *mget(struct store *s, const char *const *keys, size_t n)
+{
+	const char **argv = calloc(n + 1, sizeof(*argv));
+	redisReply *r;
+
+	if (!argv)
+		abort();
+	argv[0] = "MGET";
+	memcpy(argv + 1, keys, n * sizeof(*argv));
+	r = command(s, (int)n + 1, argv, NULL);
+	free(argv);
+	if (r && (r->type != REDIS_REPLY_ARRAY || r->elements != n)) {
+		r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "MGET");
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+int store_get_many(struct store *s, const char *const *keys, size_t n,
+                   void (*fn)(void *ctx, size_t i, const char *data, size_t len), void *ctx)
+{
+	redisReply *r;
+
+	if (n == 0)
+		return 0;
+	if (!(r = mget(s, keys, n)))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *plain = NULL;
+		size_t len = 0;
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			open_reply(s, keys[i], r->element[i], &plain, &len);
+		fn(ctx, i, plain, len);
+		free(plain);
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 int store_del(struct store *s, const char *key)
 {
 	const char *argv[] = { "DEL", key };
@@ -538,25 +579,14 @@ long long store_incr(struct store *s, const char *key, int ttl_s)
 
 int store_counters(struct store *s, const char *const *keys, size_t n, long long *out)
 {
-	const char **argv = calloc(n + 1, sizeof(*argv));
-	redisReply *r;
-	int rc = -1;
+	redisReply *r = mget(s, keys, n);
 
-	argv[0] = "MGET";
-	memcpy(argv + 1, keys, n * sizeof(*argv));
-	r = command(s, (int)n + 1, argv, NULL);
-	free(argv);
 	if (!r)
 		return -1;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == n) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = r->element[i]->type == REDIS_REPLY_STRING ? atoll(r->element[i]->str) : 0;
-		rc = 0;
-	} else {
-		r->type == REDIS_REPLY_ERROR ? reply_err(s, r) : set_err(s, STORE_EPROTO, "MGET");
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = r->element[i]->type == REDIS_REPLY_STRING ? atoll(r->element[i]->str) : 0;
 	freeReplyObject(r);
-	return rc;
+	return 0;
 }
 
 long long store_counter(struct store *s, const char *key)

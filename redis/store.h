@@ -78,6 +78,11 @@ int store_put(struct store *s, const char *key, const void *data, size_t len, in
  * caller frees) and *outlen when found; 0 when missing or tampered; -1 on error. */
 int store_get(struct store *s, const char *key, char **out, size_t *outlen);
 int store_del(struct store *s, const char *key);
+/* Reads and opens n values in one MGET (keys of one vCenter share a Cluster slot):
+ * fn(ctx, i, data, len) for each key in order, data NULL when missing or tampered
+ * (data is borrowed for the call). Returns 0, or -1 on a Redis error (fn not called). */
+int store_get_many(struct store *s, const char *const *keys, size_t n,
+                   void (*fn)(void *ctx, size_t i, const char *data, size_t len), void *ctx);
 /* Sets the TTL of an existing key (sliding sessions). */
 int store_expire(struct store *s, const char *key, int ttl_s);
 

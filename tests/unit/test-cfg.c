@@ -18,7 +18,7 @@ TEST(full_file)
 	const char *json = "{" BASE_REDIS ", "
 		"\"web\": {\"listen\": \"unix:/run/w.sock\", \"workers\": 8, \"session_timeout\": 600, "
 		"\"admins\": [\"administrator@vsphere.local\"]}, "
-		"\"collector\": {\"concurrency\": 4, \"interval\": 90, \"timeout\": 20}, "
+		"\"collector\": {\"concurrency\": 4, \"interval\": 90, \"timeout\": 20, \"perf\": false}, "
 		"\"vcenters\": [{\"id\": \"prod\", \"name\": \"vCenter Prod\", \"url\": \"https://vc/sdk\", "
 		"\"verify_tls\": true, \"ca_file\": null, \"fingerprint\": null, \"interval\": 300, "
 		"\"user\": \"svc\", \"password_file\": \"/p/prod\"}, "
@@ -32,6 +32,7 @@ TEST(full_file)
 	ASSERT_EQ(c.web.workers, 8);
 	ASSERT_EQ(c.web.session_timeout, 600);
 	ASSERT_EQ(c.collector.interval, 90);
+	ASSERT(!c.collector.perf);
 	ASSERT_EQ(c.n_vcenters, 2);
 	ASSERT_STREQ(c.vcenters[0].name, "vCenter Prod");
 	ASSERT_EQ(c.vcenters[0].interval, 300);
@@ -56,6 +57,7 @@ TEST(defaults)
 	ASSERT_EQ(c.web.elevate_timeout, 300);
 	ASSERT_EQ(c.collector.interval, 120);
 	ASSERT_EQ(c.collector.timeout, 30);
+	ASSERT(c.collector.perf);                        /* performance history on by default */
 	ASSERT_EQ(c.redis.timeout_ms, 2000);
 	ASSERT_EQ(c.collector.lease_ms, 30000);
 	ASSERT_EQ(c.redis.n_sentinels, 0);
@@ -123,6 +125,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{" BASE_REDIS ", \"web\": {\"session_timeout\": 100}}", { "$.web.session_timeout", "300", "7200" } },
 	{ "{" BASE_REDIS ", \"web\": {\"elevate_timeout\": 3600}}", { "$.web.elevate_timeout", "5", "900" } },
 	{ "{" BASE_REDIS ", \"collector\": {\"interval\": 30}}", { "$.collector.interval", "60", "600" } },
+	{ "{" BASE_REDIS ", \"collector\": {\"perf\": 1}}", { "$.collector.perf", NULL, NULL } },
 	{ "{" BASE_REDIS ", \"vcenters\": [{\"id\": \"a\", \"url\": \"https://x/sdk\", \"user\": \"u\", \"password_file\": \"/p\", \"interval\": 601}]}",
 	  { "$.vcenters[0].interval", "between 60 and 600", NULL } },
 	{ "{\"key_file\": \"/k\"}", { "$.redis", "missing", NULL } },

@@ -1,7 +1,11 @@
-/* Inventory pages: the dashboard's capacity charts. Every element carrying
- * data-chart-src="/api/v1/charts/capacity" and data-chart-part="clusters|vcenters|storage"
- * gets an ApexCharts bar chart drawn from that JSON ({categories, series, unit}); one
- * fetch per URL per page load. No inline script anywhere (CSP script-src 'self'). */
+/* Inventory pages: the dashboard's capacity charts and the detail pages' performance
+ * history. Every element carrying data-chart-src="/api/v1/charts/capacity" and
+ * data-chart-part="clusters|vcenters|storage" gets an ApexCharts bar chart drawn from
+ * that JSON ({categories, series, unit}); data-chart-type="line" with a
+ * data-chart-src under /api/v1/perf/ and data-chart-part="cpu|mem|disk|net|space"
+ * gets a time line of the metrics that data.charts[part] names ({t, series,
+ * metrics}). One fetch per URL per page load. No inline script anywhere (CSP
+ * script-src 'self'). */
 (function () {
   "use strict";
 
@@ -48,6 +52,33 @@
     };
   }
 
+  /* Performance lines: x is time, one line per metric of the part. */
+  function lineOptions(data, part) {
+    var th = theme(), units = {}, labels = {};
+    (data.metrics || []).forEach(function (m) { units[m.key] = m.unit; labels[m.key] = m.label; });
+    var keys = (data.charts[part] || []).filter(function (k) { return (data.series || {})[k]; });
+    var unit = units[keys[0]] || "";
+    var fmt = function (v) { return v === null || v === undefined ? "–" : (Math.round(v * 10) / 10) + " " + unit; };
+    var series = keys.map(function (k) {
+      var vals = data.series[k];
+      return { name: labels[k], data: data.t.map(function (t, i) { return [t * 1000, vals[i]]; }) };
+    });
+    return {
+      chart: { type: "line", height: 200, background: "transparent", foreColor: th.text, fontFamily: "inherit",
+               toolbar: { show: false }, zoom: { enabled: false }, animations: { enabled: false } },
+      theme: { mode: th.mode },
+      colors: th.palette,
+      series: series,
+      stroke: { width: 2, curve: "straight" },
+      xaxis: { type: "datetime", labels: { datetimeUTC: false } },
+      yaxis: { min: 0, max: unit === "%" ? 100 : undefined, labels: { formatter: fmt } },
+      grid: { borderColor: th.grid, strokeDashArray: 3 },
+      dataLabels: { enabled: false },
+      legend: { position: "bottom", fontSize: "12px", showForSingleSeries: false },
+      tooltip: { theme: th.mode, x: { format: "dd MMM HH:mm" }, y: { formatter: fmt } }
+    };
+  }
+
   function empty(node, text) {
     node.textContent = "";
     var p = doc.createElement("div");
@@ -66,10 +97,11 @@
       if (node.dataset.chartReady) return;
       node.dataset.chartReady = "1";
       fetchJSON(node.getAttribute("data-chart-src")).then(function (data) {
-        var part = data[node.getAttribute("data-chart-part")];
-        if (!part || !(part.categories || []).length) return empty(node, "No data yet.");
+        var name = node.getAttribute("data-chart-part"), type = node.getAttribute("data-chart-type");
+        var line = type === "line", part = line ? (data.charts || {})[name] : data[name];
+        if (!part || !(line ? (data.t || []) : (part.categories || [])).length) return empty(node, "No data yet.");
         if (!window.ApexCharts) return empty(node, "Charts need JavaScript from /static.");
-        var chart = new window.ApexCharts(node, options(part, node.getAttribute("data-chart-type")));
+        var chart = new window.ApexCharts(node, line ? lineOptions(data, name) : options(part, type));
         chart.render();
         drawn.push({ node: node, chart: chart });
       }).catch(function () { empty(node, "The figures could not be loaded."); });

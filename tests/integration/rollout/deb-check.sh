@@ -32,7 +32,8 @@ mode_is() { [ "$(stat -c '%a %U:%G' "$1" 2>/dev/null)" = "$2 $3" ] || { stat -c 
 sums() { sha256sum /etc/vcompanion/cache.keys /etc/vcompanion/redis-*.pass /etc/redis/vcompanion-users.acl; }
 
 # Nothing of a previous install may be in the overlay.
-rm -rf /etc/vcompanion /var/lib/vcompanion /etc/redis/vcompanion.conf /etc/redis/vcompanion-users.acl
+rm -rf /etc/vcompanion /var/lib/vcompanion /etc/redis/vcompanion.conf /etc/redis/vcompanion-users.acl \
+	/etc/nginx/sites-available/vcompanion /etc/nginx/sites-enabled/vcompanion /etc/nginx/snippets/vcompanion-*.conf
 check "dpkg -i installs" dpkg -i /tmp/vcompanion.deb
 check "system user vcompanion" bash -c '[ "$(id -u vcompanion)" -lt 1000 ] && getent group vcompanion'
 check "login shell nologin" bash -c 'getent passwd vcompanion | grep -q ":/usr/sbin/nologin$"'
