@@ -80,7 +80,8 @@ json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, in
 	char key[96], *raw = NULL;
 	size_t len;
 	json_t *st = NULL, *out;
-	const char *state = "unknown", *err = NULL;
+	const char *state = "unknown", *err = NULL, *owner = NULL;
+	char host[96] = "";
 	long long ok_at = 0;
 
 	store_key_vc(key, sizeof(key), id, "status");
@@ -98,10 +99,14 @@ json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, in
 			state = "ok";
 		if (err && !*err)
 			err = NULL;
+		/* the collector holding the vCenter's lease: "hostname:pid:random" */
+		if ((owner = json_string_value(json_object_get(st, "owner"))))
+			snprintf(host, sizeof(host), "%.*s", (int)strcspn(owner, ":"), owner);
 	}
 	out = json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", id, "name", name ? name : id,
 	                "state", state, "last_success", iso_time(ok_at),
 	                "error", err ? json_string(err) : json_null());
+	json_object_set_new(out, "collector", host[0] ? json_string(host) : json_null());
 	json_decref(st);
 	/* state_<state>: true, for templates that switch on the state. */
 	snprintf(key, sizeof(key), "state_%s", state);

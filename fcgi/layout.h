@@ -42,7 +42,8 @@ int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_dat
 /* The layout JSON for r (new reference): everything but "content". */
 json_t *layout_data(struct req *r, const char *page, const char *title);
 /* The state of one vCenter for the layout and the login page: an object
- * {id, name, state, last_success, error} from its sealed vc:{id}:status record. */
+ * {id, name, state, last_success, error, collector (the host of the collector
+ * holding its lease)} from its sealed vc:{id}:status record. */
 json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, int interval);
 
 /* The digest of the session's vCenter generations that /live compares against

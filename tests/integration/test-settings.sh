@@ -141,6 +141,8 @@ polled_extra() { # within 30 s, vc:{extra}:vm exists and its status says ok
 	return 1
 }
 check "collector polls the vCenter added in Settings" polled_extra
+req GET /settings >/dev/null
+check "settings names the collector host polling it" grep -q "polled-by\">by $(hostname)</span>" "$B"
 check "export exit 0" export_json -o "$RIG_DIR/e1.json"
 check "export has extra" test "$(export_get "$RIG_DIR/e1.json" '[v["source"] for v in d["vcenters"] if v["id"]=="extra"][0]')" = ui
 check "export keeps the pin" test "$(export_get "$RIG_DIR/e1.json" '[v["fingerprint"] for v in d["vcenters"] if v["id"]=="extra"][0]')" = "$EXTRA_FP"
