@@ -29,6 +29,7 @@ const struct route inventory_routes[] = {
 	{ "/api/v1/clusters",         REQ_GET,  api_v1_list,           ROUTE_LOGIN,                 inv_table_params },
 	{ "/api/v1/search",           REQ_GET,  api_v1_search,         ROUTE_LOGIN,                 inv_search_params },
 	{ "/api/v1/charts/capacity",  REQ_GET,  api_v1_charts,         ROUTE_LOGIN,                 inv_table_params },
+	{ "/api/v1/charts/trends",    REQ_GET,  api_v1_charts_trends,  ROUTE_LOGIN,                 api_trends_params },
 	{ "/api/v1/perf/",            REQ_GET,  api_v1_perf,           ROUTE_LOGIN | ROUTE_PREFIX,  inv_perf_params },
 	{ NULL, 0, NULL, 0, NULL },
 };

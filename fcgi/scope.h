@@ -125,6 +125,9 @@ int inv_object_path(struct req *r, const char *rest, const char **vc, const char
  * and /api/v1/perf (page_detail.c). */
 extern const struct param_spec inv_perf_params[];
 int api_v1_perf(struct req *r);            /* /api/v1/perf/{vm|host|datastore}/{vc}/{moref} */
+/* The dashboard's capacity trends per cluster and datastore (api_trends.c). */
+extern const struct param_spec api_trends_params[];
+int api_v1_charts_trends(struct req *r);   /* /api/v1/charts/trends?range= */
 
 /* "/vms/{vc}/{moref}" style link of a record of kind into out (URL-escaped). */
 void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref);

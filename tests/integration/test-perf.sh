@@ -108,6 +108,21 @@ check "datastore page has the space chart" test "$(get "/datastores/east/$(enc "
 	"$(grep -c 'data-chart-part="space"' "$B")" = 1
 check "no inline script on the page" test "$(grep -c '<script>' "$B")" = 0
 
+# ---- the dashboard's capacity trends (api_trends.c), over the session's vCenters
+check "trends 200" test "$(get '/api/v1/charts/trends?range=1h')" = 200
+check "trends: the cluster of east" test "$(j '.charts.clusters | length')" = 1 -a \
+	"$(j '.charts.clusters[0] | startswith("cl:east:")')" = true
+check "trends: cluster CPU as shares" test "$(j '[.series[.charts.clusters[0]][] | select(. != null and . >= 0)] | length')" -ge 1
+check "trends: datastores of east" test "$(j '.charts.datastores | length')" -ge 1 -a \
+	"$(j '[.charts.datastores[] | select(startswith("ds:east:") | not)] | length')" = 0
+check "trends: datastore use in percent" test "$(j '[.series[.charts.datastores[0]][] | select(. != null and . >= 0 and . <= 100)] | length')" -ge 1
+check "trends: values line up with the timestamps" test "$(j '.series[.charts.datastores[0]] | length')" = "$(j '.t | length')"
+check "trends: labels name the vCenter" test "$(j '[.metrics[] | select(.label | endswith("(Simulator east)"))] | length')" = "$(j '.metrics | length')"
+check "trends 7d reads the 30 min tier" test "$(get '/api/v1/charts/trends?range=7d')" = 200 -a "$(j .step)" = 1800
+check "trends bad range 400" test "$(get '/api/v1/charts/trends?range=1y')" = 400
+get /dashboard >/dev/null
+check "dashboard has the trend charts" test "$(grep -c 'data-chart-src="/api/v1/charts/trends?range=7d"' "$B")" = 2
+
 # ---- a value moved to another key fails to open
 rig_redis_cli COPY "vc:{east}:perf:20s:$VM_ON" "vc:{east}:perf:20s:$HOST" REPLACE >/dev/null
 check "moved value: dump exits 1" bash -c "! '$BIN/fcgi/vcompanion' -c '$RIG_CONFIG' dump --vcenter east --type perf >/dev/null 2>&1"

@@ -99,7 +99,7 @@
       fetchJSON(node.getAttribute("data-chart-src")).then(function (data) {
         var name = node.getAttribute("data-chart-part"), type = node.getAttribute("data-chart-type");
         var line = type === "line", part = line ? (data.charts || {})[name] : data[name];
-        if (!part || !(line ? (data.t || []) : (part.categories || [])).length) return empty(node, "No data yet.");
+        if (!part || !(line ? (part.length && data.t || []) : (part.categories || [])).length) return empty(node, "No data yet.");
         if (!window.ApexCharts) return empty(node, "Charts need JavaScript from /static.");
         var chart = new window.ApexCharts(node, line ? lineOptions(data, name) : options(part, type));
         chart.render();
