@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 struct req;
+struct store;
 
 #define AUDIT_KEY "audit:log"
 #define AUDIT_KEEP 20000
@@ -16,6 +17,10 @@ struct req;
  * logins). outcome: "ok", "denied" or "failed". detail may be NULL. */
 void audit(struct req *r, const char *user, const char *action, const char *target,
            const char *outcome, const char *detail);
+/* The same for actions outside a request (the CLI): who, ip and the store given.
+ * Returns 0, or -1 when the entry could not be stored (it is logged either way). */
+int audit_to(struct store *s, const char *who, const char *ip, const char *action,
+             const char *target, const char *outcome, const char *detail);
 /* The newest max entries, newest first (new reference), NULL when Redis failed. */
 json_t *audit_recent(struct req *r, int max);
 

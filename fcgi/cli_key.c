@@ -9,8 +9,10 @@
  *            others (--force: even then)
  *
  * The key file is replaced atomically (a temporary file in the same folder, the same
- * owner and mode, fsync, rename). Key material is never printed. */
+ * owner and mode, fsync, rename). Key material is never printed. Each command that
+ * changes something is audited (audit:log) as user "cli:<unix user>". */
 #include "cli_key.h"
+#include "audit.h"
 #include "cfg.h"
 #include "rekey.h"
 #include "seal.h"
@@ -19,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,18 @@ const char cli_key_usage[] =
 	"  inventory. retire: drop every key but the first once no value needs them.";
 
 static const char *const census_patterns[] = { "vc:*", "cfg:*", "sess:*", "pref:*", "audit:*", "cmd:*" };
+
+/* An audit entry for a CLI action; a Redis that cannot take it is only a warning. */
+static void cli_audit(struct store *s, const char *action, const char *outcome, const char *detail)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	char who[96];
+
+	snprintf(who, sizeof(who), "cli:%s", pw ? pw->pw_name : "?");
+	if (audit_to(s, who, "local", action, "data key", outcome, detail))
+		fprintf(stderr, "vcompanion key: warning: the audit entry could not be stored: %s\n",
+		        s ? s->errstr : "no store");
+}
 
 static int usage(const char *msg)
 {
@@ -128,6 +143,11 @@ static int key_rotate(const struct cfg *c)
 		goto out;
 	}
 	if (!write_keys(c->key_file, &st, line, strlen(line), text, len)) {
+		struct store *s = store_open(c, STORE_WEB, err, sizeof(err));
+		char detail[48];
+		snprintf(detail, sizeof(detail), "new=%d previous=%d", id, ring->keys[0].id);
+		cli_audit(s, "cli.key.rotate", "ok", detail);
+		store_free(s);
 		printf("key %d is now first in %s (it seals new values); key %d and older still open.\n"
 		       "Next: copy the file to every node, reload the collector and the web tier, then run\n"
 		       "`vcompanion -c FILE key reseal` (or Settings > Re-seal) and `key retire` when\n"
@@ -175,8 +195,12 @@ static int key_status(struct store *s)
 static int key_reseal(struct store *s)
 {
 	unsigned long done = 0;
+	char detail[64];
+	int rc = rekey_web(s, &done);
 
-	if (rekey_web(s, &done)) {
+	snprintf(detail, sizeof(detail), "keys=%lu first=%d", done, rekey_first_id(s));
+	cli_audit(s, "cli.key.reseal", rc ? "failed" : "ok", detail);
+	if (rc) {
 		fprintf(stderr, "vcompanion key: Redis: %s\n", s->errstr);
 		return 1;
 	}
@@ -224,6 +248,7 @@ static int key_retire(const struct cfg *cfgp, struct store *s, int force)
 		return 1;
 	stale = rekey_census_stale(&c, first);
 	if (stale && !force) {
+		cli_audit(s, "cli.key.retire", "denied", "values still sealed with an older key");
 		fprintf(stderr, "vcompanion key: %lu values are still sealed with an older key: run "
 		        "`key reseal`, let the collector finish, or use --force to lose them\n", stale);
 		return 1;
@@ -238,6 +263,9 @@ static int key_retire(const struct cfg *cfgp, struct store *s, int force)
 		printf("%s holds one key only: nothing to retire.\n", cfgp->key_file);
 		rc = 0;
 	} else if (!write_keys(cfgp->key_file, &st, out, keep, NULL, 0)) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "dropped=%d stale=%lu", dropped, stale);
+		cli_audit(s, "cli.key.retire", "ok", detail);
 		printf("%d older key%s removed: only key %d is left in %s; reload the collector and the web\n"
 		       "tier on every node.%s\n", dropped, dropped == 1 ? "" : "s", first, cfgp->key_file,
 		       stale ? " Values sealed with the old keys can no longer be opened." : "");

@@ -77,6 +77,9 @@ req GET /settings/keys -H 'HX-Request: true' >/dev/null
 check "census says the old key may go" grep -q 'keys-retirable' "$B"
 req GET /audit >/dev/null
 check "re-seal audited" grep -q 'settings.keys.reseal' "$B"
+check "CLI rotation audited" grep -q 'cli.key.rotate' "$B"
+check "refused retirement audited" grep -q 'cli.key.retire' "$B"
+check "CLI entries name the unix user" grep -q "cli:$(id -un)" "$B"
 
 # ---- retire, reload: one key, everything still opens
 check "retire exit 0" bash -c "'$CLI' -c '$RIG_CONFIG' key retire >'$RIG_DIR/retire.out'"
