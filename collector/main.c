@@ -180,6 +180,14 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		if (s) {
 			poll_run(t, s, &res);
+			if (atomic_exchange(&t->reseal, 0)) {
+				char pattern[CFG_ID_MAX + 16];
+				unsigned long done = 0;
+				int rc;
+				snprintf(pattern, sizeof(pattern), "vc:{%s}:*", t->vc.id);
+				rc = rekey_all(s, pattern, &done);
+				log_info("collector.resealed", "vcenter=%s keys=%lu ok=%d", t->vc.id, done, rc == 0);
+			}
 		} else {
 			memset(&res, 0, sizeof(res));
 			snprintf(res.error, sizeof(res.error), "no Redis store: %s", err);
@@ -354,33 +362,27 @@ static void reload(struct collector *c)
 	log_info("collector.reloaded", "vcenters=%zu", c->n_targets);
 }
 
-/* After a key rotation the web tier bumps cmd:reseal: every vCenter's values still
- * sealed with an older key are sealed again with the first one, in place (rekey.c;
- * a concurrent write wins). The first reading is only the baseline. */
+/* After a key rotation the web tier bumps cmd:reseal: every vCenter this collector
+ * polls gets its values still sealed with an older key sealed again with the first
+ * one, in place (rekey.c; a concurrent write wins), by the worker of its next poll —
+ * made due now — so the scheduler keeps renewing leases meanwhile, and only the
+ * lease holder does it. At start, any re-seal ever requested is done once more (a
+ * request made while no collector ran is not lost; values already current cost one
+ * GETRANGE each). */
 static void check_reseal(struct collector *c)
 {
 	long long v = c->store ? store_counter(c->store, REKEY_RESEAL_KEY) : -1;
-	char (*ids)[CFG_ID_MAX + 1], pattern[CFG_ID_MAX + 16];
-	size_t n;
 
 	if (v < 0 || v == c->reseal_seen)
 		return;
-	if (c->reseal_seen >= 0) {
+	if (v > 0) {
+		log_info("collector.reseal_requested", "counter=%lld", v);
 		pthread_mutex_lock(&c->lock);
-		n = c->n_targets;
-		if (!(ids = calloc(n + 1, sizeof(*ids))))
-			abort();
-		for (size_t i = 0; i < n; i++)
-			snprintf(ids[i], sizeof(ids[i]), "%s", c->targets[i]->vc.id);
-		pthread_mutex_unlock(&c->lock);
-		for (size_t i = 0; i < n; i++) {
-			unsigned long done = 0;
-			int rc;
-			snprintf(pattern, sizeof(pattern), "vc:{%s}:*", ids[i]);
-			rc = rekey_all(c->store, pattern, &done);
-			log_info("collector.resealed", "vcenter=%s keys=%lu ok=%d", ids[i], done, rc == 0);
+		for (size_t i = 0; i < c->n_targets; i++) {
+			atomic_store(&c->targets[i]->reseal, 1);
+			c->targets[i]->next_due_ms = 0;
 		}
-		free(ids);
+		pthread_mutex_unlock(&c->lock);
 	}
 	c->reseal_seen = v;
 }

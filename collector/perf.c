@@ -195,9 +195,18 @@ static struct perf_pending *pending_of(struct perf_batch *b, const char *moref)
 	return p;
 }
 
+/* A vCenter's clock may lie: samples from the future or older than the longest
+ * retention are dropped rather than moving a series' window there. */
+#define PERF_FUTURE_SLACK_S 60
+
 static void add_sample(void *ctx, const char *moref, int64_t t, const int64_t *vals)
 {
-	struct perf_pending *p = pending_of(ctx, moref);
+	int64_t now = (int64_t)time(NULL);
+	struct perf_pending *p;
+
+	if (t > now + PERF_FUTURE_SLACK_S || t < now - series_tiers[SERIES_NTIERS - 1].keep)
+		return;
+	p = pending_of(ctx, moref);
 
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 8;

@@ -50,6 +50,8 @@ struct poll_target {
 	atomic_int taken_over;         /* scheduler -> poll: a new holding; reload what the
 	                                * previous holder wrote, write everything */
 	atomic_int fenced;             /* poll -> scheduler: a write was refused by the fence */
+	atomic_int reseal;             /* scheduler -> worker: after the next poll, seal the
+	                                * vCenter's values again with the first key (rekey.h) */
 	atomic_int drop_model;         /* scheduler -> worker: the lease is lost; log out and
 	                                * drop the model (poll_target_forget) */
 	/* performance history (collector.perf): perf.c's state, created on first use */

@@ -52,8 +52,11 @@ static int load(struct req *r, const char *vc, const char *moref, enum series_ti
 	rc = store_get(r->app->store, key, &val, &len);
 	if (rc < 0)
 		return -1;
-	if (rc == 0 || series_decode(s, tier, k, val, len) < 0)
+	/* a garbled value decodes to an empty series: shown as no history */
+	if (rc == 0)
 		series_init(s, tier, k);
+	else
+		series_decode(s, tier, k, val, len);
 	free(val);
 	return 0;
 }

@@ -52,11 +52,12 @@ struct lines {
 	size_t n, cap;
 };
 
-static struct line *line_get(struct lines *ls, const struct grid *g, const char *key, const char *label)
+/* The index of key's line, made when new (an index: ls->v moves as it grows). */
+static size_t line_get(struct lines *ls, const struct grid *g, const char *key, const char *label)
 {
 	for (size_t i = 0; i < ls->n; i++)
 		if (!strcmp(ls->v[i].key, key))
-			return &ls->v[i];
+			return i;
 	if (ls->n == ls->cap) {
 		ls->cap = ls->cap ? ls->cap * 2 : 16;
 		if (!(ls->v = realloc(ls->v, ls->cap * sizeof(*ls->v))))
@@ -71,7 +72,7 @@ static struct line *line_get(struct lines *ls, const struct grid *g, const char 
 	if (!l->used || !l->cap)
 		abort();
 	l->last = -1;
-	return l;
+	return ls->n - 1;
 }
 
 static void lines_free(struct lines *ls)
@@ -87,7 +88,8 @@ static void lines_free(struct lines *ls)
  * < 0: the constant capacity cap_fixed). */
 struct feed {
 	const struct grid *g;
-	struct line **lines;    /* per key of the MGET */
+	struct lines *ls;
+	const size_t *lines;    /* per key of the MGET: its line's index in ls */
 	int used_m, cap_m;
 	double *cap_fixed;      /* per key, when cap_m < 0 */
 };
@@ -98,8 +100,15 @@ static void add_series(void *ctx, size_t i, const char *data, size_t len)
 	const struct grid *g = f->g;
 	struct series s;
 
-	if (!data || series_decode(&s, g->tier, g->kind, data, len) < 0)
+	struct line *l;
+
+	if (!data)
 		return;
+	if (series_decode(&s, g->tier, g->kind, data, len) < 0) {
+		series_free(&s);
+		return;
+	}
+	l = &f->ls->v[f->lines[i]];
 	for (int k = 0; k < s.n; k++) {
 		int64_t t = s.start + (int64_t)k * s.step, used = s.v[f->used_m * s.cap + k];
 		int64_t cap = f->cap_m >= 0 ? s.v[f->cap_m * s.cap + k] : 0;
@@ -110,8 +119,8 @@ static void add_series(void *ctx, size_t i, const char *data, size_t len)
 		slot = (int)((t - g->from) / g->step);
 		if (slot >= g->n)
 			continue;
-		f->lines[i]->used[slot] += (double)used;
-		f->lines[i]->cap[slot] += c;
+		l->used[slot] += (double)used;
+		l->cap[slot] += c;
 	}
 	series_free(&s);
 }
@@ -136,7 +145,7 @@ static int chart(struct req *r, const struct scope *sc, const struct grid *g, co
 {
 	size_t cap = 0, n = 0;
 	char **keys = NULL;
-	struct line **lines = NULL;
+	size_t *lines = NULL;
 	double *fixed = NULL;
 	int is_host = !strcmp(type, "host"), rc;
 
@@ -174,7 +183,7 @@ static int chart(struct req *r, const struct scope *sc, const struct grid *g, co
 		}
 	}
 	{
-		struct feed f = { g, lines, is_host ? 1 : 0, is_host ? -1 : 1, is_host ? fixed : NULL };
+		struct feed f = { g, ls, lines, is_host ? 1 : 0, is_host ? -1 : 1, is_host ? fixed : NULL };
 		rc = *store_err ? 0 : feed_all(r, &f, keys, n);
 	}
 	for (size_t i = 0; i < n; i++)

@@ -60,7 +60,9 @@ static const char *back_of(const struct req *r)
 {
 	const char *b = req_str(r, "back");
 
-	if (b && b[0] == '/')
+	/* a local path only: "//host" and "/\host" lead off the site (resp_redirect()
+	 * refuses them too, but the form's Cancel link shows the value as it is) */
+	if (b && b[0] == '/' && b[1] != '/' && b[1] != '\\')
 		return b;
 	return r->back && strncmp(r->back, "/elevate", 8) ? r->back : "/";
 }

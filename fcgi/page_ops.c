@@ -176,9 +176,9 @@ int page_ops_vm(struct req *r)
 	return page_render(r, "page-ops-result", data, "Operation");
 }
 
-/* One vCenter's recent tasks as the user sees them. */
+/* One vCenter's newest max recent tasks as the user sees them. */
 static void tasks_of(struct req *r, const char *vcenter, const char *vc_name, int running_only,
-                     json_t *out)
+                     size_t max, json_t *out)
 {
 	static const char *const tm_paths[] = { "recentTask" };
 	static const char *const task_paths[] = { "info" };
@@ -200,7 +200,7 @@ static void tasks_of(struct req *r, const char *vcenter, const char *vc_name, in
 	list = json_object_get(tm, "recentTask");
 	/* recentTask lists the oldest first: show the newest TASKS_PER_VCENTER */
 	size_t count = json_is_array(list) ? json_array_size(list) : list ? 1 : 0;
-	for (size_t k = 0, shown = 0; k < count && shown < TASKS_PER_VCENTER; k++) {
+	for (size_t k = 0, shown = 0; k < count && shown < max; k++) {
 		size_t i = count - 1 - k;
 		json_t *one = json_is_array(list) ? json_array_get(list, i) : list, *info = NULL, *t;
 		const char *state;
@@ -248,7 +248,8 @@ int page_tasks(struct req *r)
 		return router_store_down(r);
 	for (size_t i = 0; i < sc.n; i++)
 		if (sc.selected[i])
-			tasks_of(r, sc.ids[i], sc.names[i], running, tasks);
+			tasks_of(r, sc.ids[i], sc.names[i], running, panel ? TASKS_PANEL : TASKS_PER_VCENTER,
+			         tasks);
 	if (panel) {
 		/* The dashboard's panel: the newest few of all vCenters together. */
 		size_t n = json_array_size(tasks);

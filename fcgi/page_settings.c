@@ -594,9 +594,12 @@ static int keys_census(struct req *r)
 	unsigned long stale;
 
 	memset(&c, 0, sizeof(c));
-	for (size_t i = 0; i < sizeof(census_patterns) / sizeof(census_patterns[0]); i++)
-		if (rekey_census(r->app->store, census_patterns[i], &c))
+	for (size_t i = 0; i < sizeof(census_patterns) / sizeof(census_patterns[0]); i++) {
+		if (rekey_census(r->app->store, census_patterns[i], &c)) {
+			json_decref(ids);
 			return router_store_down(r);
+		}
+	}
 	for (int id = 1; id < 256; id++)
 		if (c.by_id[id] || id == first)
 			json_array_append_new(ids, json_pack("{s:i,s:I,s:b}", "id", id, "values",

@@ -17,10 +17,14 @@ static int fail(struct store *s, enum store_err e, const char *msg)
 	return -1;
 }
 
+/* Set between WATCH and the end of its transaction: commands are not retried on a
+ * fresh connection then (store_command_once). One store per thread: thread-local. */
+static _Thread_local int in_tx;
+
 /* One command whose reply is wanted; an error reply is turned into s->err. */
 static redisReply *run(struct store *s, int argc, const char **argv, const size_t *lens)
 {
-	redisReply *r = store_command(s, argc, argv, lens);
+	redisReply *r = in_tx ? store_command_once(s, argc, argv, lens) : store_command(s, argc, argv, lens);
 
 	if (r && r->type == REDIS_REPLY_ERROR) {
 		fail(s, strncmp(r->str, "NOPERM", 6) ? STORE_EPROTO : STORE_EPERM, r->str);
@@ -223,13 +227,13 @@ static int transact(struct store *s, unsigned long conn, int ncmd, int argcs[], 
 	redisReply *r;
 	int rc;
 
-	if (s->reconnects != conn || run_ok(s, 1, multi, NULL))
-		return s->reconnects != conn ? 0 : -1;
+	if (s->connects != conn || run_ok(s, 1, multi, NULL))
+		return s->connects != conn ? 0 : -1;
 	for (int i = 0; i < ncmd; i++) {
-		if (run_ok(s, argcs[i], argvs[i], lenss[i]) || s->reconnects != conn) {
-			if (s->reconnects == conn)
+		if (run_ok(s, argcs[i], argvs[i], lenss[i]) || s->connects != conn) {
+			if (s->connects == conn)
 				run_ok(s, 1, discard, NULL);
-			return s->reconnects != conn ? 0 : -1;
+			return s->connects != conn ? 0 : -1;
 		}
 	}
 	if (!(r = run(s, 1, exec, NULL)))
@@ -330,11 +334,13 @@ int rekey_value(struct store *s, const char *key)
 		return fail(s, STORE_ECONFIG, "no data key to seal with");
 	if (run_ok(s, 2, watch, NULL))
 		return -1;
-	conn = s->reconnects;
+	conn = s->connects;
+	in_tx = 1;
 	t = type_of(s, key);
 	rc = t == 's' ? reseal_string(s, key, conn) : t == 'l' ? reseal_list(s, key, conn) : t < 0 ? -1 : 0;
-	if (rc <= 0)
+	if (rc <= 0 && s->connects == conn)
 		unwatch(s);
+	in_tx = 0;
 	return rc;
 }
 

@@ -150,9 +150,16 @@ void series_set(struct series *s, int64_t t, const int64_t *vals)
 		open_before(s, (int)-idx);
 		idx = 0;
 	} else if (idx >= s->cap) {
-		drop_oldest(s, (int)(idx - s->cap + 1));
-		if (s->n == 0)
+		/* newer than the window reaches: move it (in int64_t, a far-future time
+		 * must not wrap), or start afresh when nothing of it would stay */
+		int64_t k = idx - s->cap + 1;
+		if (k >= s->n) {
+			s->n = 0;
 			s->start = slot;
+			open_after(s, 1);
+		} else {
+			drop_oldest(s, (int)k);
+		}
 		idx = (slot - s->start) / s->step;
 	}
 	if (idx >= s->n)

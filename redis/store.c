@@ -198,6 +198,7 @@ static int ensure(struct store *s)
 	}
 	if (s->backoff_ms)
 		s->reconnects++;
+	s->connects++;
 	s->backoff_ms = 0;
 	s->next_try_ms = 0;
 	return 0;
@@ -636,4 +637,19 @@ int store_reload_keys(struct store *s, const char *key_file, char *err, size_t e
 redisReply *store_command(struct store *s, int argc, const char **argv, const size_t *lens)
 {
 	return command(s, argc, argv, lens);
+}
+
+redisReply *store_command_once(struct store *s, int argc, const char **argv, const size_t *lens)
+{
+	redisReply *r;
+
+	if (ensure(s))
+		return NULL;
+	if (!(r = redisCommandArgv(s->rc, argc, argv, lens))) {
+		log_warn("store.disconnected", "error=%s", log_q(s->rc->errstr));
+		disconnect(s);
+		s->next_try_ms = 0;
+		set_err(s, STORE_ECONN, "Redis connection lost");
+	}
+	return r;
 }

@@ -49,6 +49,8 @@ struct store {
 	long long next_try_ms;     /* monotonic ms before which no reconnect is tried */
 	unsigned long tampered;    /* values that failed to open */
 	unsigned long reconnects;
+	unsigned long connects;    /* every connection made: a transaction spanning two
+	                              is broken (rekey.c checks it) */
 	struct tamper_seen *seen;  /* key names already logged as tampered */
 	enum store_err err;
 	char errstr[128];
@@ -146,5 +148,8 @@ int store_reload_keys(struct store *s, const char *key_file, char *err, size_t e
  * fresh connection). The reply is the caller's (freeReplyObject); NULL on a
  * connection error. */
 struct redisReply *store_command(struct store *s, int argc, const char **argv, const size_t *lens);
+/* The same without the retry: for commands between WATCH and EXEC, which must not
+ * run again on a fresh connection that has neither the WATCH nor the MULTI. */
+struct redisReply *store_command_once(struct store *s, int argc, const char **argv, const size_t *lens);
 
 #endif

@@ -101,6 +101,10 @@ check "no elevation from a csrf-less post" test "$(op ssh_start "$T")" = 403
 
 # ---- wrong password: refused, audited, throttled; no extra vCenter session left
 SESSIONS=$(sim east sessions)
+req GET '/elevate?back=//evil.example/x' >/dev/null
+check "the form's Cancel stays on the site" bash -c "! grep -q 'href=\"//evil.example' '$B'"
+req GET '/elevate?back=/%5Cevil.example' >/dev/null
+check "nor leaves it by a backslash" bash -c "! grep -q 'href=\"/\\\\evil' '$B'"
 st=$(req POST /elevate --data-urlencode "password=$WRONG" --data-urlencode "back=/hosts/east/$HOST" \
 	--data-urlencode "csrf=$CSRF")
 check "wrong password 403" test "$st" = 403

@@ -17,7 +17,8 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 
 USER_OK=perf@vsphere.local PASS_OK=Perf-Test-1
 rig_redis_start
-rig_vcsim_spawn east -datacenters=1 -clusters=1 -hosts=2 -vms=6 -user=$USER_OK -password=$PASS_OK
+# 20 datastores: more chart lines than the trends code first allocates for
+rig_vcsim_spawn east -datacenters=1 -clusters=1 -hosts=2 -vms=6 -datastores=20 -user=$USER_OK -password=$PASS_OK
 rig_vcsim_spawn west -vms=2 -user=$USER_OK -password=$PASS_OK
 rig_vcsim_wait east
 rig_vcsim_wait west
@@ -115,6 +116,7 @@ check "trends: the cluster of east" test "$(j '.charts.clusters | length')" = 1 
 check "trends: cluster CPU as shares" test "$(j '[.series[.charts.clusters[0]][] | select(. != null and . >= 0)] | length')" -ge 1
 check "trends: datastores of east" test "$(j '.charts.datastores | length')" -ge 1 -a \
 	"$(j '[.charts.datastores[] | select(startswith("ds:east:") | not)] | length')" = 0
+check "trends: the 8 fullest of the 20 datastores" test "$(j '.charts.datastores | length')" = 8
 check "trends: datastore use in percent" test "$(j '[.series[.charts.datastores[0]][] | select(. != null and . >= 0 and . <= 100)] | length')" -ge 1
 check "trends: values line up with the timestamps" test "$(j '.series[.charts.datastores[0]] | length')" = "$(j '.t | length')"
 check "trends: labels name the vCenter" test "$(j '[.metrics[] | select(.label | endswith("(Simulator east)"))] | length')" = "$(j '.metrics | length')"

@@ -348,7 +348,31 @@ TEST(parse_answer)
 	json_decref(single);
 }
 
-TEST_MAIN(T(kinds_and_ranges), T(set_snaps_to_slots), T(window_moves_and_trims_by_age),
+/* A time far ahead of a full window (a vCenter clock years off) starts the series
+ * afresh instead of wrapping the slot arithmetic; the window stays bounded. */
+TEST(far_future_sample_restarts_the_window)
+{
+	struct series s;
+	int64_t v[SERIES_METRICS_MAX];
+
+	series_init(&s, SERIES_20S, vmk());
+	for (int i = 0; i < 200; i++) {
+		vals6(v, i, i);
+		series_set(&s, T0 + 20 * i, v);
+	}
+	ASSERT_EQ(s.n, 180);
+	vals6(v, 5, 5);
+	series_set(&s, INT64_C(45127497600), v);   /* year 3400 */
+	ASSERT_EQ(s.n, 1);
+	ASSERT_EQ(s.start, INT64_C(45127497600));
+	ASSERT_EQ(at(&s, 0, INT64_C(45127497600)), 5);
+	series_set(&s, INT64_C(45127497600) + 20 * 5000, v);   /* then further still */
+	ASSERT_EQ(s.n, 1);
+	ASSERT(s.n <= s.cap);
+	series_free(&s);
+}
+
+TEST_MAIN(T(kinds_and_ranges), T(far_future_sample_restarts_the_window), T(set_snaps_to_slots), T(window_moves_and_trims_by_age),
           T(rollup_averages_and_keeps_the_cpu_maximum), T(datastore_has_no_max_series),
           T(encoding_round_trip), T(truncated_or_garbled_values_refused),
           T(series_json_scales_and_windows), T(counter_ids_from_perf_counter), T(times),

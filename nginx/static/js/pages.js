@@ -31,6 +31,15 @@
     return cache[url];
   }
 
+  /* ApexCharts puts legend and tooltip labels in with innerHTML: names from vCenter
+   * (clusters, datastores, vCenters) go through this first. Axis labels are SVG text
+   * and need nothing. */
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function options(part, type) {
     var th = theme(), unit = part.unit || "", stacked = type === "stacked";
     var fmt = function (v) { return (typeof v === "number" ? Math.round(v * 10) / 10 : v) + (unit === "%" ? "%" : unit); };
@@ -47,8 +56,9 @@
       plotOptions: { bar: { horizontal: true, borderRadius: 3, barHeight: "70%" } },
       grid: { borderColor: th.grid, strokeDashArray: 3 },
       dataLabels: { enabled: false },
-      legend: { position: "bottom", fontSize: "12px" },
-      tooltip: { theme: th.mode, y: { formatter: fmt } }
+      legend: { position: "bottom", fontSize: "12px", formatter: function (name) { return esc(name); } },
+      tooltip: { theme: th.mode, x: { formatter: function (v) { return esc(v); } },
+                 y: { formatter: fmt, title: { formatter: function (name) { return esc(name) + ":"; } } } }
     };
   }
 
@@ -74,8 +84,10 @@
       yaxis: { min: 0, max: unit === "%" ? 100 : undefined, labels: { formatter: fmt } },
       grid: { borderColor: th.grid, strokeDashArray: 3 },
       dataLabels: { enabled: false },
-      legend: { position: "bottom", fontSize: "12px", showForSingleSeries: false },
-      tooltip: { theme: th.mode, x: { format: "dd MMM HH:mm" }, y: { formatter: fmt } }
+      legend: { position: "bottom", fontSize: "12px", showForSingleSeries: false,
+                formatter: function (name) { return esc(name); } },
+      tooltip: { theme: th.mode, x: { format: "dd MMM HH:mm" },
+                 y: { formatter: fmt, title: { formatter: function (name) { return esc(name) + ":"; } } } }
     };
   }
 
