@@ -566,6 +566,15 @@ static json_t *poll_collect_incr(struct poll_target *t, int64_t deadline, struct
 		if (incr_start(&t->incr, t->session, &t->raw, (size_t)t->page_size)) {
 			res->code = vc_errcode(t->session);
 			snprintf(res->error, sizeof(res->error), "initial update: %s", vc_errstr(t->session));
+			if (res->code != VC_EFAULT_AUTH && res->code != VC_EFAULT_LOGIN) {
+				/* the vCenter may fail the updates filter itself (the govmomi
+				 * simulator does past ~15,000 VMs): poll_run() tries a plain full
+				 * retrieval at once, and keeps to them until full_interval passes
+				 * if that works */
+				t->incr_retry_ms = vc_now_ms() + (int64_t)t->full_interval_s * 1000;
+				log_warn("poll.incr_unavailable", "vcenter=%s error=%s fallback=full retry_s=%d",
+				         t->vc.id, log_q(vc_errstr(t->session)), t->full_interval_s);
+			}
 			return NULL;
 		}
 		collect_fields(t, &t->raw);
@@ -657,7 +666,7 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	struct inv_raw raw;
 	json_t *types, *status;
 	char tags_err[256] = "";
-	int wrote;
+	int wrote, incremental;
 
 	memset(res, 0, sizeof(*res));
 	t->store = s;
@@ -670,8 +679,20 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 		t->full_due_ms = 0;
 	}
 	inv_raw_init(&raw);
-	types = t->incremental ? poll_incremental(t, deadline, res, tags_err, sizeof(tags_err))
-	                       : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+	incremental = t->incremental && vc_now_ms() >= t->incr_retry_ms;
+	types = incremental ? poll_incremental(t, deadline, res, tags_err, sizeof(tags_err))
+	                    : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+	if (!types && incremental && vc_now_ms() < t->incr_retry_ms) {
+		/* the updates filter was just refused: a full retrieval instead, now; when
+		 * that fails too the vCenter is simply unreachable: no fallback period */
+		memset(res, 0, sizeof(*res));
+		types = poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+		incremental = 0;
+		if (!types)
+			t->incr_retry_ms = 0;
+	}
+	if (types && !incremental && t->incremental)
+		t->full_polls++;
 	if (types) {
 		res->ok = 1;
 		if (json_object_get(types, "vm"))
@@ -692,7 +713,7 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	status = status_json(t, res, started, tags_err);
 	/* Generations move only when records change; these say that a poll happened. */
 	json_object_set_new(status, "polls", json_integer((json_int_t)++t->polls));
-	json_object_set_new(status, "mode", json_string(t->incremental ? "incremental" : "full"));
+	json_object_set_new(status, "mode", json_string(incremental ? "incremental" : "full"));
 	json_object_set_new(status, "full_retrievals", json_integer((json_int_t)t->full_polls));
 	json_object_set_new(status, "incremental_cycles", json_integer((json_int_t)t->incr_polls));
 	t0 = vc_now_ms();

@@ -34,6 +34,8 @@ struct poll_target {
 	struct incr incr;
 	struct inv_raw raw;
 	int64_t full_due_ms;
+	int64_t incr_retry_ms;         /* the vCenter refused the updates filter's initial
+	                                * load: plain full retrievals until then */
 	json_t *digests;               /* type -> digest of the records last written */
 	json_t *events;                /* the change-event log (vc:{id}:events) */
 	json_t *pending;               /* events not written yet */

@@ -7,11 +7,18 @@ meet a bad answer.
       MODE is truncated (200, XML cut off), fault (500 SOAP fault), html (503 HTML
       error page), status500 (500, plain body)
   test-collector-fake.py blackhole PORTFILE  accepts connections and never answers
+  test-collector-fake.py noupdates PORTFILE URL CAFILE
+      passes every request on to the real vCenter (simulator) at URL, cookies both
+      ways, except WaitForUpdatesEx, whose connection it closes without an answer
+      (what the govmomi simulator does past ~15,000 VMs)
 
 The chosen port is written to PORTFILE once listening.
 """
 import socket
+import ssl
 import sys
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 VERSIONS = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -62,6 +69,45 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(*ANSWERS.get(mode, (404, "text/plain", b"unknown mode")))
 
 
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    target = ""
+    context = None
+
+    def log_message(self, *args):
+        pass
+
+    def relay(self, body):
+        req = urllib.request.Request(self.target + self.path.split("/sdk", 1)[1] if "/sdk" in self.path
+                                     else self.target, data=body, method=self.command)
+        for h in ("Content-Type", "SOAPAction", "Cookie", "vmware_soap_session"):
+            if self.headers.get(h):
+                req.add_header(h, self.headers.get(h))
+        try:
+            with urllib.request.urlopen(req, context=self.context, timeout=60) as r:
+                status, headers, data = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, headers, data = e.code, e.headers, e.read()
+        self.send_response(status)
+        for h in ("Content-Type", "Set-Cookie"):
+            for v in headers.get_all(h) or []:
+                self.send_header(h, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.relay(None)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if b"WaitForUpdatesEx" in body:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.relay(body)
+
+
 def blackhole(portfile):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,7 +126,12 @@ def main():
     if kind == "blackhole":
         blackhole(portfile)
         return
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    handler = Handler
+    if kind == "noupdates":
+        Proxy.target = sys.argv[3]
+        Proxy.context = ssl.create_default_context(cafile=sys.argv[4])
+        handler = Proxy
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     with open(portfile, "w") as f:
         f.write(str(srv.server_address[1]))
     srv.serve_forever()

@@ -64,9 +64,12 @@ rig_vcsim_spawn small
 rig_spawn fake "$PY" "$FAKE" http "$RIG_DIR/fake.port"
 rig_spawn hole "$PY" "$FAKE" blackhole "$RIG_DIR/hole.port"
 for n in big mid small; do rig_vcsim_wait "$n"; done
-rig_wait_for 10 "fake servers" test -s "$RIG_DIR/fake.port" -a -s "$RIG_DIR/hole.port" || exit 1
+# "small" once more behind a proxy that breaks every WaitForUpdatesEx
+rig_spawn noupdates "$PY" "$FAKE" noupdates "$RIG_DIR/nu.port" "$RIG_VCSIM_SMALL_URL" "$RIG_VCSIM_SMALL_CERT"
+rig_wait_for 10 "fake servers" test -s "$RIG_DIR/fake.port" -a -s "$RIG_DIR/hole.port" -a -s "$RIG_DIR/nu.port" || exit 1
 FAKE_PORT=$(cat "$RIG_DIR/fake.port")
 HOLE_PORT=$(cat "$RIG_DIR/hole.port")
+NU_PORT=$(cat "$RIG_DIR/nu.port")
 CLOSED_PORT=$(rig_free_port)
 
 # Long enough for the good ones under ASan on a loaded CI machine; the silent server
@@ -79,7 +82,8 @@ write_config "$CFG" "$TIMEOUT" "$(sim_entry big)" "$(sim_entry mid)" "$(sim_entr
 	"$(entry truncated "http://127.0.0.1:$FAKE_PORT/truncated/sdk")" \
 	"$(entry fault "http://127.0.0.1:$FAKE_PORT/fault/sdk")" \
 	"$(entry html "http://127.0.0.1:$FAKE_PORT/html/sdk")" \
-	"$(entry status500 "http://127.0.0.1:$FAKE_PORT/status500/sdk")"
+	"$(entry status500 "http://127.0.0.1:$FAKE_PORT/status500/sdk")" \
+	"$(entry noupdates "http://127.0.0.1:$NU_PORT/sdk" "" "$RIG_VCSIM_SMALL_PASS_FILE")"
 
 # --- all at once -----------------------------------------------------------------
 t0=$(now_ms)
@@ -128,6 +132,13 @@ expect() {
 	check "$id: retry scheduled (failures 1, retry_in_s > 0)" \
 		test "$(jget "$RIG_DIR/st-$id.json" "d['failures'] == 1 and d['retry_in_s'] > 0")" = True
 }
+# a vCenter whose updates filter fails: a plain full retrieval instead, at once
+status_of noupdates
+check "noupdates: state ok through a full retrieval" test "$(jget "$RIG_DIR/st-noupdates.json" "d['state']")" = ok
+v=$(rig_vcsim_var small)_VMS
+check "noupdates: all ${!v} VMs stored" test "$(jget "$RIG_DIR/st-noupdates.json" "d['counts']['vm']")" = "${!v}"
+check "noupdates: mode full" test "$(jget "$RIG_DIR/st-noupdates.json" "d['mode']")" = full
+check "noupdates: the fallback is logged" grep -q 'event=poll.incr_unavailable vcenter=noupdates' "$RIG_DIR/log/once.err"
 expect closed '[Cc]onnect|reach' '.'
 expect hole '[Tt]ime' '.'
 expect truncated '[Pp]ars|XML|[Mm]alformed' '.'
