@@ -334,12 +334,14 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r)
 
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props)
 {
-	json_t *stub = json_object();
+	/* the record is built now; the raw model keeps only the name (other records
+	 * name their VMs), not the whole property set: memory stays flat */
+	json_t *name_only = json_object();
 
 	json_array_append_new(v->records, inv_vm_record(r, moref, props, v->dvpg_by_key, v->snapshots));
-	inv_set_str(stub, "name", inv_str(props, "name"));
-	inv_raw_add(r, "vm", moref, stub);
-	json_decref(stub);
+	inv_set_str(name_only, "name", inv_str(props, "name"));
+	inv_raw_add(r, "vm", moref, name_only);
+	json_decref(name_only);
 }
 
 void inv_vms_free(struct inv_vms *v)

@@ -169,6 +169,16 @@ static json_t *elevated_of(const struct req *r)
 	return json_pack("{s:I,s:s}", "expires_in", (json_int_t)left, "text", text);
 }
 
+json_t *layout_choices(const char *const *list, const char *current)
+{
+	json_t *a = json_array();
+
+	for (; *list; list++)
+		json_array_append_new(a, json_pack("{s:s,s:b}", "value", *list, "selected",
+		                                   current && !strcmp(current, *list)));
+	return a;
+}
+
 json_t *layout_data(struct req *r, const char *page, const char *title)
 {
 	const struct layout_assets *a = &r->app->assets;

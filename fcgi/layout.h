@@ -39,6 +39,9 @@ int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_dat
                     const char *title);
 #define page_render(r, tpl, data, title) page_render_status((r), 200, (tpl), (data), (title))
 
+/* [{value, selected}] for a <select> of the values in list (NULL-terminated), the
+ * one equal to current selected (new reference). */
+json_t *layout_choices(const char *const *list, const char *current);
 /* The layout JSON for r (new reference): everything but "content". */
 json_t *layout_data(struct req *r, const char *page, const char *title);
 /* The state of one vCenter for the layout and the login page: an object

@@ -21,16 +21,6 @@ const struct param_spec page_prefs_params[] = {
 	{ .name = NULL },
 };
 
-static json_t *choices(const char *const *list, const char *current)
-{
-	json_t *a = json_array();
-
-	for (; *list; list++)
-		json_array_append_new(a, json_pack("{s:s,s:b}", "value", *list, "selected",
-		                                   current && !strcmp(current, *list)));
-	return a;
-}
-
 /* A plain form for when the template is missing. */
 static void prefs_builtin(struct req *r)
 {
@@ -63,8 +53,8 @@ int page_prefs_get(struct req *r)
 		return 0;
 	}
 	d = json_pack("{s:o,s:o}",
-	              "themes", choices(themes, session_pref(r->sess, "theme")),
-	              "accents", choices(accents, session_pref(r->sess, "accent")));
+	              "themes", layout_choices(themes, session_pref(r->sess, "theme")),
+	              "accents", layout_choices(accents, session_pref(r->sess, "accent")));
 	return page_render(r, "page-preferences", d, "Preferences");
 }
 

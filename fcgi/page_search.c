@@ -78,18 +78,6 @@ static uint64_t mask_of(const char *s)
 	return m;
 }
 
-static const char *lower_in(struct arena *a, const char *s)
-{
-	size_t len = s ? strlen(s) : 0;
-	char *out;
-
-	if (!len)
-		return "";
-	out = arena_alloc(a, len + 1);
-	tbl_lower(out, s, len);
-	return out;
-}
-
 static const char **ips_of(struct arena *a, const json_t *rec)
 {
 	const json_t *list = json_object_get(rec, "ips"), *v;
@@ -139,9 +127,9 @@ static void *sindex_build(const json_t *records, const void *arg)
 			continue;
 		k->rec = rec;
 		k->pos = (unsigned)i;
-		k->name = ix->sk->ip_only ? "" : lower_in(&ix->strings, tbl_str(rec, "name"));
+		k->name = ix->sk->ip_only ? "" : tbl_lower_dup(&ix->strings, tbl_str(rec, "name"));
 		k->name_len = (unsigned short)(strlen(k->name) > 65535 ? 65535 : strlen(k->name));
-		k->dns = lower_in(&ix->strings, tbl_str(rec, "dns_name"));
+		k->dns = tbl_lower_dup(&ix->strings, tbl_str(rec, "dns_name"));
 		k->ips = ips_of(&ix->strings, rec);
 		k->mask = mask_of(k->name);
 		if (ix->sk->ip_only && !k->ips[0])

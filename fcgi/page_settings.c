@@ -115,16 +115,6 @@ static json_t *find_entry(json_t *arr, const char *id)
 	return NULL;
 }
 
-static json_t *choices(const char *const *list, const char *current)
-{
-	json_t *a = json_array();
-
-	for (; *list; list++)
-		json_array_append_new(a, json_pack("{s:s,s:b}", "value", *list, "selected",
-		                                   current && !strcmp(current, *list)));
-	return a;
-}
-
 static const char *const done_text[] = {
 	"The vCenter was added; the collector polls it within a minute.",
 	"The vCenter was saved; the collector picks up the change within a minute.",
@@ -182,9 +172,9 @@ static int settings_get(struct req *r)
 	char ps[8];
 	snprintf(ps, sizeof(ps), "%d", app.page_size);
 	d = json_pack("{s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:b,s:I}",
-	              "vcenters", rows_of(r, arr), "themes", choices(registry_themes, app.theme),
-	              "accents", choices(registry_accents, app.accent),
-	              "page_sizes", choices(page_sizes, ps), "session_timeout", app.session_timeout,
+	              "vcenters", rows_of(r, arr), "themes", layout_choices(registry_themes, app.theme),
+	              "accents", layout_choices(registry_accents, app.accent),
+	              "page_sizes", layout_choices(page_sizes, ps), "session_timeout", app.session_timeout,
 	              "keys", key_ids(r), "done", json_null(), "nav_settings", 1,
 	              "gen", (json_int_t)registry_gen(r->app->store));
 	json_decref(arr);
@@ -485,7 +475,7 @@ static int vcenter_test(struct req *r)
 	char probe[VC_PROBE_FP_LEN], err[256];
 	json_t *t = json_object(), *form;
 
-	if (pin && !registry_valid_fingerprint(pin))
+	if (pin && !cfg_valid_fingerprint(pin))
 		pin = NULL;
 	if (pin) {
 		/* "Pin this certificate": fill the fingerprint field, nothing else. */

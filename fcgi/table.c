@@ -34,7 +34,7 @@ void tbl_lower(char *out, const char *s, size_t len)
 	out[len] = '\0';
 }
 
-static const char *lower_dup(struct arena *a, const char *s)
+const char *tbl_lower_dup(struct arena *a, const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
 	char *out;
@@ -102,7 +102,7 @@ static const char *haystack(struct tbl_index *ix, const json_t *rec, struct buf_
 				if (json_is_string(item))
 					haystack_add(b, json_string_value(item));
 	}
-	return b->len ? lower_dup(&ix->strings, b->p) : "";
+	return b->len ? tbl_lower_dup(&ix->strings, b->p) : "";
 }
 
 static void extract(struct tbl_index *ix, struct tbl_row *row, struct buf_lite *b)
@@ -118,11 +118,11 @@ static void extract(struct tbl_index *ix, struct tbl_row *row, struct buf_lite *
 			                   : json_is_number(v) ? json_number_value(v)
 			                   : json_is_true(v) ? 1 : 0;
 		else
-			row->vals[c].str = lower_dup(&ix->strings, col->get_str ? col->get_str(row->rec)
+			row->vals[c].str = tbl_lower_dup(&ix->strings, col->get_str ? col->get_str(row->rec)
 			                                           : scalar_text(v, tmp, sizeof(tmp)));
 	}
 	for (size_t f = 0; f < def->nfilters && f < TBL_MAX_FILTERS; f++)
-		row->filt[f] = lower_dup(&ix->strings,
+		row->filt[f] = tbl_lower_dup(&ix->strings,
 		                         scalar_text(json_object_get(row->rec, def->filters[f].field),
 		                                     tmp, sizeof(tmp)));
 	row->text = haystack(ix, row->rec, b);

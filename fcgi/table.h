@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+struct arena;
+
 #define TBL_MAX_COLS 24
 #define TBL_MAX_FILTERS 4
 #define TBL_MAX_QFIELDS 6
@@ -95,6 +97,8 @@ int tbl_col_find(const struct tbl_def *def, const char *key);
 
 /* Lowercases ASCII of s (len bytes) into out (len + 1 bytes). */
 void tbl_lower(char *out, const char *s, size_t len);
+/* A lowercased copy of s in a ("" for NULL or empty). */
+const char *tbl_lower_dup(struct arena *a, const char *s);
 
 #endif
 

@@ -165,7 +165,7 @@ bool cfg_valid_id(const char *id)
 	return n >= 1 && n <= CFG_ID_MAX;
 }
 
-static bool valid_fingerprint(const char *fp)
+bool cfg_valid_fingerprint(const char *fp)
 {
 	int hex = 0;
 
@@ -387,7 +387,7 @@ static int parse_vcenter(struct walk *w, json_t *v, const char *p, const struct 
 	if (strncmp(vc->url, "https://", 8) && strncmp(vc->url, "http://", 7))
 		return fail(w, pk, "use an https:// URL such as https://vc.example.com/sdk");
 	sub(pk, sizeof(pk), p, "fingerprint");
-	if (vc->fingerprint && !valid_fingerprint(vc->fingerprint))
+	if (vc->fingerprint && !cfg_valid_fingerprint(vc->fingerprint))
 		return fail(w, pk, "give the certificate's SHA-256 as 64 hex digits (colons allowed)");
 	return 0;
 }

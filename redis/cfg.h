@@ -93,6 +93,8 @@ int cfg_load(struct cfg *out, const char *path, char *err, size_t errlen);
 void cfg_free(struct cfg *c);
 const struct cfg_vcenter *cfg_vcenter_find(const struct cfg *c, const char *id);
 bool cfg_valid_id(const char *id);
+/* True for a SHA-256 certificate fingerprint: 64 hex digits, colons allowed. */
+bool cfg_valid_fingerprint(const char *fp);
 /* Splits "host:port" or "[v6addr]:port" (port 1..65535) into out (host malloc'd).
  * Returns 0, or -1 when the text is not such an address. */
 int cfg_parse_hostport(const char *text, struct cfg_hostport *out);

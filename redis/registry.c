@@ -36,19 +36,6 @@ void registry_password_key(char *out, size_t n, const char *id)
 	snprintf(out, n, "cfg:vc:{%s}:password", id);
 }
 
-bool registry_valid_fingerprint(const char *fp)
-{
-	int hex = 0;
-
-	for (; *fp; fp++) {
-		if ((*fp >= '0' && *fp <= '9') || (*fp >= 'a' && *fp <= 'f') || (*fp >= 'A' && *fp <= 'F'))
-			hex++;
-		else if (*fp != ':')
-			return false;
-	}
-	return hex == 64;
-}
-
 static bool in_list(const char *v, const char *const *list)
 {
 	for (; *list; list++)
@@ -178,7 +165,7 @@ int registry_vcenter_parse(json_t *o, int def_interval, struct cfg_vcenter *out,
 		fail(err, errlen, "url: use an https:// URL such as https://vc.example.com/sdk");
 		goto err;
 	}
-	if (out->fingerprint && !registry_valid_fingerprint(out->fingerprint)) {
+	if (out->fingerprint && !cfg_valid_fingerprint(out->fingerprint)) {
 		fail(err, errlen, "fingerprint: give the certificate's SHA-256 as 64 hex digits (colons allowed)");
 		goto err;
 	}

@@ -74,8 +74,6 @@ json_t *registry_app_json(const struct registry_app *a);
 /* The defaults: theme light, accent blue, page size 50, session timeout from the
  * file (web.session_timeout) when cfg is not NULL, else 1800. */
 void registry_app_defaults(struct registry_app *a, const struct cfg *cfg);
-/* True for a SHA-256 fingerprint: 64 hex digits, colons allowed. */
-bool registry_valid_fingerprint(const char *fp);
 
 /* ---- reading (both roles) */
 

@@ -142,11 +142,11 @@ TEST(app_settings)
 
 TEST(fingerprint_shape)
 {
-	ASSERT(registry_valid_fingerprint("ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
+	ASSERT(cfg_valid_fingerprint("ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
 	                                  "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89"));
-	ASSERT(registry_valid_fingerprint("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"));
-	ASSERT(!registry_valid_fingerprint("abcdef"));
-	ASSERT(!registry_valid_fingerprint("zz:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
+	ASSERT(cfg_valid_fingerprint("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"));
+	ASSERT(!cfg_valid_fingerprint("abcdef"));
+	ASSERT(!cfg_valid_fingerprint("zz:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
 	                                   "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89"));
 }
 
