@@ -82,6 +82,7 @@ struct vc_service_content {
 };
 
 struct vc_session;
+struct vc_prune;                    /* defined with the parser below */
 
 /* Monotonic clock in milliseconds, the time base of deadlines. */
 int64_t vc_now_ms(void);
@@ -128,6 +129,10 @@ int vc_session_set_cookie(struct vc_session *s, const char *cookie);
 const char *vc_session_user(const struct vc_session *s);
 const char *vc_session_full_name(const struct vc_session *s);
 
+/* Prune rules (vc_prune, borrowed, NULL clears) for every response the session
+ * parses from now on: vc_collect(), vc_retrieve_one() and vc_call() (property
+ * updates included) then return only the kept parts of those properties. */
+void vc_session_set_prune(struct vc_session *s, const struct vc_prune *rules, size_t n);
 /* Replaces the absolute deadline (vc_now_ms() time, 0 = none) for later requests. */
 void vc_session_set_deadline(struct vc_session *s, int64_t deadline_ms);
 const struct vc_service_content *vc_service_content(const struct vc_session *s);
@@ -165,6 +170,17 @@ int vc_call(struct vc_session *s, const char *method, const char *inner_xml,
 /* --- The response parser (no I/O; used by the session, tests and fuzzers). --- */
 struct vc_parser;
 
+/* Keeps part of one property's value: for the property named `path` (as requested,
+ * "config.hardware.device"), only the elements on the dotted paths in keep (relative
+ * to the value; array items add no name, as in the JSON) and everything below them;
+ * the value's other elements are skipped unread. Element types (xsi:type -> "_type")
+ * of what is kept stay. The caller owns the rules and keeps them valid (static). */
+struct vc_prune {
+	const char *path;
+	const char *const *keep;
+	size_t nkeep;
+};
+
 /* fn may be NULL: ObjectContent elements then stay in the result as converted JSON
  * ({"obj":..,"propSet":..}). With fn, RetrievePropertiesEx results are streamed to fn
  * and left out of the result. Returns NULL only when out of memory. */
@@ -175,8 +191,12 @@ int vc_parser_feed(struct vc_parser *p, const char *data, size_t len);
 /* Ends the response; http_status is the HTTP status (200 when unknown). Returns 0 for
  * a SOAP answer, -1 for a fault (VC_EFAULT_*), an HTTP or a parse error. */
 int vc_parser_finish(struct vc_parser *p, long http_status);
-/* Back to the state of vc_parser_new() (same callback) for another response. */
+/* Back to the state of vc_parser_new() (same callback and prune rules) for another
+ * response. */
 void vc_parser_reset(struct vc_parser *p);
+/* Prunes property values by rules (n of them, borrowed; NULL or 0 clears) in the
+ * responses parsed from now on. */
+void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n);
 enum vc_err vc_parser_errcode(const struct vc_parser *p);
 const char *vc_parser_errstr(const struct vc_parser *p);
 const char *vc_parser_fault_type(const struct vc_parser *p);  /* "" when none */

@@ -32,6 +32,8 @@ struct vc_session {
 	void *password_ctx;
 	unsigned logins;                /* successful logins, to notice a re-login */
 	struct buf req;                 /* request body, reused */
+	const struct vc_prune *prune;   /* vc_session_set_prune(), borrowed */
+	size_t nprune;
 	/* per request */
 	struct vc_parser *parser;
 	struct buf *sink;               /* GET: raw body */

@@ -291,6 +291,12 @@ int vc_session_set_cookie(struct vc_session *s, const char *cookie)
 const char *vc_session_user(const struct vc_session *s) { return s->user; }
 const char *vc_session_full_name(const struct vc_session *s) { return s->full_name; }
 void vc_session_set_deadline(struct vc_session *s, int64_t deadline_ms) { s->deadline_ms = deadline_ms; }
+void vc_session_set_prune(struct vc_session *s, const struct vc_prune *rules, size_t n)
+{
+	s->prune = n ? rules : NULL;
+	s->nprune = rules ? n : 0;
+}
+
 const struct vc_service_content *vc_service_content(const struct vc_session *s) { return &s->sc; }
 const char *vc_api_version(const struct vc_session *s) { return s->version; }
 enum vc_err vc_errcode(const struct vc_session *s) { return s->err; }

@@ -105,6 +105,8 @@ int vc_soap_once(struct vc_session *s, const char *method, const char *inner,
 
 	vc_clear_err(s);
 	vc_parser_reset(p);
+	if (s->nprune)
+		vc_parser_set_prune(p, s->prune, s->nprune);
 	envelope(&s->req, method, inner);
 	rc = vc_http_post(s, method, &s->req, p);
 	/* The Login body holds a password: wipe it whatever happened. */

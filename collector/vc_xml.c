@@ -15,7 +15,13 @@
  *   element with children               -> object (+ "_type" from xsi:type); a child
  *                                          name seen twice becomes an array
  *   leaf with a vim25 xsi:type          -> string (an enum), {"_type":T} when empty
- *   other leaf                          -> string */
+ *   other leaf                          -> string
+ *
+ * Pruning (vc_parser_set_prune): inside the value of a property a rule names (a <val>
+ * whose sibling <name> holds the rule's path: propSet and changeSet alike), only the
+ * elements on a kept path and their subtrees become values; any other element is
+ * skipped as it is read, without a frame or a value. Most of a VM's answer is device
+ * detail no record shows, so this is where a poll's parse time goes otherwise. */
 #include "vc.h"
 #include "buf.h"
 
@@ -34,6 +40,7 @@
 /* Values held at once (one streamed object, or a whole vc_call result): JSON costs
  * several times the XML, so the byte cap alone would allow gigabytes. */
 #define MAX_NODES (4u << 20)
+#define PATH_LEN 256            /* a pruned value's element path beyond this is kept */
 
 struct frame {
 	char name[NAME_LEN];
@@ -41,8 +48,9 @@ struct frame {
 	char mtype[64];         /* `type` attribute: a managed object reference */
 	char promoted[NAME_LEN];/* child name turned into an array by repetition */
 	bool nil, is_array;
+	unsigned short plen;    /* inside a pruned value: length of this element's path */
 	json_t *kids;           /* object or array of converted children */
-	struct buf text;
+	struct buf text;        /* kept allocated from element to element (reset only) */
 };
 
 struct vc_parser {
@@ -55,6 +63,11 @@ struct vc_parser {
 	int ignore_from;        /* level of an ignored subtree (Header, extra Body child) */
 	bool seen_envelope, seen_response, is_fault, have_fault, failed, finished;
 	bool stream_returnval;  /* RetrieveProperties: every returnval is an ObjectContent */
+	const struct vc_prune *prune;  /* rules (borrowed) and the one in force, if any */
+	size_t nprune;
+	const struct vc_prune *rule;
+	int rule_depth;         /* level of the <val> the rule applies to */
+	char path[PATH_LEN];    /* dotted path of the open element below that <val> */
 	size_t bytes;
 	size_t nodes;           /* values converted since the last streamed object */
 	json_t *result;
@@ -119,7 +132,7 @@ static json_t *scalar_value(const char *type, const struct buf *text)
 		if (end != s && *end == '\0')
 			return json_real(d);
 	}
-	return json_stringn(s, text->len);
+	return json_stringn_nocheck(s, text->len);
 }
 
 static json_t *mor_value(const char *type, const struct buf *text)
@@ -128,7 +141,7 @@ static json_t *mor_value(const char *type, const struct buf *text)
 
 	json_object_set_new(o, "_type", json_string("MOR"));
 	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "value", json_stringn(buf_str(text), text->len));
+	json_object_set_new(o, "value", json_stringn_nocheck(buf_str(text), text->len));
 	return o;
 }
 
@@ -162,7 +175,7 @@ static json_t *frame_value(struct frame *f)
 		json_object_set_new(o, "_type", json_string(f->xtype));
 		return o;
 	}
-	return json_stringn(buf_str(&f->text), f->text.len);
+	return json_stringn_nocheck(buf_str(&f->text), f->text.len);
 }
 
 /* Adds a child's value (reference stolen) to its parent; repeated names -> array. */
@@ -178,7 +191,7 @@ static int add_child(struct frame *parent, const char *name, json_t *v)
 		return json_array_append_new(parent->kids, v);
 	old = json_object_get(parent->kids, name);
 	if (!old)
-		return json_object_set_new(parent->kids, name, v);
+		return json_object_set_new_nocheck(parent->kids, name, v);
 	if (!strcmp(parent->promoted, name) && json_is_array(old))
 		return json_array_append_new(old, v);
 	arr = json_array();
@@ -188,11 +201,16 @@ static int add_child(struct frame *parent, const char *name, json_t *v)
 	return json_object_set_new(parent->kids, name, arr);
 }
 
+/* Empties a frame for the next element; its text buffer stays allocated (one
+ * malloc per nesting level and parser rather than one per element). */
 static void frame_clear(struct frame *f)
 {
 	json_decref(f->kids);
-	buf_free(&f->text);
-	memset(f, 0, sizeof(*f));
+	f->kids = NULL;
+	f->name[0] = f->xtype[0] = f->mtype[0] = f->promoted[0] = '\0';
+	f->nil = f->is_array = false;
+	f->plen = 0;
+	buf_reset(&f->text);
 }
 
 /* --- ObjectContent to (moref, props) --- */
@@ -347,11 +365,77 @@ static void start_envelope(struct vc_parser *p, const char *local)
 	}
 }
 
+/* --- pruning --- */
+
+/* Whether path (len bytes) is a kept path, leads to one, or lies below one. */
+static bool path_kept(const struct vc_prune *r, const char *path, size_t len)
+{
+	for (size_t i = 0; i < r->nkeep; i++) {
+		const char *k = r->keep[i];
+		size_t klen = strlen(k), n = klen < len ? klen : len;
+
+		if (memcmp(k, path, n))
+			continue;
+		if (klen == len || (klen > len && k[len] == '.') || (len > klen && path[klen] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* The rule for a <val> whose parent already holds the property's <name>. */
+static const struct vc_prune *rule_for(const struct vc_parser *p, const char *local,
+                                       const struct frame *parent)
+{
+	const char *prop;
+
+	if (!p->nprune || !parent || strcmp(local, "val"))
+		return NULL;
+	prop = json_string_value(json_object_get(parent->kids, "name"));
+	for (size_t i = 0; prop && i < p->nprune; i++)
+		if (!strcmp(p->prune[i].path, prop))
+			return &p->prune[i];
+	return NULL;
+}
+
+/* Inside a pruned value: extends the path with local (array items add nothing) and
+ * says whether the element is kept. *plen receives the new path length. */
+static bool prune_keeps(struct vc_parser *p, const struct frame *parent, const char *local,
+                        unsigned short *plen)
+{
+	size_t len = parent->plen, n = strlen(local);
+
+	if (parent->is_array) {
+		*plen = (unsigned short)len;
+		return true;
+	}
+	if (len + n + 2 > sizeof(p->path)) {
+		*plen = (unsigned short)len;   /* too deep to name: keep, never lose data */
+		return true;
+	}
+	if (len)
+		p->path[len++] = '.';
+	memcpy(p->path + len, local, n);
+	*plen = (unsigned short)(len + n);
+	return path_kept(p->rule, p->path, len + n);
+}
+
 static void start_frame(struct vc_parser *p, const char *local, int nattr, const xmlChar **attrs)
 {
-	struct frame *f = &p->stack[p->nframes++];
-	struct frame *parent = p->nframes > 1 ? f - 1 : NULL;
+	struct frame *parent = p->nframes > 0 ? &p->stack[p->nframes - 1] : NULL;
+	const struct vc_prune *rule = p->rule ? NULL : rule_for(p, local, parent);
+	unsigned short plen = 0;
+	struct frame *f;
 
+	if (p->rule && !prune_keeps(p, parent, local, &plen)) {
+		p->ignore_from = p->depth;     /* nobody asked for this subtree */
+		return;
+	}
+	if (rule) {
+		p->rule = rule;
+		p->rule_depth = p->depth;
+	}
+	f = &p->stack[p->nframes++];
+	f->plen = plen;
 	copy_str(f->name, sizeof(f->name), local, strlen(local));
 	read_attrs(f, nattr, attrs);
 	if (parent && parent->is_array && !f->xtype[0])
@@ -427,6 +511,8 @@ static void end_frame(struct vc_parser *p)
 	} else if (add_child(f - 1, f->name, v)) {
 		pfail(p, VC_EPARSE, "out of memory adding <%s>", f->name);
 	}
+	if (p->rule && p->depth == p->rule_depth)
+		p->rule = NULL;
 	frame_clear(f);
 	p->nframes--;
 }
@@ -510,6 +596,8 @@ void vc_parser_reset(struct vc_parser *p)
 	struct frame *stack = p->stack;
 	vc_object_fn fn = p->fn;
 	void *ctx = p->ctx;
+	const struct vc_prune *prune = p->prune;
+	size_t nprune = p->nprune;
 
 	while (p->nframes > 0)
 		frame_clear(&stack[--p->nframes]);
@@ -520,6 +608,14 @@ void vc_parser_reset(struct vc_parser *p)
 	p->stack = stack;
 	p->fn = fn;
 	p->ctx = ctx;
+	p->prune = prune;
+	p->nprune = nprune;
+}
+
+void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n)
+{
+	p->prune = n ? rules : NULL;
+	p->nprune = rules ? n : 0;
 }
 
 void vc_parser_free(struct vc_parser *p)
@@ -527,6 +623,8 @@ void vc_parser_free(struct vc_parser *p)
 	if (!p)
 		return;
 	vc_parser_reset(p);
+	for (int i = 0; i < VC_MAX_DEPTH; i++)
+		buf_free(&p->stack[i].text);
 	free(p->stack);
 	free(p);
 }

@@ -139,6 +139,102 @@ static int stop_cb(void *ctx, const char *moref, json_t *props)
 	return 1;
 }
 
+/* A property value pruned to named paths, next to one left whole. */
+static const char prune_xml[] = ENV_OPEN
+	"<soapenv:Body><RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval>"
+	"<objects><obj type=\"VirtualMachine\">vm-1</obj>"
+	"<propSet><name>config.hardware.device</name><val xsi:type=\"ArrayOfVirtualDevice\">"
+	"<VirtualDevice xsi:type=\"VirtualDisk\"><key>2000</key><deviceInfo xsi:type=\"Description\">"
+	"<label>Hard disk 1</label><summary>1 KB</summary></deviceInfo>"
+	"<backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\"><fileName>[ds] a.vmdk</fileName>"
+	"<datastore type=\"Datastore\">datastore-1</datastore><split>false</split></backing>"
+	"<controllerKey>202</controllerKey><capacityInKB>1024</capacityInKB></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualE1000\"><key>4000</key><backing xsi:type=\"X\"><port>"
+	"<switchUuid>fe a9</switchUuid><portgroupKey>dvportgroup-13</portgroupKey></port></backing>"
+	"<slotInfo xsi:type=\"VirtualDevicePciBusSlotInfo\"><pciSlotNumber>32</pciSlotNumber></slotInfo>"
+	"<macAddress>00:0c:29:36:63:62</macAddress></VirtualDevice></val></propSet>"
+	"<propSet><name>config.hardware</name><val xsi:type=\"VirtualHardware\"><numCPU>4</numCPU>"
+	"<device xsi:type=\"VirtualDisk\"><key>2000</key><controllerKey>202</controllerKey></device></val></propSet>"
+	"<propSet><name>name</name><val xsi:type=\"xsd:string\">web</val></propSet>"
+	"</objects></returnval></RetrievePropertiesExResponse></soapenv:Body>" ENV_CLOSE;
+
+static const char *const keep_dev[] = {
+	"deviceInfo.label", "capacityInKB", "macAddress", "backing.fileName", "backing.datastore",
+	"backing.port.portgroupKey",
+};
+static const struct vc_prune dev_rule[] = { { "config.hardware.device", keep_dev, 6 } };
+
+static void check_pruned(json_t *vm)
+{
+	json_t *devs = json_object_get(vm, "config.hardware.device");
+	json_t *disk = json_array_get(devs, 0), *nic = json_array_get(devs, 1);
+
+	ASSERT_EQ(json_array_size(devs), 2);
+	ASSERT_STREQ(json_string_value(json_object_get(disk, "_type")), "VirtualDisk");
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(disk, "deviceInfo"), "label")), "Hard disk 1");
+	ASSERT(json_object_get(json_object_get(disk, "deviceInfo"), "summary") == NULL);
+	ASSERT(json_object_get(disk, "key") == NULL && json_object_get(disk, "controllerKey") == NULL);
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(disk, "backing"), "fileName")), "[ds] a.vmdk");
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(json_object_get(disk, "backing"), "datastore"), "value")), "datastore-1");
+	ASSERT(json_object_get(json_object_get(disk, "backing"), "split") == NULL);
+	ASSERT_STREQ(json_string_value(json_object_get(disk, "capacityInKB")), "1024");
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(json_object_get(nic, "backing"), "port"), "portgroupKey")), "dvportgroup-13");
+	ASSERT(json_object_get(json_object_get(json_object_get(nic, "backing"), "port"), "switchUuid") == NULL);
+	ASSERT(json_object_get(nic, "slotInfo") == NULL);
+	ASSERT_STREQ(json_string_value(json_object_get(nic, "macAddress")), "00:0c:29:36:63:62");
+	/* other properties, even with the same element names inside, stay whole */
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(json_object_get(vm, "config.hardware"), "device"), "controllerKey")), "202");
+	ASSERT_STREQ(json_string_value(json_object_get(vm, "name")), "web");
+}
+
+TEST(prune_keeps_only_named_paths)
+{
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		json_t *got = json_object(), *dev0;
+		struct vc_parser *p = vc_parser_new(collect_cb, got);
+
+		vc_parser_set_prune(p, dev_rule, 1);
+		ASSERT_EQ(feed(p, prune_xml, sizeof(prune_xml) - 1, chunks[i], 200), 0);
+		check_pruned(json_object_get(got, "vm-1"));
+		/* a reset keeps the rules for the next answer; clearing them keeps all */
+		json_object_clear(got);
+		vc_parser_reset(p);
+		ASSERT_EQ(feed(p, prune_xml, sizeof(prune_xml) - 1, chunks[i], 200), 0);
+		check_pruned(json_object_get(got, "vm-1"));
+		vc_parser_set_prune(p, NULL, 0);
+		vc_parser_reset(p);
+		ASSERT_EQ(feed(p, prune_xml, sizeof(prune_xml) - 1, chunks[i], 200), 0);
+		dev0 = json_array_get(json_object_get(json_object_get(got, "vm-1"), "config.hardware.device"), 0);
+		ASSERT_STREQ(json_string_value(json_object_get(json_object_get(dev0, "deviceInfo"), "summary")), "1 KB");
+		vc_parser_free(p);
+		json_decref(got);
+	}
+}
+
+/* WaitForUpdatesEx answers carry values in changeSet (name, op, val): same rules. */
+static const char updates_xml[] = ENV_OPEN
+	"<soapenv:Body><WaitForUpdatesExResponse xmlns=\"urn:vim25\"><returnval><version>1</version>"
+	"<filterSet><filter type=\"PropertyFilter\">f-1</filter><objectSet><kind>enter</kind>"
+	"<obj type=\"VirtualMachine\">vm-1</obj><changeSet><name>config.hardware.device</name><op>assign</op>"
+	"<val xsi:type=\"ArrayOfVirtualDevice\"><VirtualDevice xsi:type=\"VirtualE1000\"><key>4000</key>"
+	"<macAddress>00:0c:29:00:00:01</macAddress><unitNumber>7</unitNumber></VirtualDevice></val>"
+	"</changeSet></objectSet></filterSet></returnval></WaitForUpdatesExResponse></soapenv:Body>" ENV_CLOSE;
+
+TEST(prune_applies_to_update_change_sets)
+{
+	struct vc_parser *p = vc_parser_new(NULL, NULL);
+	json_t *cs, *dev;
+
+	vc_parser_set_prune(p, dev_rule, 1);
+	ASSERT_EQ(feed(p, updates_xml, sizeof(updates_xml) - 1, 7, 200), 0);
+	cs = json_object_get(json_object_get(json_object_get(vc_parser_result(p), "filterSet"), "objectSet"), "changeSet");
+	ASSERT_STREQ(json_string_value(json_object_get(cs, "op")), "assign");
+	dev = json_array_get(json_object_get(cs, "val"), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(dev, "macAddress")), "00:0c:29:00:00:01");
+	ASSERT(json_object_get(dev, "key") == NULL && json_object_get(dev, "unitNumber") == NULL);
+	vc_parser_free(p);
+}
+
 TEST(callback_can_stop)
 {
 	int n = 0;
@@ -375,4 +471,5 @@ TEST_MAIN(T(props_streamed_in_any_chunking), T(props_without_callback_stay_in_re
           T(truncated_at_every_byte_is_a_clean_error), T(html_error_page),
           T(non_soap_and_empty_bodies), T(dtd_and_deep_nesting_rejected), T(service_content),
           T(login_user_session), T(void_method_result_is_null), T(versions_pick_newest_vim25),
-          T(fingerprints), T(strerror_covers_codes))
+          T(fingerprints), T(strerror_covers_codes), T(prune_keeps_only_named_paths),
+          T(prune_applies_to_update_change_sets))
