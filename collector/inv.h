@@ -5,6 +5,8 @@
 #ifndef VC_INV_H
 #define VC_INV_H
 
+#include "vc.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -19,6 +21,10 @@ struct inv_spec {
 
 extern const struct inv_spec inv_specs[];
 extern const size_t inv_nspecs;
+/* Prune rules (vc.h) for the parts of properties no record reads; set on a polling
+ * session with vc_session_set_prune(). */
+extern const struct vc_prune inv_prune[];
+extern const size_t inv_nprune;
 
 /* The raw objects of one poll: bucket -> {moref -> props}, plus the custom
  * attribute names and the vSphere tags fetched beside them. */

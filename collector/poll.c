@@ -178,6 +178,7 @@ static int ensure_session(struct poll_target *t, int64_t deadline, struct poll_r
 		snprintf(res->error, sizeof(res->error), "%s", err);
 		return -1;
 	}
+	vc_session_set_prune(t->session, inv_prune, inv_nprune);
 	if (vc_login_cb(t->session, t->vc.user, read_password, t)) {
 		res->code = vc_errcode(t->session);
 		snprintf(res->error, sizeof(res->error), "%s", vc_errstr(t->session));
@@ -408,33 +409,49 @@ static json_t *status_json(const struct poll_target *t, const struct poll_result
 	return st;
 }
 
-static int put_json(struct store_batch *b, const char *vcenter, const char *type, json_t *v)
+static int add_to_buf(const char *s, size_t n, void *ctx)
 {
-	char key[128];
-	char *text = json_dumps(v, JSON_COMPACT);
-	int rc;
-
-	if (!text)
-		return -1;
-	store_key_vc(key, sizeof(key), vcenter, type);
-	rc = store_batch_put(b, key, text, strlen(text), 0);
-	free(text);
-	return rc;
+	buf_add(ctx, s, n);
+	return 0;
 }
 
-/* Writes records (NULL after a failure: status only), status and generation. */
-/* Whether arr differs from what was last written for type (and remembers it). */
-static int changed_since_written(struct poll_target *t, const char *type, const json_t *arr)
+/* v's compact JSON text into out (emptied first), written by jansson's dump callback
+ * straight into the buffer: json_dumps() grows a string of its own and copies it
+ * once more at the end, for tens of MB per poll. */
+static int dump_into(struct buf *out, const json_t *v)
+{
+	buf_reset(out);
+	return json_dump_callback(v, add_to_buf, out, JSON_COMPACT);
+}
+
+static int put_text(struct store_batch *b, const char *vcenter, const char *type,
+                    const struct buf *text)
+{
+	char key[128];
+
+	store_key_vc(key, sizeof(key), vcenter, type);
+	return store_batch_put(b, key, buf_str(text), text->len, 0);
+}
+
+static int put_json(struct store_batch *b, const char *vcenter, const char *type, json_t *v,
+                    struct buf *text)
+{
+	if (dump_into(text, v))
+		return -1;
+	return put_text(b, vcenter, type, text);
+}
+
+/* Whether the JSON text written for type differs from what was written last (and
+ * remembers it). The digest is over the very text stored: records are built in a
+ * fixed key order, so the same records give the same text, and one serialisation
+ * per type serves both the comparison and the write. */
+static int changed_since_written(struct poll_target *t, const char *type, const struct buf *text)
 {
 	unsigned char d[16];
 	char hex[33];
-	char *text = json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS);
 	const char *old;
 
-	if (!text)
-		return 1;
-	crypto_generichash(d, sizeof(d), (const unsigned char *)text, strlen(text), NULL, 0);
-	free(text);
+	crypto_generichash(d, sizeof(d), (const unsigned char *)buf_str(text), text->len, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
 	old = json_string_value(json_object_get(t->digests, type));
 	if (old && !strcmp(old, hex))
@@ -474,6 +491,7 @@ static int take_events(struct poll_target *t)
 static int write_out(struct poll_target *t, struct store *s, json_t *types, json_t *status)
 {
 	struct store_batch *b = store_batch_new(s);
+	struct buf text = BUF_INIT;
 	const char *type;
 	json_t *arr;
 	char key[128];
@@ -481,15 +499,16 @@ static int write_out(struct poll_target *t, struct store *s, json_t *types, json
 
 	if (types)
 		json_object_foreach(types, type, arr)
-			if (changed_since_written(t, type, arr)) {
-				put_json(b, t->vc.id, type, arr);
+			if (dump_into(&text, arr) == 0 && changed_since_written(t, type, &text)) {
+				put_text(b, t->vc.id, type, &text);
 				changed++;
 			}
 	if (take_events(t)) {
-		put_json(b, t->vc.id, "events", t->events);
+		put_json(b, t->vc.id, "events", t->events, &text);
 		changed++;
 	}
-	put_json(b, t->vc.id, "status", status);
+	put_json(b, t->vc.id, "status", status, &text);
+	buf_free(&text);
 	if (changed) {
 		store_key_gen(key, sizeof(key), t->vc.id);
 		store_batch_incr(b, key);

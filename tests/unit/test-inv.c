@@ -4,6 +4,7 @@
 #include "test.h"
 #include "incr.h"
 #include "inv.h"
+#include "inv_build.h"
 #include "poll.h"
 #include "tags.h"
 
@@ -291,6 +292,102 @@ TEST(datastore_usage_events)
 	inv_raw_free(&raw);
 }
 
+/* One VM as the simulator answers it (devices of every kind a VM has). */
+static const char vm_xml[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope "
+	"xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
+	"<soapenv:Body><RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>"
+	"<obj type=\"VirtualMachine\">vm-42</obj>"
+	"<propSet><name>name</name><val xsi:type=\"xsd:string\">web01</val></propSet>"
+	"<propSet><name>runtime.host</name><val type=\"HostSystem\" xsi:type=\"ManagedObjectReference\">host-9</val></propSet>"
+	"<propSet><name>config.hardware.device</name><val xsi:type=\"ArrayOfVirtualDevice\">"
+	"<VirtualDevice xsi:type=\"VirtualIDEController\"><key>200</key><deviceInfo xsi:type=\"Description\">"
+	"<label>IDE 0</label><summary>IDE 0</summary></deviceInfo><busNumber>0</busNumber></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualPS2Controller\"><key>300</key><deviceInfo xsi:type=\"Description\">"
+	"<label>PS2 controller 0</label><summary>PS2</summary></deviceInfo><busNumber>0</busNumber>"
+	"<device>600</device><device>700</device></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualCdrom\"><key>3000</key><deviceInfo xsi:type=\"Description\">"
+	"<label>CD/DVD drive 1</label><summary>ISO</summary></deviceInfo>"
+	"<backing xsi:type=\"VirtualCdromIsoBackingInfo\"><fileName>[ds1] iso/a.iso</fileName>"
+	"<datastore type=\"Datastore\">datastore-3</datastore></backing><connectable><startConnected>true"
+	"</startConnected><allowGuestControl>true</allowGuestControl><connected>true</connected></connectable>"
+	"<controllerKey>200</controllerKey><unitNumber>0</unitNumber></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualDisk\"><key>2000</key><deviceInfo xsi:type=\"Description\">"
+	"<label>Hard disk 1</label><summary>1,024 KB</summary></deviceInfo>"
+	"<backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\"><fileName>[ds1] web01/web01.vmdk</fileName>"
+	"<datastore type=\"Datastore\">datastore-3</datastore><diskMode>persistent</diskMode><split>false</split>"
+	"<thinProvisioned>true</thinProvisioned><eagerlyScrub>false</eagerlyScrub></backing>"
+	"<controllerKey>1000</controllerKey><unitNumber>0</unitNumber><capacityInKB>1024</capacityInKB>"
+	"<capacityInBytes>1048576</capacityInBytes></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualE1000\"><key>4000</key><deviceInfo xsi:type=\"Description\">"
+	"<label>Network adapter 1</label><summary>DVSwitch: fe a9</summary></deviceInfo>"
+	"<backing xsi:type=\"VirtualEthernetCardDistributedVirtualPortBackingInfo\"><port><switchUuid>fe a9"
+	"</switchUuid><portgroupKey>dvportgroup-13</portgroupKey></port></backing><connectable>"
+	"<startConnected>true</startConnected><connected>false</connected><status>untried</status></connectable>"
+	"<slotInfo xsi:type=\"VirtualDevicePciBusSlotInfo\"><pciSlotNumber>32</pciSlotNumber></slotInfo>"
+	"<macAddress>00:0c:29:36:63:62</macAddress><wakeOnLanEnabled>true</wakeOnLanEnabled></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualVmxnet3\"><key>4001</key><deviceInfo xsi:type=\"Description\">"
+	"<label>Network adapter 2</label><summary>VM Network</summary></deviceInfo>"
+	"<backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>VM Network</deviceName>"
+	"<network type=\"Network\">network-7</network></backing><connectable><startConnected>false"
+	"</startConnected><connected>true</connected></connectable><macAddress>00:50:56:00:00:01</macAddress>"
+	"</VirtualDevice></val></propSet>"
+	"</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>";
+
+static int keep_props(void *ctx, const char *moref, json_t *props)
+{
+	json_t **out = ctx;
+
+	*out = json_incref(props);
+	return 0;
+}
+
+static json_t *parse_vm(const struct vc_prune *rules, size_t n)
+{
+	json_t *props = NULL;
+	struct vc_parser *p = vc_parser_new(keep_props, &props);
+
+	vc_parser_set_prune(p, rules, n);
+	if (vc_parser_feed(p, vm_xml, sizeof(vm_xml) - 1) || vc_parser_finish(p, 200))
+		fprintf(stderr, "parse: %s\n", vc_parser_errstr(p));
+	vc_parser_free(p);
+	return props;
+}
+
+/* The poll prunes device detail (inv_prune): records must not notice. */
+TEST(pruned_answer_builds_the_same_vm_record)
+{
+	struct inv_raw r;
+	json_t *whole = parse_vm(NULL, 0), *pruned = parse_vm(inv_prune, inv_nprune);
+	json_t *dvpg = J("{\"dvportgroup-13\":\"PG-13\"}"), *flat = json_array();
+	json_t *a, *b;
+
+	small_estate(&r);
+	add(&r, "network", "network-7", "{\"name\":\"VM Network\"}");
+	ASSERT(whole && pruned);
+	/* the rules did prune: a device's key is nothing a record shows */
+	ASSERT(json_object_get(json_array_get(json_object_get(whole, "config.hardware.device"), 0), "key"));
+	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "config.hardware.device"), 0), "key"));
+	a = inv_vm_record(&r, "vm-42", whole, dvpg, flat);
+	b = inv_vm_record(&r, "vm-42", pruned, dvpg, flat);
+	ASSERT(json_equal(a, b));
+	ASSERT_EQ(json_integer_value(json_object_get(a, "disk_count")), 1);
+	ASSERT_EQ(json_integer_value(json_object_get(a, "nic_count")), 2);
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(b, "nics"), 0), "network")), "PG-13");
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(b, "nics"), 1), "network")), "VM Network");
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(b, "disks"), 0), "datastore")), "ds1");
+	ASSERT_EQ(json_integer_value(json_object_get(json_array_get(json_object_get(b, "disks"), 0), "capacity_bytes")), 1048576);
+	json_decref(a);
+	json_decref(b);
+	json_decref(whole);
+	json_decref(pruned);
+	json_decref(dvpg);
+	json_decref(flat);
+	inv_raw_free(&r);
+}
+
 TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
-          T(path_lookup), T(datastore_usage_events))
+          T(path_lookup), T(datastore_usage_events),
+          T(pruned_answer_builds_the_same_vm_record))
