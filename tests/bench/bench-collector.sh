@@ -9,7 +9,9 @@
 #     process (bench-collector.py replay), i.e. the time the simulator needs to
 #     answer; target: collector wall time within 1.2x of it.
 # Usage: bench-collector.sh BUILD_DIR. BENCH_SIZES ("1000 5000 10000") picks sizes;
-# BENCH_PYVMOMI=0 skips the (slow) pyvmomi runs. Figures: docs/performance.md.
+# BENCH_PYVMOMI=0 skips the (slow) pyvmomi runs; BENCH_INCREMENTAL=1 polls with the
+# default settings (incremental, performance history) instead of a plain full
+# retrieval. Figures: docs/performance.md.
 set -euo pipefail
 build=$(cd "${1:?usage: bench-collector.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +42,16 @@ flags() {
 	esac
 }
 
+# bench_settings CONFIG: a long timeout, and the poll the yardsticks make: a plain
+# full retrieval (RetrievePropertiesEx pages, what replay sends) without the
+# performance history. BENCH_INCREMENTAL=1 keeps the defaults instead (the first
+# poll then loads everything through WaitForUpdatesEx and QueryPerf follows).
+bench_settings() {
+	local extra=', "incremental": false, "perf": false'
+	[ "${BENCH_INCREMENTAL:-0}" = 1 ] && extra=
+	sed -i "s/\"timeout\": 30/\"timeout\": 600$extra/" "$1"
+}
+
 sim_args() { # sim_args NAME: URL USER PASSFILE CAFILE
 	local v
 	v=$(rig_vcsim_var "$1")
@@ -59,7 +71,7 @@ bench_one() { # bench_one N
 	# shellcheck disable=SC2034  # read by rig_config
 	RIG_VCSIMS=("$name")
 	rig_config "$RIG_DIR/$name.json"
-	sed -i 's/"timeout": 30/"timeout": 600/' "$RIG_CONFIG"
+	bench_settings "$RIG_CONFIG"
 	vms=$(eval echo "\$$(rig_vcsim_var "$name")_VMS")
 	# shellcheck disable=SC2046
 	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")       # warm-up of the simulator
@@ -90,7 +102,7 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 	# shellcheck disable=SC2034  # read by rig_config
 	RIG_VCSIMS=("${names[@]}")
 	rig_config "$RIG_DIR/par.json"
-	sed -i 's/"timeout": 30/"timeout": 600/' "$RIG_CONFIG"
+	bench_settings "$RIG_CONFIG"
 	for nm in "${names[@]}"; do
 		# shellcheck disable=SC2046
 		"$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR" >/dev/null
