@@ -2,8 +2,11 @@
  * byte picks the path: bit 0 streams objects to a callback (RetrievePropertiesEx) or
  * keeps everything in the result (faults, ServiceContent, Login, vc_call), bit 1
  * says HTTP 500 instead of 200, bits 2-7 the chunk size fed at a time (0: whole),
- * so chunk boundaries land everywhere. The rest is the response body. The result
- * also goes through the ServiceContent, version and fingerprint helpers. */
+ * so chunk boundaries land everywhere; an odd chunk size also prunes property values
+ * by the collector's rules and one nested rule of its own. The rest is the response
+ * body. The result also goes through the ServiceContent, version and fingerprint
+ * helpers. */
+#include "inv.h"
 #include "vc.h"
 
 #include <stdint.h>
@@ -47,6 +50,9 @@ static void check_helpers(const struct vc_parser *p, const char *data, size_t le
 	vc_parse_fingerprint(text, fp);
 }
 
+static const char *const keep_hw[] = { "device.deviceInfo.label", "numCPU", "device.backing" };
+static struct vc_prune rules[2] = { { "config.hardware", keep_hw, 3 } };
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t seen = 0;
@@ -57,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = vc_parser_new(data[0] & 1 ? count_object : NULL, &seen);
 	if (!p)
 		return 0;
+	if ((data[0] >> 2) & 1) {
+		rules[1] = inv_prune[0];
+		vc_parser_set_prune(p, rules, 2);
+	}
 	feed_chunks(p, (const char *)data + 1, size - 1, data[0] >> 2);
 	if (vc_parser_finish(p, data[0] & 2 ? 500 : 200) == 0) {
 		vc_parser_token(p);
