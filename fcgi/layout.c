@@ -213,7 +213,8 @@ json_t *layout_data(struct req *r, const char *page, const char *title)
 	return d;
 }
 
-static int render(struct req *r, const char *tpl, const json_t *data, struct buf *out)
+static int render(struct req *r, const char *tpl, const json_t *data,
+                  const struct tpl_own_partial *own, struct buf *out)
 {
 	char err[256];
 
@@ -221,7 +222,7 @@ static int render(struct req *r, const char *tpl, const json_t *data, struct buf
 		log_error("web.render", "template=%s error=\"no templates loaded\"", log_q(tpl));
 		return -1;
 	}
-	if (tpl_render_json(r->app->tpl, tpl, data, out, err, sizeof(err)) < 0) {
+	if (tpl_render_json_own(r->app->tpl, tpl, data, own, out, err, sizeof(err)) < 0) {
 		log_error("web.render", "template=%s error=%s", log_q(tpl), log_q(err));
 		return -1;
 	}
@@ -229,7 +230,7 @@ static int render(struct req *r, const char *tpl, const json_t *data, struct buf
 }
 
 static int page_render_ex(struct req *r, int status, const char *tpl, json_t *page_data,
-                          const char *title, bool wrap)
+                          const char *title, bool wrap, const struct tpl_own_partial *own)
 {
 	const char *page = strncmp(tpl, "page-", 5) ? tpl : tpl + 5;
 	struct buf content = BUF_INIT, html = BUF_INIT;
@@ -242,7 +243,7 @@ static int page_render_ex(struct req *r, int status, const char *tpl, json_t *pa
 	d = layout_data(r, page, title);
 	if (!d || json_object_update_missing(page_data, d) < 0)
 		goto out;
-	if (render(r, tpl, page_data, &content) < 0)
+	if (render(r, tpl, page_data, own, &content) < 0)
 		goto out;
 	if (r->hx || !wrap) {
 		resp_body(r, status, "text/html; charset=utf-8", buf_str(&content), content.len);
@@ -250,7 +251,7 @@ static int page_render_ex(struct req *r, int status, const char *tpl, json_t *pa
 		goto out;
 	}
 	json_object_set_new(d, "content", json_stringn(buf_str(&content), content.len));
-	if (render(r, "layout", d, &html) < 0)
+	if (render(r, "layout", d, NULL, &html) < 0)
 		goto out;
 	resp_body(r, status, "text/html; charset=utf-8", buf_str(&html), html.len);
 	rc = 0;
@@ -265,11 +266,17 @@ out:
 int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
                        const char *title)
 {
-	return page_render_ex(r, status, tpl, page_data, title, true);
+	return page_render_ex(r, status, tpl, page_data, title, true, NULL);
+}
+
+int page_render_own(struct req *r, const char *tpl, json_t *page_data, const char *title,
+                    const struct tpl_own_partial *own)
+{
+	return page_render_ex(r, 200, tpl, page_data, title, true, own);
 }
 
 int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_data,
                     const char *title)
 {
-	return page_render_ex(r, status, tpl, page_data, title, false);
+	return page_render_ex(r, status, tpl, page_data, title, false, NULL);
 }

@@ -397,6 +397,7 @@ struct tpl_render {
 	unsigned long steps, max_steps;
 	const void **stack;          /* context stack, top at n - 1 */
 	size_t n, cap;
+	size_t base;                 /* lookups see stack[base, n): a partial with its own data hides the rest */
 	struct buf scratch;          /* a value's text before escaping */
 	struct buf indent;           /* nested partial indentation... */
 	size_t ind_base;             /* ...of which [ind_base, len) applies now */
@@ -446,7 +447,7 @@ static const void *tpl_lookup(struct tpl_render *r, const struct tpl *t,
 	char name[TPL_MAX_NAME + 1], *part, *dot;
 	const void *v = NULL;
 
-	if (!r->n)
+	if (r->n <= r->base)
 		return NULL;
 	if (nd->len == 1 && t->src[nd->off] == '.')
 		return r->stack[r->n - 1];
@@ -454,7 +455,7 @@ static const void *tpl_lookup(struct tpl_render *r, const struct tpl *t,
 	dot = strchr(name, '.');
 	if (dot)
 		*dot = '\0';
-	for (size_t i = r->n; i-- > 0 && !v;)
+	for (size_t i = r->n; i-- > r->base && !v;)
 		v = r->stack[i] ? ops->lookup(r->data->closure, r->stack[i], name) : NULL;
 	for (part = dot ? dot + 1 : NULL; v && part; part = dot ? dot + 1 : NULL) {
 		dot = strchr(part, '.');
@@ -543,8 +544,27 @@ static int tpl_render_section(struct tpl_render *r, const struct tpl *t, size_t 
 	return 0;
 }
 
+/* A partial with a data source of its own: its root starts a fresh context stack
+ * (the contexts below it use another backend, so they must stay out of reach). */
+static int tpl_render_own(struct tpl_render *r, const struct tpl *p, const struct tpl_data *own)
+{
+	const struct tpl_data *data = r->data;
+	size_t base = r->base;
+	int rc;
+
+	r->data = own;
+	r->base = r->n;
+	tpl_push(r, own->root);
+	rc = tpl_render_range(r, p, 0, p->n);
+	r->n = r->base;
+	r->base = base;
+	r->data = data;
+	return rc;
+}
+
 static int tpl_render_partial(struct tpl_render *r, const struct tpl *t, const struct tpl_node *nd)
 {
+	const struct tpl_data *own;
 	char name[TPL_MAX_NAME + 1];
 	const struct tpl *p = NULL;
 	size_t old_len = r->indent.len, old_base = r->ind_base;
@@ -563,8 +583,10 @@ static int tpl_render_partial(struct tpl_render *r, const struct tpl *t, const s
 		buf_add(&r->indent, t->src + nd->ind_off, nd->ind_len);
 	else
 		r->ind_base = r->indent.len;
+	own = r->opts && r->opts->partial_data
+	      ? r->opts->partial_data(r->opts->partial_data_closure, name) : NULL;
 	r->partial_depth++;
-	rc = tpl_render_range(r, p, 0, p->n);
+	rc = own ? tpl_render_own(r, p, own) : tpl_render_range(r, p, 0, p->n);
 	r->partial_depth--;
 	r->indent.len = old_len;
 	if (r->indent.data)
