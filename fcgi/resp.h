@@ -5,6 +5,7 @@
 #ifndef VC_RESP_H
 #define VC_RESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -30,6 +31,10 @@ int resp_error(struct req *r, int status, const char *title, const char *message
 /* Writes the whole CGI response (Status, headers, blank line, body unless HEAD)
  * into out. */
 void resp_format(const struct req *r, struct buf *out);
+/* The same without the body: Status, headers and the blank line. */
+void resp_format_head(const struct req *r, struct buf *out);
+/* Whether r->body goes out after the head (not for HEAD, 204 and 304). */
+bool resp_has_body(const struct req *r);
 const char *resp_reason(int status);
 
 #endif
