@@ -35,11 +35,14 @@ struct tpl_node {
 	size_t off, len;
 	size_t ind_off, ind_len;
 	size_t end;                /* sections: index one past the last child */
+	size_t name;               /* tags: offset of the name, NUL-terminated, in tpl.names */
+	unsigned char dotted;      /* the name holds a '.' (not "." alone): split on lookup */
 };
 
 struct tpl {
 	char *src;
 	size_t src_len;
+	char *names;               /* every tag's name with a NUL, so lookups need no copy */
 	struct tpl_node *nodes;
 	size_t n, cap;
 };
@@ -330,6 +333,30 @@ static int tpl_parse_step(struct tpl_parser *p)
 	return 0;
 }
 
+/* Copies every tag name, NUL-terminated, into t->names once at compile time: the
+ * renderer looks names up thousands of times per page. */
+static void tpl_index_names(struct tpl *t)
+{
+	size_t total = 1, at = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		total += t->nodes[i].kind == TPL_TEXT || t->nodes[i].kind == TPL_NOP ? 0 : t->nodes[i].len + 1;
+	t->names = malloc(total);
+	if (!t->names)
+		abort();
+	for (size_t i = 0; i < t->n; i++) {
+		struct tpl_node *nd = &t->nodes[i];
+		if (nd->kind == TPL_TEXT || nd->kind == TPL_NOP)
+			continue;
+		memcpy(t->names + at, t->src + nd->off, nd->len);
+		t->names[at + nd->len] = '\0';
+		nd->name = at;
+		nd->dotted = nd->len > 1 && memchr(t->src + nd->off, '.', nd->len) != NULL;
+		at += nd->len + 1;
+	}
+	t->names[at] = '\0';
+}
+
 static int tpl_parse(struct tpl_parser *p)
 {
 	int rc;
@@ -375,6 +402,7 @@ struct tpl *tpl_compile(const char *src, size_t len, char *err, size_t errlen)
 		tpl_free(t);
 		return NULL;
 	}
+	tpl_index_names(t);
 	return t;
 }
 
@@ -383,6 +411,7 @@ void tpl_free(struct tpl *t)
 	if (!t)
 		return;
 	free(t->nodes);
+	free(t->names);
 	free(t->src);
 	free(t);
 }
@@ -445,18 +474,23 @@ static const void *tpl_lookup(struct tpl_render *r, const struct tpl *t,
 {
 	const struct tpl_data_ops *ops = r->data->ops;
 	char name[TPL_MAX_NAME + 1], *part, *dot;
+	const char *first = t->names + nd->name;
 	const void *v = NULL;
 
 	if (r->n <= r->base)
 		return NULL;
-	if (nd->len == 1 && t->src[nd->off] == '.')
+	if (nd->len == 1 && first[0] == '.')
 		return r->stack[r->n - 1];
-	tpl_node_name(t, nd, name);
-	dot = strchr(name, '.');
-	if (dot)
+	if (nd->dotted) {
+		tpl_node_name(t, nd, name);
+		dot = strchr(name, '.');
 		*dot = '\0';
+		first = name;
+	} else {
+		dot = NULL;
+	}
 	for (size_t i = r->n; i-- > r->base && !v;)
-		v = r->stack[i] ? ops->lookup(r->data->closure, r->stack[i], name) : NULL;
+		v = r->stack[i] ? ops->lookup(r->data->closure, r->stack[i], first) : NULL;
 	for (part = dot ? dot + 1 : NULL; v && part; part = dot ? dot + 1 : NULL) {
 		dot = strchr(part, '.');
 		if (dot)
