@@ -454,34 +454,48 @@ static const void *rv_text_of(const struct rv_text *t)
 	return t->s ? t : NULL;
 }
 
+/* The lookups below switch on the first byte before comparing: a table page asks
+ * for several thousand names, most of them missing at the cell and looked for
+ * again in the row and the root (Mustache's context walk). */
 static const void *rv_row_lookup(const struct row_view *row, const char *name)
 {
-	if (!strcmp(name, "select"))
-		return rv_text_of(&row->select);
-	if (!strcmp(name, "select_label"))
-		return rv_text_of(&row->select_label);
-	return strcmp(name, "cells") ? NULL : &row->cells;
+	switch (name[0]) {
+	case 's':
+		if (!strcmp(name, "select"))
+			return rv_text_of(&row->select);
+		return strcmp(name, "select_label") ? NULL : rv_text_of(&row->select_label);
+	case 'c':
+		return strcmp(name, "cells") ? NULL : &row->cells;
+	default:
+		return NULL;
+	}
+}
+
+static const void *rv_flag(bool on)
+{
+	return on ? &rv_true : NULL;
 }
 
 static const void *rv_cell_lookup(const struct cell_view *c, const char *name)
 {
-	bool flag = false;
-
-	if (!strcmp(name, "text"))
-		return rv_text_of(&c->text);
-	if (!strcmp(name, "href"))
-		return rv_text_of(&c->href);
-	if (!strcmp(name, "badge"))
-		return rv_text_of(&c->badge);
-	if (!strcmp(name, "pct"))
-		return rv_text_of(&c->pct);
-	if (!strcmp(name, "plain"))
-		flag = c->plain;
-	else if (!strcmp(name, "num"))
-		flag = c->num;
-	else if (!strcmp(name, "bar"))
-		flag = c->bar;
-	return flag ? &rv_true : NULL;
+	switch (name[0]) {
+	case 't':
+		return strcmp(name, "text") ? NULL : rv_text_of(&c->text);
+	case 'h':
+		return strcmp(name, "href") ? NULL : rv_text_of(&c->href);
+	case 'b':
+		if (!strcmp(name, "bar"))
+			return rv_flag(c->bar);
+		return strcmp(name, "badge") ? NULL : rv_text_of(&c->badge);
+	case 'p':
+		if (!strcmp(name, "plain"))
+			return rv_flag(c->plain);
+		return strcmp(name, "pct") ? NULL : rv_text_of(&c->pct);
+	case 'n':
+		return strcmp(name, "num") ? NULL : rv_flag(c->num);
+	default:
+		return NULL;
+	}
 }
 
 static const void *rv_lookup(void *closure, const void *v, const char *name)
