@@ -283,14 +283,16 @@ static int page_render_ex(struct req *r, int status, const char *tpl, json_t *pa
 	if (render(r, tpl, page_data, own, &content) < 0)
 		goto out;
 	if (r->hx || !wrap) {
-		resp_body(r, status, "text/html; charset=utf-8", buf_str(&content), content.len);
+		resp_body_take(r, status, "text/html; charset=utf-8", &content);
 		rc = 0;
 		goto out;
 	}
-	json_object_set_new(d, "content", json_stringn(buf_str(&content), content.len));
+	/* The renderer's own output: template files and escaped JSON strings, so the
+	 * page (40 KB and more) is not validated as UTF-8 a second time. */
+	json_object_set_new(d, "content", json_stringn_nocheck(buf_str(&content), content.len));
 	if (render(r, "layout", d, NULL, &html) < 0)
 		goto out;
-	resp_body(r, status, "text/html; charset=utf-8", buf_str(&html), html.len);
+	resp_body_take(r, status, "text/html; charset=utf-8", &html);
 	rc = 0;
 out:
 	json_decref(d);

@@ -67,6 +67,17 @@ void resp_body(struct req *r, int status, const char *ctype, const char *body, s
 	buf_add(&r->body, body, len);
 }
 
+void resp_body_take(struct req *r, int status, const char *ctype, struct buf *body)
+{
+	struct buf old = r->body;
+
+	r->status = status;
+	resp_header(r, "Content-Type", ctype);
+	r->body = *body;
+	*body = old;
+	buf_reset(body);
+}
+
 void resp_redirect(struct req *r, const char *location)
 {
 	/* Only local paths: an open redirect would let a link send users anywhere. */

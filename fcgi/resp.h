@@ -19,6 +19,9 @@ void resp_header(struct req *r, const char *name, const char *value);
 void resp_cookie(struct req *r, const char *name, const char *value, int max_age);
 /* Sets status, Content-Type and body (copied). */
 void resp_body(struct req *r, int status, const char *ctype, const char *body, size_t len);
+/* Same, taking body over instead of copying it: r's previous body moves to *body
+ * (emptied), which the caller still frees. */
+void resp_body_take(struct req *r, int status, const char *ctype, struct buf *body);
 /* 303 to location (a local path), or for HTMX requests 204 with HX-Redirect. */
 void resp_redirect(struct req *r, const char *location);
 /* Answers JSON (borrowed) with status. */
