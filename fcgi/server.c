@@ -224,15 +224,25 @@ static int send_records(FCGX_Request *fr, const char *head, size_t head_len,
 	return 0;
 }
 
+/* Below this, libfcgi's 8 KiB buffer holds the whole answer and FCGX_Finish_r()
+ * sends it with the end-of-request records in one write; above, send_records(). */
+#define SEND_BUFFERED_MAX 8000
+
 static void send_response(struct req *r, FCGX_Request *fr)
 {
 	struct buf head = BUF_INIT;
-	bool body = resp_has_body(r);
+	const char *body = resp_has_body(r) ? buf_str(&r->body) : "";
+	size_t body_len = resp_has_body(r) ? r->body.len : 0;
+	int rc;
 
 	resp_format_head(r, &head);
+	if (head.len + body_len <= SEND_BUFFERED_MAX)
+		rc = FCGX_PutStr(head.data, (int)head.len, fr->out) < 0 ||
+		     FCGX_PutStr(body, (int)body_len, fr->out) < 0 ? -1 : 0;
+	else
+		rc = send_records(fr, head.data, head.len, body, body_len);
 	/* A failed write means nginx went away; FCGX_Finish_r() notices too. */
-	if (send_records(fr, head.data, head.len, body ? buf_str(&r->body) : "",
-	                 body ? r->body.len : 0) < 0)
+	if (rc < 0)
 		log_info("web.write", "error=%s", log_q(strerror(errno)));
 	buf_free_ex(&head, 1);   /* cookies; the body is wiped by req_reset() */
 }
