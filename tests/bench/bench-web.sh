@@ -47,7 +47,7 @@ run() {
 	c0=$(web_cpu)
 	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "$url")
 	c1=$(web_cpu)
-	echo "$out" | grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
+	echo "$out" | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx'
 	echo "$out" | awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/requests in/ {
 		printf "  worker CPU %.2f s for %d requests: %.3f ms/request\n", c / hz, $1, c / hz * 1000 / $1 }'
 }
