@@ -302,10 +302,10 @@ void inv_listing_free(struct inv_listing *l)
 
 /* ---- URLs ---- */
 
-/* The moref is percent-encoded twice: nginx decodes the path once and merges
- * slashes before we see it, and some morefs (the simulator's datastores) hold
- * slashes; page_detail.c decodes the second layer. */
-/* Appends the detail link to b; once is scratch for the first encoding layer. */
+/* Appends the detail link to b; once is scratch for the first encoding layer. The
+ * moref is percent-encoded twice: nginx decodes the path once and merges slashes
+ * before we see it, and some morefs (the simulator's datastores) hold slashes;
+ * page_detail.c decodes the second layer. */
 static void detail_href_add(struct buf *b, struct buf *once, const char *kind,
                             const char *vcenter, const char *moref)
 {
