@@ -3,6 +3,7 @@
  * came from HTMX, which wants the fragment alone. */
 #include "layout.h"
 #include "req.h"
+#include "arena.h"
 #include "resp.h"
 #include "server.h"
 #include "session.h"
@@ -75,19 +76,16 @@ static json_t *iso_time(long long t)
 	return json_string(s);
 }
 
-json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, int interval)
+/* The layout's state object of one vCenter from its status record (st may be NULL:
+ * never polled, missing or tampered). */
+static json_t *vcenter_state_of(struct req *r, const char *id, const char *name, int interval,
+                                const json_t *st)
 {
-	char key[96], *raw = NULL;
-	size_t len;
-	json_t *st = NULL, *out;
 	const char *state = "unknown", *err = NULL, *owner = NULL;
-	char host[96] = "";
+	char host[96] = "", key[96];
 	long long ok_at = 0;
+	json_t *out;
 
-	store_key_vc(key, sizeof(key), id, "status");
-	if (r->app->store && store_get(r->app->store, key, &raw, &len) == 1)
-		st = json_loadb(raw, len, 0, NULL);
-	free(raw);
 	if (json_is_object(st)) {
 		ok_at = time_of(json_object_get(st, "last_success"));
 		err = json_string_value(json_object_get(st, "error"));
@@ -107,25 +105,64 @@ json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, in
 	                "state", state, "last_success", iso_time(ok_at),
 	                "error", err ? json_string(err) : json_null());
 	json_object_set_new(out, "collector", host[0] ? json_string(host) : json_null());
-	json_decref(st);
 	/* state_<state>: true, for templates that switch on the state. */
 	snprintf(key, sizeof(key), "state_%s", state);
 	json_object_set_new(out, key, json_true());
 	return out;
 }
 
+json_t *layout_vcenter_state(struct req *r, const char *id, const char *name, int interval)
+{
+	char key[96], *raw = NULL;
+	size_t len;
+	json_t *st = NULL, *out;
+
+	store_key_vc(key, sizeof(key), id, "status");
+	if (r->app->store && store_get(r->app->store, key, &raw, &len) == 1)
+		st = json_loadb(raw, len, 0, NULL);
+	free(raw);
+	out = vcenter_state_of(r, id, name, interval, st);
+	json_decref(st);
+	return out;
+}
+
+/* What one MGET of the session's status records brought back. */
+struct status_batch {
+	json_t **st;    /* new references, NULL when missing or tampered */
+};
+
+static void status_got(void *ctx, size_t i, const char *data, size_t len)
+{
+	struct status_batch *b = ctx;
+
+	b->st[i] = data ? json_loadb(data, len, 0, NULL) : NULL;
+}
+
+/* One round trip for every vCenter of the session instead of one each. A Redis
+ * failure shows them "unknown", as a failed single read did. */
 static json_t *session_vcenter_list(struct req *r)
 {
+	const json_t *vcs = r->sess ? session_vcenters(r->sess) : NULL;
+	size_t max = json_array_size(vcs), n = 0, i;
+	const struct cfg_vcenter **vc = arena_alloc(&r->arena, (max + 1) * sizeof(*vc));
+	const char **keys = arena_alloc(&r->arena, (max + 1) * sizeof(*keys));
+	struct status_batch b = { arena_alloc(&r->arena, (max + 1) * sizeof(*b.st)) };
 	json_t *list = json_array(), *v;
-	size_t i;
+	char key[96];
 
-	if (!r->sess)
-		return list;
-	json_array_foreach(session_vcenters(r->sess), i, v) {
+	json_array_foreach(vcs, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
-		const struct cfg_vcenter *vc = id ? cfg_vcenter_find(r->app->cfg, id) : NULL;
-		if (vc)
-			json_array_append_new(list, layout_vcenter_state(r, vc->id, vc->name, vc->interval));
+		if (!(vc[n] = id ? cfg_vcenter_find(r->app->cfg, id) : NULL))
+			continue;
+		store_key_vc(key, sizeof(key), vc[n]->id, "status");
+		keys[n++] = arena_strdup(&r->arena, key);
+	}
+	if (n && r->app->store)
+		store_get_many(r->app->store, keys, n, status_got, &b);
+	for (i = 0; i < n; i++) {
+		json_array_append_new(list, vcenter_state_of(r, vc[i]->id, vc[i]->name,
+		                                             vc[i]->interval, b.st[i]));
+		json_decref(b.st[i]);
 	}
 	return list;
 }
@@ -213,7 +250,8 @@ json_t *layout_data(struct req *r, const char *page, const char *title)
 	return d;
 }
 
-static int render(struct req *r, const char *tpl, const json_t *data, struct buf *out)
+static int render(struct req *r, const char *tpl, const json_t *data,
+                  const struct tpl_own_partial *own, struct buf *out)
 {
 	char err[256];
 
@@ -221,7 +259,7 @@ static int render(struct req *r, const char *tpl, const json_t *data, struct buf
 		log_error("web.render", "template=%s error=\"no templates loaded\"", log_q(tpl));
 		return -1;
 	}
-	if (tpl_render_json(r->app->tpl, tpl, data, out, err, sizeof(err)) < 0) {
+	if (tpl_render_json_own(r->app->tpl, tpl, data, own, out, err, sizeof(err)) < 0) {
 		log_error("web.render", "template=%s error=%s", log_q(tpl), log_q(err));
 		return -1;
 	}
@@ -229,7 +267,7 @@ static int render(struct req *r, const char *tpl, const json_t *data, struct buf
 }
 
 static int page_render_ex(struct req *r, int status, const char *tpl, json_t *page_data,
-                          const char *title, bool wrap)
+                          const char *title, bool wrap, const struct tpl_own_partial *own)
 {
 	const char *page = strncmp(tpl, "page-", 5) ? tpl : tpl + 5;
 	struct buf content = BUF_INIT, html = BUF_INIT;
@@ -242,17 +280,19 @@ static int page_render_ex(struct req *r, int status, const char *tpl, json_t *pa
 	d = layout_data(r, page, title);
 	if (!d || json_object_update_missing(page_data, d) < 0)
 		goto out;
-	if (render(r, tpl, page_data, &content) < 0)
+	if (render(r, tpl, page_data, own, &content) < 0)
 		goto out;
 	if (r->hx || !wrap) {
-		resp_body(r, status, "text/html; charset=utf-8", buf_str(&content), content.len);
+		resp_body_take(r, status, "text/html; charset=utf-8", &content);
 		rc = 0;
 		goto out;
 	}
-	json_object_set_new(d, "content", json_stringn(buf_str(&content), content.len));
-	if (render(r, "layout", d, &html) < 0)
+	/* The renderer's own output: template files and escaped JSON strings, so the
+	 * page (40 KB and more) is not validated as UTF-8 a second time. */
+	json_object_set_new(d, "content", json_stringn_nocheck(buf_str(&content), content.len));
+	if (render(r, "layout", d, NULL, &html) < 0)
 		goto out;
-	resp_body(r, status, "text/html; charset=utf-8", buf_str(&html), html.len);
+	resp_body_take(r, status, "text/html; charset=utf-8", &html);
 	rc = 0;
 out:
 	json_decref(d);
@@ -265,11 +305,17 @@ out:
 int page_render_status(struct req *r, int status, const char *tpl, json_t *page_data,
                        const char *title)
 {
-	return page_render_ex(r, status, tpl, page_data, title, true);
+	return page_render_ex(r, status, tpl, page_data, title, true, NULL);
+}
+
+int page_render_own(struct req *r, const char *tpl, json_t *page_data, const char *title,
+                    const struct tpl_own_partial *own)
+{
+	return page_render_ex(r, 200, tpl, page_data, title, true, own);
 }
 
 int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_data,
                     const char *title)
 {
-	return page_render_ex(r, status, tpl, page_data, title, false);
+	return page_render_ex(r, status, tpl, page_data, title, false, NULL);
 }

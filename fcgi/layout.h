@@ -12,6 +12,7 @@
 
 struct req;
 struct scope;
+struct tpl_own_partial;
 
 #define LAYOUT_URL_MAX 256
 
@@ -38,6 +39,10 @@ int page_render_status(struct req *r, int status, const char *tpl, json_t *page_
 int page_render_doc(struct req *r, int status, const char *tpl, json_t *page_data,
                     const char *title);
 #define page_render(r, tpl, data, title) page_render_status((r), 200, (tpl), (data), (title))
+/* page_render, with the partial own->name of the page rendered from own->data (a
+ * page's own structs, borrowed until this returns) instead of the JSON. */
+int page_render_own(struct req *r, const char *tpl, json_t *page_data, const char *title,
+                    const struct tpl_own_partial *own);
 
 /* [{value, selected}] for a <select> of the values in list (NULL-terminated), the
  * one equal to current selected (new reference). */

@@ -12,6 +12,8 @@
 #include "router.h"
 #include "server.h"
 #include "buf.h"
+#include "arena.h"
+#include "tpl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,18 +302,28 @@ void inv_listing_free(struct inv_listing *l)
 
 /* ---- URLs ---- */
 
-/* The moref is percent-encoded twice: nginx decodes the path once and merges
- * slashes before we see it, and some morefs (the simulator's datastores) hold
- * slashes; page_detail.c decodes the second layer. */
+/* Appends the detail link to b; once is scratch for the first encoding layer. The
+ * moref is percent-encoded twice: nginx decodes the path once and merges slashes
+ * before we see it, and some morefs (the simulator's datastores) hold slashes;
+ * page_detail.c decodes the second layer. */
+static void detail_href_add(struct buf *b, struct buf *once, const char *kind,
+                            const char *vcenter, const char *moref)
+{
+	buf_reset(once);
+	buf_add_url(once, moref ? moref : "");
+	buf_addc(b, '/');
+	buf_adds(b, kind);
+	buf_adds(b, "s/");
+	buf_add_url(b, vcenter ? vcenter : "");
+	buf_addc(b, '/');
+	buf_add_url(b, buf_str(once));
+}
+
 void inv_detail_href(char *out, size_t n, const char *kind, const char *vcenter, const char *moref)
 {
 	struct buf b = BUF_INIT, once = BUF_INIT;
 
-	buf_add_url(&once, moref ? moref : "");
-	buf_printf(&b, "/%ss/", kind);
-	buf_add_url(&b, vcenter ? vcenter : "");
-	buf_addc(&b, '/');
-	buf_add_url(&b, buf_str(&once));
+	detail_href_add(&b, &once, kind, vcenter, moref);
 	snprintf(out, n, "%s", buf_str(&b));
 	buf_free(&b);
 	buf_free(&once);
@@ -389,155 +401,351 @@ static const char *state_badge(const char *s, const char **label)
 	return *label = s[0] ? s : "unknown", "is-unknown";
 }
 
-static json_t *text_cell(const char *text, const char *href, bool num)
-{
-	json_t *c = json_pack("{s:s,s:b,s:b}", "text", text, "plain", 1, "num", num);
+/* ---- rows, rendered straight from the records ----
+ *
+ * The rows of a page are formatted into row_view / cell_view structs in the
+ * request's arena and rendered by part-table-rows through row_ops, without a JSON
+ * tree in between. Every value handed to the template engine begins with its kind,
+ * so the ops know what a pointer is; strings point into the records (borrowed from
+ * the view entry), into the arena, or are constants. */
 
-	if (href && *href)
-		json_object_set_new(c, "href", json_string(href));
-	return c;
+enum rv_kind { RV_ROOT, RV_LIST, RV_ROW, RV_CELL, RV_TEXT, RV_TRUE };
+
+struct rv_text {
+	enum rv_kind kind;          /* RV_TEXT */
+	const char *s;              /* NULL: the template sees nothing */
+};
+
+struct rv_list {
+	enum rv_kind kind;          /* RV_LIST */
+	const void *items;          /* n items of size bytes, each starting with its kind */
+	size_t n, size;
+};
+
+/* One cell: text (plain, with an optional link), a badge (class + text) or a bar. */
+struct cell_view {
+	enum rv_kind kind;          /* RV_CELL */
+	struct rv_text text, href, badge, pct;
+	bool plain, num, bar;
+};
+
+struct row_view {
+	enum rv_kind kind;          /* RV_ROW */
+	struct rv_text select, select_label;   /* selectable tables: "vcenter:moref", name */
+	struct rv_list cells;
+};
+
+struct rv_root {
+	enum rv_kind kind;          /* RV_ROOT */
+	struct rv_list rows;
+};
+
+/* What formatting a page of rows needs: scratch buffers reused for every link. */
+struct rows_ctx {
+	struct req *r;
+	const struct inv_page *pg;
+	struct buf href, once;
+};
+
+static const enum rv_kind rv_true = RV_TRUE;
+
+static const void *rv_text_of(const struct rv_text *t)
+{
+	return t->s ? t : NULL;
 }
 
-static json_t *badge_cell(const char *cls, const char *text)
+/* The lookups below switch on the first byte before comparing: a table page asks
+ * for several thousand names, most of them missing at the cell and looked for
+ * again in the row and the root (Mustache's context walk). */
+static const void *rv_row_lookup(const struct row_view *row, const char *name)
 {
-	return json_pack("{s:s,s:s}", "badge", cls, "text", text);
+	switch (name[0]) {
+	case 's':
+		if (!strcmp(name, "select"))
+			return rv_text_of(&row->select);
+		return strcmp(name, "select_label") ? NULL : rv_text_of(&row->select_label);
+	case 'c':
+		return strcmp(name, "cells") ? NULL : &row->cells;
+	default:
+		return NULL;
+	}
 }
 
-static json_t *bar_cell(int pct)
+static const void *rv_flag(bool on)
 {
-	return json_pack("{s:b,s:i}", "bar", 1, "pct", pct);
+	return on ? &rv_true : NULL;
 }
 
-static json_t *list_cell(const json_t *arr)
+static const void *rv_cell_lookup(const struct cell_view *c, const char *name)
 {
-	struct buf b = BUF_INIT;
+	switch (name[0]) {
+	case 't':
+		return strcmp(name, "text") ? NULL : rv_text_of(&c->text);
+	case 'h':
+		return strcmp(name, "href") ? NULL : rv_text_of(&c->href);
+	case 'b':
+		if (!strcmp(name, "bar"))
+			return rv_flag(c->bar);
+		return strcmp(name, "badge") ? NULL : rv_text_of(&c->badge);
+	case 'p':
+		if (!strcmp(name, "plain"))
+			return rv_flag(c->plain);
+		return strcmp(name, "pct") ? NULL : rv_text_of(&c->pct);
+	case 'n':
+		return strcmp(name, "num") ? NULL : rv_flag(c->num);
+	default:
+		return NULL;
+	}
+}
+
+static const void *rv_lookup(void *closure, const void *v, const char *name)
+{
+	(void)closure;
+	switch (*(const enum rv_kind *)v) {
+	case RV_ROOT:
+		return strcmp(name, "rows") ? NULL : &((const struct rv_root *)v)->rows;
+	case RV_ROW:
+		return rv_row_lookup(v, name);
+	case RV_CELL:
+		return rv_cell_lookup(v, name);
+	default:
+		return NULL;
+	}
+}
+
+static int rv_truthy(void *closure, const void *v)
+{
+	(void)closure;
+	if (*(const enum rv_kind *)v == RV_TEXT)
+		return ((const struct rv_text *)v)->s[0] != '\0';
+	return 1;
+}
+
+static int rv_iterate(void *closure, const void *v, size_t index, const void **item)
+{
+	const struct rv_list *l = v;
+
+	(void)closure;
+	if (l->kind != RV_LIST)
+		return -1;
+	if (index >= l->n)
+		return 0;
+	*item = (const char *)l->items + index * l->size;
+	return 1;
+}
+
+static void rv_stringify(void *closure, const void *v, struct buf *out)
+{
+	(void)closure;
+	if (*(const enum rv_kind *)v == RV_TEXT)
+		buf_adds(out, ((const struct rv_text *)v)->s);
+}
+
+static const struct tpl_data_ops row_ops = { rv_lookup, rv_truthy, rv_iterate, rv_stringify };
+
+static void text_cell(struct cell_view *c, const char *text, const char *href, bool num)
+{
+	c->plain = true;
+	c->num = num;
+	c->text.s = text;
+	c->href.s = href && *href ? href : NULL;
+}
+
+static void badge_cell(struct cell_view *c, const char *cls, const char *text)
+{
+	c->badge.s = cls;
+	c->text.s = text;
+}
+
+static void bar_cell(struct rows_ctx *x, struct cell_view *c, int pct)
+{
+	c->bar = true;
+	c->pct.s = arena_printf(&x->r->arena, "%d", pct);
+}
+
+static void list_cell(struct rows_ctx *x, struct cell_view *c, const json_t *arr)
+{
 	const json_t *v;
 	size_t i;
-	json_t *c;
 
+	buf_reset(&x->href);
 	json_array_foreach(arr, i, v) {
 		if (i)
-			buf_adds(&b, ", ");
-		buf_adds(&b, json_string_value(v) ? json_string_value(v) : "");
+			buf_adds(&x->href, ", ");
+		buf_adds(&x->href, json_string_value(v) ? json_string_value(v) : "");
 	}
-	c = text_cell(buf_str(&b), NULL, false);
-	buf_free(&b);
-	return c;
+	text_cell(c, arena_strndup(&x->r->arena, buf_str(&x->href), x->href.len), NULL, false);
 }
 
-static json_t *vlan_cell(const json_t *pg)
+static void vlan_cell(struct rows_ctx *x, struct cell_view *c, const json_t *pg)
 {
 	const char *type = tbl_str(pg, "vlan_type");
-	char s[300];
+	struct arena *a = &x->r->arena;
+	const char *s;
 
 	if (!strcmp(type, "trunk"))
-		snprintf(s, sizeof(s), "trunk %s", json_is_string(json_object_get(pg, "trunk"))
-		         ? tbl_str(pg, "trunk") : "0-4094");
+		s = arena_printf(a, "trunk %s", json_is_string(json_object_get(pg, "trunk"))
+		                 ? tbl_str(pg, "trunk") : "0-4094");
 	else if (!strcmp(type, "pvlan"))
-		snprintf(s, sizeof(s), "PVLAN %.0f", tbl_num(pg, "vlan"));
+		s = arena_printf(a, "PVLAN %.0f", tbl_num(pg, "vlan"));
 	else if (!strcmp(type, "vlan"))
-		snprintf(s, sizeof(s), "%.0f", tbl_num(pg, "vlan"));
+		s = arena_printf(a, "%.0f", tbl_num(pg, "vlan"));
 	else
-		snprintf(s, sizeof(s), "none");
-	return text_cell(s, NULL, true);
+		s = "none";
+	text_cell(c, s, NULL, true);
 }
 
-static json_t *link_cell(const json_t *rec, const char *kind, const char *name_key,
-                         const char *ref_key)
+/* A detail link of kind for rec's vCenter and moref, in the arena. */
+static const char *row_href(struct rows_ctx *x, const json_t *rec, const char *kind,
+                            const char *moref)
 {
-	char href[512] = "";
+	buf_reset(&x->href);
+	detail_href_add(&x->href, &x->once, kind, tbl_str(rec, "vcenter"), moref);
+	return arena_strndup(&x->r->arena, buf_str(&x->href), x->href.len);
+}
+
+static void link_cell(struct rows_ctx *x, struct cell_view *c, const json_t *rec,
+                      const char *kind, const char *name_key, const char *ref_key)
+{
 	const char *ref = tbl_str(rec, ref_key);
 
-	if (*ref)
-		inv_detail_href(href, sizeof(href), kind, tbl_str(rec, "vcenter"), ref);
-	return text_cell(tbl_str(rec, name_key), href, false);
+	text_cell(c, tbl_str(rec, name_key), *ref ? row_href(x, rec, kind, ref) : NULL, false);
 }
 
-static json_t *cell(const struct req *r, const struct inv_page *pg, const struct tbl_col *col,
-                    const struct tbl_row *row, size_t ci)
+/* A formatted number (tbl_fmt_* into s) as a right-aligned text cell. */
+static void num_cell(struct rows_ctx *x, struct cell_view *c, const char *s)
+{
+	text_cell(c, arena_strdup(&x->r->arena, s), NULL, true);
+}
+
+static void badge_state(struct cell_view *c, const json_t *rec, const json_t *v)
+{
+	const char *label, *cls = state_badge(json_string_value(v) ? json_string_value(v) : "", &label);
+
+	if (json_is_true(json_object_get(rec, "maintenance")))
+		badge_cell(c, "is-warning", "Maintenance");
+	else
+		badge_cell(c, cls, label);
+}
+
+static void uptime_cell(struct rows_ctx *x, struct cell_view *c, const json_t *rec)
+{
+	long long boot = tbl_time(tbl_str(rec, "boot_time"));
+	char s[96];
+
+	if (!boot) {
+		text_cell(c, "", NULL, true);
+		return;
+	}
+	tbl_fmt_duration(x->r->now - boot, s, sizeof(s));
+	num_cell(x, c, s);
+}
+
+static void cell(struct rows_ctx *x, struct cell_view *c, const struct tbl_col *col,
+                 const struct tbl_row *row, size_t ci)
 {
 	const json_t *rec = row->rec, *v = json_object_get(rec, col->field ? col->field : col->key);
-	const char *label;
+	const char *label, *cls;
 	char s[96];
 
 	switch ((enum cell_fmt)col->fmt) {
-	case F_NAME: {
-		char href[512];
-		inv_detail_href(href, sizeof(href), pg->detail, tbl_str(rec, "vcenter"), tbl_str(rec, "moref"));
-		return text_cell(tbl_str(rec, "name"), href, false);
-	}
-	case F_POWER: {
-		const char *cls = power_badge(json_string_value(v) ? json_string_value(v) : "", &label);
-		return badge_cell(cls, label);
-	}
-	case F_STATE: {
-		const char *cls = state_badge(json_string_value(v) ? json_string_value(v) : "", &label);
-		return json_is_true(json_object_get(rec, "maintenance")) ? badge_cell("is-warning", "Maintenance")
-		                                                          : badge_cell(cls, label);
-	}
+	case F_NAME:
+		text_cell(c, tbl_str(rec, "name"), row_href(x, rec, x->pg->detail, tbl_str(rec, "moref")), false);
+		return;
+	case F_POWER:
+		cls = power_badge(json_string_value(v) ? json_string_value(v) : "", &label);
+		badge_cell(c, cls, label);
+		return;
+	case F_STATE:
+		badge_state(c, rec, v);
+		return;
 	case F_INT:
 		tbl_fmt_int((long long)row->vals[ci].num, s, sizeof(s));
-		return text_cell(s, NULL, true);
+		num_cell(x, c, s);
+		return;
 	case F_MB:
 		tbl_fmt_bytes(row->vals[ci].num * 1048576.0, s, sizeof(s));
-		return text_cell(s, NULL, true);
+		num_cell(x, c, s);
+		return;
 	case F_BYTES:
 		tbl_fmt_bytes(row->vals[ci].num, s, sizeof(s));
-		return text_cell(s, NULL, true);
+		num_cell(x, c, s);
+		return;
 	case F_MHZ:
 		tbl_fmt_mhz(row->vals[ci].num, s, sizeof(s));
-		return text_cell(s, NULL, true);
+		num_cell(x, c, s);
+		return;
 	case F_PCT:
-		return bar_cell((int)row->vals[ci].num);
+		bar_cell(x, c, (int)row->vals[ci].num);
+		return;
 	case F_BOOL:
-		return json_is_true(v) ? badge_cell("is-on", "On") : badge_cell("is-off", "Off");
+		badge_cell(c, json_is_true(v) ? "is-on" : "is-off", json_is_true(v) ? "On" : "Off");
+		return;
 	case F_SHARED:
-		return json_is_true(v) ? badge_cell("is-info", "Shared") : badge_cell("is-gray", "Local");
+		badge_cell(c, json_is_true(v) ? "is-info" : "is-gray", json_is_true(v) ? "Shared" : "Local");
+		return;
 	case F_KIND:
-		return !strcmp(tbl_str(rec, "kind"), "distributed") ? badge_cell("is-accent", "Distributed")
-		                                                   : badge_cell("is-gray", "Standard");
+		if (!strcmp(tbl_str(rec, "kind"), "distributed"))
+			badge_cell(c, "is-accent", "Distributed");
+		else
+			badge_cell(c, "is-gray", "Standard");
+		return;
 	case F_HOST:
-		return link_cell(rec, "host", "host_name", "host");
+		link_cell(x, c, rec, "host", "host_name", "host");
+		return;
 	case F_CLUSTER:
-		return link_cell(rec, "cluster", "cluster_name", "cluster");
+		link_cell(x, c, rec, "cluster", "cluster_name", "cluster");
+		return;
 	case F_VLAN:
-		return vlan_cell(rec);
+		vlan_cell(x, c, rec);
+		return;
 	case F_LIST:
-		return list_cell(v);
-	case F_UPTIME: {
-		long long boot = tbl_time(tbl_str(rec, "boot_time"));
-		if (!boot)
-			return text_cell("", NULL, true);
-		tbl_fmt_duration(r->now - boot, s, sizeof(s));
-		return text_cell(s, NULL, true);
-	}
+		list_cell(x, c, v);
+		return;
+	case F_UPTIME:
+		uptime_cell(x, c, rec);
+		return;
 	case F_VC:
 	case F_TEXT:
 		break;
 	}
-	return text_cell(json_string_value(v) ? json_string_value(v) : "", NULL, false);
+	text_cell(c, json_string_value(v) ? json_string_value(v) : "", NULL, false);
 }
 
-static json_t *rows_json(const struct req *r, const struct inv_page *pg, const struct tbl_result *res)
+static void row_fill(struct rows_ctx *x, struct row_view *rv, const struct tbl_row *row)
 {
-	json_t *rows = json_array();
+	const struct tbl_def *def = x->pg->def;
+	struct cell_view *cells = arena_alloc(&x->r->arena, def->ncols * sizeof(*cells));
 
-	for (size_t i = 0; i < res->n; i++) {
-		json_t *cells = json_array();
-		json_t *row;
-		for (size_t c = 0; c < pg->def->ncols; c++)
-			json_array_append_new(cells, cell(r, pg, &pg->def->cols[c], res->rows[i], c));
-		row = json_pack("{s:o}", "cells", cells);
-		if (pg->selectable) {
-			char target[160];
-			snprintf(target, sizeof(target), "%s:%s", tbl_str(res->rows[i]->rec, "vcenter"),
-			         tbl_str(res->rows[i]->rec, "moref"));
-			json_object_set_new(row, "select", json_string(target));
-			json_object_set_new(row, "select_label", json_string(tbl_str(res->rows[i]->rec, "name")));
-		}
-		json_array_append_new(rows, row);
+	rv->kind = RV_ROW;
+	rv->select = rv->select_label = (struct rv_text){ RV_TEXT, NULL };
+	rv->cells = (struct rv_list){ RV_LIST, cells, def->ncols, sizeof(*cells) };
+	if (x->pg->selectable) {
+		rv->select.s = arena_printf(&x->r->arena, "%s:%s", tbl_str(row->rec, "vcenter"),
+		                            tbl_str(row->rec, "moref"));
+		rv->select_label.s = tbl_str(row->rec, "name");
 	}
-	return rows;
+	for (size_t c = 0; c < def->ncols; c++) {
+		cells[c].kind = RV_CELL;
+		cells[c].text = cells[c].href = cells[c].badge = cells[c].pct = (struct rv_text){ RV_TEXT, NULL };
+		cell(x, &cells[c], &def->cols[c], row, c);
+	}
+}
+
+/* Formats the page's rows into the arena and points own at them: part-table-rows
+ * renders from there (row_ops), inside the page's template. */
+static void rows_view(struct req *r, const struct inv_page *pg, const struct tbl_result *res,
+                      struct rv_root *root, struct tpl_own_partial *own)
+{
+	struct rows_ctx x = { r, pg, BUF_INIT, BUF_INIT };
+	struct row_view *rows = arena_alloc(&r->arena, (res->n ? res->n : 1) * sizeof(*rows));
+
+	for (size_t i = 0; i < res->n; i++)
+		row_fill(&x, &rows[i], res->rows[i]);
+	*root = (struct rv_root){ RV_ROOT, { RV_LIST, rows, res->n, sizeof(*rows) } };
+	*own = (struct tpl_own_partial){ "part-table-rows", { &row_ops, NULL, root } };
+	buf_free(&x.href);
+	buf_free(&x.once);
 }
 
 static json_t *cols_json(const struct req *r, const struct inv_page *pg, const struct tbl_query *q)
@@ -673,6 +881,8 @@ static json_t *filters_json(const struct req *r, const struct scope *sc, const s
 static int list_page(struct req *r, const char *name)
 {
 	const struct inv_page *pg = page_of(name);
+	struct tpl_own_partial rows;
+	struct rv_root root;
 	struct inv_listing l;
 	struct scope sc;
 	int store_err = 0;
@@ -684,12 +894,13 @@ static int list_page(struct req *r, const char *name)
 		inv_listing_free(&l);
 		return router_store_down(r);
 	}
-	d = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b}",
+	d = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:b}",
 	              "path", pg->path, "list", pg->name, "q", l.q.q ? l.q.q : "",
-	              "cols", cols_json(r, pg, &l.q), "rows", rows_json(r, pg, &l.res),
+	              "cols", cols_json(r, pg, &l.q),
 	              "pager", pager_json(r, pg, &l.q, &l.res),
 	              "filters", filters_json(r, &sc, pg, &store_err),
 	              "empty", l.res.total == 0);
+	rows_view(r, pg, &l.res, &root, &rows);
 	json_object_set_new(d, "sort", json_string(pg->def->cols[l.q.col].key));
 	json_object_set_new(d, "order", json_string(l.q.desc ? "desc" : "asc"));
 	json_object_set_new(d, "ncols", json_integer((json_int_t)(pg->def->ncols + pg->selectable)));
@@ -703,7 +914,9 @@ static int list_page(struct req *r, const char *name)
 		json_decref(d);
 		return router_store_down(r);
 	}
-	return page_render(r, pg->tpl, d, pg->title);
+	/* The rows' strings are borrowed from the view entries' records, which stay
+	 * loaded for the rest of the request. */
+	return page_render_own(r, pg->tpl, d, pg->title, &rows);
 }
 
 int page_vms(struct req *r) { return list_page(r, "vms"); }

@@ -74,6 +74,7 @@ struct param_val {
 };
 
 struct web_app;
+struct scope;
 struct session;
 struct FCGX_Stream;
 
@@ -104,6 +105,7 @@ struct req {
 	size_t n_vals;
 
 	struct session *sess;         /* NULL when not logged in; freed by req_reset() */
+	const struct scope *scope_memo; /* the first scope_load() of the request (arena, scope.c) */
 	struct flash flash[REQ_MAX_FLASH];
 	size_t n_flash;
 

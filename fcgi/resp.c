@@ -67,6 +67,17 @@ void resp_body(struct req *r, int status, const char *ctype, const char *body, s
 	buf_add(&r->body, body, len);
 }
 
+void resp_body_take(struct req *r, int status, const char *ctype, struct buf *body)
+{
+	struct buf old = r->body;
+
+	r->status = status;
+	resp_header(r, "Content-Type", ctype);
+	r->body = *body;
+	*body = old;
+	buf_reset(body);
+}
+
 void resp_redirect(struct req *r, const char *location)
 {
 	/* Only local paths: an open redirect would let a link send users anywhere. */
@@ -128,7 +139,14 @@ int resp_error(struct req *r, int status, const char *title, const char *message
 	return 0;
 }
 
-void resp_format(const struct req *r, struct buf *out)
+bool resp_has_body(const struct req *r)
+{
+	int status = r->status ? r->status : 500;
+
+	return r->method != REQ_HEAD && status != 204 && status != 304;
+}
+
+void resp_format_head(const struct req *r, struct buf *out)
 {
 	int status = r->status ? r->status : 500;
 
@@ -138,6 +156,11 @@ void resp_format(const struct req *r, struct buf *out)
 	if (status != 204 && status != 304 && !strstr(buf_str(&r->head), "Content-Length:"))
 		buf_printf(out, "Content-Length: %zu\r\n", r->body.len);
 	buf_adds(out, "\r\n");
-	if (r->method != REQ_HEAD && status != 204 && status != 304)
+}
+
+void resp_format(const struct req *r, struct buf *out)
+{
+	resp_format_head(r, out);
+	if (resp_has_body(r))
 		buf_add(out, buf_str(&r->body), r->body.len);
 }

@@ -5,6 +5,7 @@
 #ifndef VC_RESP_H
 #define VC_RESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -18,6 +19,9 @@ void resp_header(struct req *r, const char *name, const char *value);
 void resp_cookie(struct req *r, const char *name, const char *value, int max_age);
 /* Sets status, Content-Type and body (copied). */
 void resp_body(struct req *r, int status, const char *ctype, const char *body, size_t len);
+/* Same, taking body over instead of copying it: r's previous body moves to *body
+ * (emptied), which the caller still frees. */
+void resp_body_take(struct req *r, int status, const char *ctype, struct buf *body);
 /* 303 to location (a local path), or for HTMX requests 204 with HX-Redirect. */
 void resp_redirect(struct req *r, const char *location);
 /* Answers JSON (borrowed) with status. */
@@ -30,6 +34,10 @@ int resp_error(struct req *r, int status, const char *title, const char *message
 /* Writes the whole CGI response (Status, headers, blank line, body unless HEAD)
  * into out. */
 void resp_format(const struct req *r, struct buf *out);
+/* The same without the body: Status, headers and the blank line. */
+void resp_format_head(const struct req *r, struct buf *out);
+/* Whether r->body goes out after the head (not for HEAD, 204 and 304). */
+bool resp_has_body(const struct req *r);
 const char *resp_reason(int status);
 
 #endif

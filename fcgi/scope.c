@@ -8,6 +8,7 @@
 #include "cfg.h"
 #include "store.h"
 #include "log.h"
+#include "arena.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,27 @@ static void scope_select(struct scope *sc, const struct req *r)
 	}
 }
 
+/* One request reads the generations once: a page and its layout (the /live tag)
+ * then describe the same snapshot, and the second MGET is saved. The memo is the
+ * scope as first loaded (arena), reused when the same vCenters are asked again. */
+static bool gens_reuse(struct req *r, struct scope *sc)
+{
+	const struct scope *m = r->scope_memo;
+
+	if (!m || m->n != sc->n || memcmp(m->ids, sc->ids, sc->n * sizeof(sc->ids[0])))
+		return false;
+	memcpy(sc->gens, m->gens, sc->n * sizeof(sc->gens[0]));
+	return true;
+}
+
+static void gens_keep(struct req *r, const struct scope *sc)
+{
+	struct scope *m = arena_alloc(&r->arena, sizeof(*m));
+
+	*m = *sc;
+	r->scope_memo = m;
+}
+
 int scope_load(struct req *r, struct scope *sc)
 {
 	json_t *v;
@@ -99,10 +121,13 @@ int scope_load(struct req *r, struct scope *sc)
 			scope_add(sc, vc);
 	}
 	scope_select(sc, r);
+	if (gens_reuse(r, sc))
+		return 0;
 	if (view_gens(r->app->store, sc->ids, sc->n, sc->gens) < 0) {
 		log_error("scope.gens", "error=%s", log_q(r->app->store->errstr));
 		return -1;
 	}
+	gens_keep(r, sc);
 	return 0;
 }
 

@@ -271,25 +271,49 @@ static bool row_matches(const struct tbl_index *ix, const struct tbl_row *row,
 	return !qlow || strstr(row->text, qlow);
 }
 
-/* One vCenter's matching rows in sort order. */
+/* One vCenter's matching rows in sort order: a filtered copy, or (no filter, no
+ * q) the cached sort order itself, so an unfiltered page costs O(page), not a pass
+ * over every row of every vCenter. */
 struct run_list {
-	const struct tbl_row **rows;
+	struct tbl_row **rows;                  /* filtered rows, or NULL: all via order */
+	const unsigned *order;
+	struct tbl_row *all;
+	unsigned src;
 	size_t n, pos;
 };
+
+static struct tbl_row *list_head(const struct run_list *l)
+{
+	return l->rows ? l->rows[l->pos] : &l->all[l->order[l->pos]];
+}
+
+static bool any_filter(const struct tbl_def *def, const char *qlow, const char *const *flow)
+{
+	for (size_t f = 0; f < def->nfilters && f < TBL_MAX_FILTERS; f++)
+		if (flow[f])
+			return true;
+	return qlow != NULL;
+}
 
 static void filter_one(struct tbl_index *ix, unsigned src, const struct tbl_query *q,
                        const char *qlow, const char *const *flow, struct run_list *out)
 {
 	const unsigned *order = order_of(ix, q->col, q->desc);
 
+	out->order = order;
+	out->all = ix->rows;
+	out->src = src;
+	out->n = ix->n;
+	out->pos = 0;
+	out->rows = NULL;
+	if (!any_filter(ix->def, qlow, flow))
+		return;
 	out->rows = xcalloc(ix->n, sizeof(*out->rows));
-	out->n = out->pos = 0;
+	out->n = 0;
 	for (size_t i = 0; i < ix->n; i++) {
 		struct tbl_row *row = &ix->rows[order[i]];
-		if (!row_matches(ix, row, qlow, flow))
-			continue;
-		row->src = src;
-		out->rows[out->n++] = row;
+		if (row_matches(ix, row, qlow, flow))
+			out->rows[out->n++] = row;
 	}
 }
 
@@ -301,7 +325,7 @@ static int next_list(struct run_list *l, size_t n, const struct tbl_def *def, si
 	for (size_t i = 0; i < n; i++) {
 		if (l[i].pos >= l[i].n)
 			continue;
-		if (best < 0 || key_cmp(l[i].rows[l[i].pos], l[best].rows[l[best].pos], col,
+		if (best < 0 || key_cmp(list_head(&l[i]), list_head(&l[best]), col,
 		                        def->cols[col].kind, desc) < 0)
 			best = (int)i;
 	}
@@ -347,8 +371,11 @@ int tbl_run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
 		int i = def ? next_list(lists, n, def, q->col, q->desc) : -1;
 		if (i < 0)
 			break;
-		if (k >= skip)
-			res->rows[res->n++] = lists[i].rows[lists[i].pos];
+		if (k >= skip) {
+			struct tbl_row *row = list_head(&lists[i]);
+			row->src = lists[i].src;
+			res->rows[res->n++] = row;
+		}
 		lists[i].pos++;
 	}
 	for (size_t i = 0; i < n; i++)

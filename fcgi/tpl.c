@@ -35,11 +35,14 @@ struct tpl_node {
 	size_t off, len;
 	size_t ind_off, ind_len;
 	size_t end;                /* sections: index one past the last child */
+	size_t name;               /* tags: offset of the name, NUL-terminated, in tpl.names */
+	unsigned char dotted;      /* the name holds a '.' (not "." alone): split on lookup */
 };
 
 struct tpl {
 	char *src;
 	size_t src_len;
+	char *names;               /* every tag's name with a NUL, so lookups need no copy */
 	struct tpl_node *nodes;
 	size_t n, cap;
 };
@@ -330,6 +333,30 @@ static int tpl_parse_step(struct tpl_parser *p)
 	return 0;
 }
 
+/* Copies every tag name, NUL-terminated, into t->names once at compile time: the
+ * renderer looks names up thousands of times per page. */
+static void tpl_index_names(struct tpl *t)
+{
+	size_t total = 1, at = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		total += t->nodes[i].kind == TPL_TEXT || t->nodes[i].kind == TPL_NOP ? 0 : t->nodes[i].len + 1;
+	t->names = malloc(total);
+	if (!t->names)
+		abort();
+	for (size_t i = 0; i < t->n; i++) {
+		struct tpl_node *nd = &t->nodes[i];
+		if (nd->kind == TPL_TEXT || nd->kind == TPL_NOP)
+			continue;
+		memcpy(t->names + at, t->src + nd->off, nd->len);
+		t->names[at + nd->len] = '\0';
+		nd->name = at;
+		nd->dotted = nd->len > 1 && memchr(t->src + nd->off, '.', nd->len) != NULL;
+		at += nd->len + 1;
+	}
+	t->names[at] = '\0';
+}
+
 static int tpl_parse(struct tpl_parser *p)
 {
 	int rc;
@@ -375,6 +402,7 @@ struct tpl *tpl_compile(const char *src, size_t len, char *err, size_t errlen)
 		tpl_free(t);
 		return NULL;
 	}
+	tpl_index_names(t);
 	return t;
 }
 
@@ -383,6 +411,7 @@ void tpl_free(struct tpl *t)
 	if (!t)
 		return;
 	free(t->nodes);
+	free(t->names);
 	free(t->src);
 	free(t);
 }
@@ -397,6 +426,7 @@ struct tpl_render {
 	unsigned long steps, max_steps;
 	const void **stack;          /* context stack, top at n - 1 */
 	size_t n, cap;
+	size_t base;                 /* lookups see stack[base, n): a partial with its own data hides the rest */
 	struct buf scratch;          /* a value's text before escaping */
 	struct buf indent;           /* nested partial indentation... */
 	size_t ind_base;             /* ...of which [ind_base, len) applies now */
@@ -444,18 +474,23 @@ static const void *tpl_lookup(struct tpl_render *r, const struct tpl *t,
 {
 	const struct tpl_data_ops *ops = r->data->ops;
 	char name[TPL_MAX_NAME + 1], *part, *dot;
+	const char *first = t->names + nd->name;
 	const void *v = NULL;
 
-	if (!r->n)
+	if (r->n <= r->base)
 		return NULL;
-	if (nd->len == 1 && t->src[nd->off] == '.')
+	if (nd->len == 1 && first[0] == '.')
 		return r->stack[r->n - 1];
-	tpl_node_name(t, nd, name);
-	dot = strchr(name, '.');
-	if (dot)
+	if (nd->dotted) {
+		tpl_node_name(t, nd, name);
+		dot = strchr(name, '.');
 		*dot = '\0';
-	for (size_t i = r->n; i-- > 0 && !v;)
-		v = r->stack[i] ? ops->lookup(r->data->closure, r->stack[i], name) : NULL;
+		first = name;
+	} else {
+		dot = NULL;
+	}
+	for (size_t i = r->n; i-- > r->base && !v;)
+		v = r->stack[i] ? ops->lookup(r->data->closure, r->stack[i], first) : NULL;
 	for (part = dot ? dot + 1 : NULL; v && part; part = dot ? dot + 1 : NULL) {
 		dot = strchr(part, '.');
 		if (dot)
@@ -543,8 +578,27 @@ static int tpl_render_section(struct tpl_render *r, const struct tpl *t, size_t 
 	return 0;
 }
 
+/* A partial with a data source of its own: its root starts a fresh context stack
+ * (the contexts below it use another backend, so they must stay out of reach). */
+static int tpl_render_own(struct tpl_render *r, const struct tpl *p, const struct tpl_data *own)
+{
+	const struct tpl_data *data = r->data;
+	size_t base = r->base;
+	int rc;
+
+	r->data = own;
+	r->base = r->n;
+	tpl_push(r, own->root);
+	rc = tpl_render_range(r, p, 0, p->n);
+	r->n = r->base;
+	r->base = base;
+	r->data = data;
+	return rc;
+}
+
 static int tpl_render_partial(struct tpl_render *r, const struct tpl *t, const struct tpl_node *nd)
 {
+	const struct tpl_data *own;
 	char name[TPL_MAX_NAME + 1];
 	const struct tpl *p = NULL;
 	size_t old_len = r->indent.len, old_base = r->ind_base;
@@ -563,8 +617,10 @@ static int tpl_render_partial(struct tpl_render *r, const struct tpl *t, const s
 		buf_add(&r->indent, t->src + nd->ind_off, nd->ind_len);
 	else
 		r->ind_base = r->indent.len;
+	own = r->opts && r->opts->partial_data
+	      ? r->opts->partial_data(r->opts->partial_data_closure, name) : NULL;
 	r->partial_depth++;
-	rc = tpl_render_range(r, p, 0, p->n);
+	rc = own ? tpl_render_own(r, p, own) : tpl_render_range(r, p, 0, p->n);
 	r->partial_depth--;
 	r->indent.len = old_len;
 	if (r->indent.data)

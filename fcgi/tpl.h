@@ -53,6 +53,11 @@ struct tpl_render_opts {
 	int (*partial)(void *closure, const char *name, const struct tpl **out,
 		       char *err, size_t errlen);
 	void *partial_closure;
+	/* Optional: a data source of its own for partial name (a page's own structs,
+	 * mustach style), or NULL to render it from the current context as usual.
+	 * Inside such a partial only its own root and what it leads to are visible. */
+	const struct tpl_data *(*partial_data)(void *closure, const char *name);
+	void *partial_data_closure;
 	size_t max_output;        /* bytes appended to out; default 64 MiB */
 	unsigned long max_steps;  /* nodes visited; default 16 Mi, bounds hostile loops */
 };
@@ -104,6 +109,18 @@ int tpl_set_partial(void *set, const char *name, const struct tpl **out,
  * from the same set. Returns 0, or -1 with err (unknown template, render error). */
 int tpl_render_json(const struct tpl_set *set, const char *name, const json_t *data,
 		    struct buf *out, char *err, size_t errlen);
+/* A partial rendered from a data source of its own (tpl_render_opts.partial_data):
+ * a page renders its bulk (table rows) straight from its structs while the rest
+ * of the page comes from jansson. */
+struct tpl_own_partial {
+	const char *name;
+	struct tpl_data data;
+};
+/* tpl_render_json, with partial own->name rendered from own->data (both borrowed;
+ * own may be NULL). Returns 0, or -1 with err. */
+int tpl_render_json_own(const struct tpl_set *set, const char *name, const json_t *data,
+			const struct tpl_own_partial *own, struct buf *out,
+			char *err, size_t errlen);
 /* Same for a template held outside the set; partials may be NULL (none). */
 int tpl_render_json_tpl(const struct tpl *t, const struct tpl_set *partials,
 			const json_t *data, struct buf *out, char *err, size_t errlen);

@@ -195,27 +195,56 @@ struct tpl_set *tpl_set_load(const char *dir, char *err, size_t errlen)
 	return set;
 }
 
+static int tpl_render_json_opts(const struct tpl *t, const json_t *data,
+				const struct tpl_render_opts *opts, struct buf *out,
+				char *err, size_t errlen)
+{
+	struct tpl_data d = { &tpl_json_ops, NULL, data };
+
+	return tpl_render(t, &d, opts, out, err, errlen);
+}
+
 int tpl_render_json_tpl(const struct tpl *t, const struct tpl_set *partials,
 			const json_t *data, struct buf *out, char *err, size_t errlen)
 {
-	struct tpl_data d = { &tpl_json_ops, NULL, data };
 	struct tpl_render_opts opts = { 0 };
 
 	if (partials) {
 		opts.partial = tpl_set_partial;
 		opts.partial_closure = (void *)partials;
 	}
-	return tpl_render(t, &d, &opts, out, err, errlen);
+	return tpl_render_json_opts(t, data, &opts, out, err, errlen);
 }
 
-int tpl_render_json(const struct tpl_set *set, const char *name, const json_t *data,
-		    struct buf *out, char *err, size_t errlen)
+static const struct tpl_data *tpl_own_data(void *closure, const char *name)
+{
+	const struct tpl_own_partial *own = closure;
+
+	return !strcmp(own->name, name) ? &own->data : NULL;
+}
+
+int tpl_render_json_own(const struct tpl_set *set, const char *name, const json_t *data,
+			const struct tpl_own_partial *own, struct buf *out,
+			char *err, size_t errlen)
 {
 	const struct tpl *t = tpl_set_get(set, name);
+	struct tpl_render_opts opts = { 0 };
 
 	if (!t) {
 		snprintf(err, errlen, "no template named '%s'", name);
 		return -1;
 	}
-	return tpl_render_json_tpl(t, set, data, out, err, errlen);
+	opts.partial = tpl_set_partial;
+	opts.partial_closure = (void *)set;
+	if (own) {
+		opts.partial_data = tpl_own_data;
+		opts.partial_data_closure = (void *)own;
+	}
+	return tpl_render_json_opts(t, data, &opts, out, err, errlen);
+}
+
+int tpl_render_json(const struct tpl_set *set, const char *name, const json_t *data,
+		    struct buf *out, char *err, size_t errlen)
+{
+	return tpl_render_json_own(set, name, data, NULL, out, err, errlen);
 }

@@ -2,7 +2,9 @@
 # The web tier's ceiling and a real page, through nginx over TLS with wrk: requests
 # per second and latency percentiles of /healthz (a trivial FastCGI answer: one Redis
 # PING) and of the VM table (50 rows rendered from the inventory of one simulated
-# vCenter with BENCH_WEB_VMS_PER_POOL×DCs×pools VMs). Usage: bench-web.sh BUILD_DIR
+# vCenter with BENCH_WEB_VMS_PER_POOL×DCs×pools VMs), and the FastCGI workers' CPU
+# time (user + system, from /proc) per request of each run: on a shared machine that
+# figure is steadier than requests per second. Usage: bench-web.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:?usage: bench-web.sh BUILD_DIR}" && pwd)
 export VC_VCSIM="$build/tests/vcsim/vcsim" VC_BUILD="$build"
@@ -30,8 +32,26 @@ page="/vms?per_page=50&sort=name&order=asc"
 code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Cookie: __Host-vcsid=$sid" "$RIG_NGINX_URL$page")
 [ "$code" = 200 ] || { echo "bench-web: $page answered $code" >&2; exit 1; }
 echo "== web tier through nginx: $conns connections, $duration, ${RIG_WEB_WORKERS} FastCGI workers, $RIG_VCSIM_BENCH_VMS VMs"
+# web_cpu: user + system clock ticks of vcompanion-web's master and workers so far.
+web_cpu() {
+	local t=0 p
+	for p in "$RIG_WEB_PID" $(pgrep -P "$RIG_WEB_PID"); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+# run URL [HEADER...]: one wrk run; its figures, then worker CPU per request.
+run() {
+	local url=$1 c0 c1 out
+	shift
+	c0=$(web_cpu)
+	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "$url")
+	c1=$(web_cpu)
+	echo "$out" | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx'
+	echo "$out" | awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/requests in/ {
+		printf "  worker CPU %.2f s for %d requests: %.3f ms/request\n", c / hz, $1, c / hz * 1000 / $1 }'
+}
 echo "-- /healthz (trivial FastCGI answer)"
-wrk -t2 -c"$conns" -d"$duration" --latency "$RIG_NGINX_URL/healthz" | grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
+run "$RIG_NGINX_URL/healthz"
 echo "-- $page (50 rendered rows)"
-wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: __Host-vcsid=$sid" "$RIG_NGINX_URL$page" |
-	grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
+run "$RIG_NGINX_URL$page" -H "Cookie: __Host-vcsid=$sid"

@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tpl *t = tpl_compile((const char *)data, size, err, sizeof(err));
 	struct fuzz_resolver r = { t };
 	struct tpl_data d = { &tpl_json_ops, NULL, fuzz_ctx };
-	struct tpl_render_opts opts = { fuzz_partial, &r, 1 << 20, 200000 };
+	struct tpl_render_opts opts = { .partial = fuzz_partial, .partial_closure = &r,
+				       .max_output = 1 << 20, .max_steps = 200000 };
 	struct buf out = BUF_INIT;
 
 	if (!t)

@@ -203,6 +203,16 @@ TEST(merge_of_vcenters)
 		tbl_result_free(&res);
 	}
 	ASSERT_EQ(seen, 70);
+	/* Filtered, the merge runs over copies instead of the cached orders. */
+	q.page = 1;
+	q.filter[0] = "poweredOff";
+	ASSERT_EQ(tbl_run(ix, 2, &q, &res), 0);
+	ASSERT_EQ(res.total, 24);                           /* 14 of a, 10 of b */
+	ASSERT_EQ(res.n, 24);
+	for (size_t i = 1; i < res.n; i++)
+		ASSERT(cpus_of(res.rows[i]) >= cpus_of(res.rows[i - 1]));
+	ASSERT_STREQ(json_string_value(json_object_get(res.rows[0]->rec, "power_state")), "poweredOff");
+	tbl_result_free(&res);
 	ASSERT_EQ(tbl_col_find(&def, "power"), 2);
 	ASSERT_EQ(tbl_col_find(&def, "nope"), -1);
 	tbl_index_free(ix[0]);

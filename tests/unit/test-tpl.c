@@ -323,6 +323,38 @@ TEST(struct_backed_ops)
 	buf_free(&out);
 }
 
+/* A partial with its own data (tpl_render_json_own): the page is JSON, the rows
+ * come from the C array; indentation and escaping apply inside, and the JSON
+ * outside is out of reach (title prints nothing there). */
+TEST(partial_with_own_data)
+{
+	static const struct row v[] = { { "db<1>", 7 }, { "web", 42 } };
+	static const struct tpl_data_ops ops = { rows_lookup, rows_truthy, rows_iterate,
+						 rows_stringify };
+	struct rows all = { v, 2 };
+	struct tpl_own_partial own = { "rows", { &ops, &all, &all } };
+	struct tpl_set *set = tpl_set_new();
+	struct buf out = BUF_INIT;
+	json_t *data = json_pack("{s:s}", "title", "T&");
+	const char *page = "<ul>\n  {{>rows}}\n</ul>{{title}}";
+	const char *rows = "{{#rows}}\n<li>{{name}}={{cpu}}{{title}}</li>\n{{/rows}}\n";
+	char err[256];
+
+	ASSERT_EQ(tpl_set_add(set, "page", page, strlen(page), err, sizeof(err)), 0);
+	ASSERT_EQ(tpl_set_add(set, "rows", rows, strlen(rows), err, sizeof(err)), 0);
+	ASSERT_EQ(tpl_render_json_own(set, "page", data, &own, &out, err, sizeof(err)), 0);
+	ASSERT_STREQ(buf_str(&out), "<ul>\n  <li>db&lt;1&gt;=7</li>\n  <li>web=42</li>\n</ul>T&amp;");
+	/* Without own, the same partial renders from the JSON: no rows there. */
+	buf_reset(&out);
+	ASSERT_EQ(tpl_render_json(set, "page", data, &out, err, sizeof(err)), 0);
+	ASSERT_STREQ(buf_str(&out), "<ul>\n</ul>T&amp;");
+	ASSERT_EQ(tpl_render_json_own(set, "nope", data, &own, &out, err, sizeof(err)), -1);
+	ASSERT_STREQ(err, "no template named 'nope'");
+	json_decref(data);
+	tpl_set_free(set);
+	buf_free(&out);
+}
+
 TEST(nested_standalone_partials_indent)
 {
 	struct tpl_set *set = tpl_set_new();
@@ -342,4 +374,5 @@ TEST_MAIN(T(hostile_data_is_escaped), T(raw_tags_do_not_escape), T(data_is_not_r
 	  T(scalars_print_like_the_spec), T(truthiness), T(compile_errors_name_the_line),
 	  T(deep_nesting_refused), T(recursive_partials_bounded), T(exponential_work_bounded),
 	  T(set_from_folder_with_layout_and_partial), T(set_load_reports_file_and_line),
-	  T(free_null_is_noop), T(struct_backed_ops), T(nested_standalone_partials_indent))
+	  T(free_null_is_noop), T(struct_backed_ops), T(partial_with_own_data),
+	  T(nested_standalone_partials_indent))
