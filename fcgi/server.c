@@ -174,9 +174,22 @@ static int read_body(struct req *r, FCGX_Request *fr)
 	return got;
 }
 
+/* A file body (a report) goes out 64 KiB at a time, never whole in memory; nginx
+ * buffers it (fastcgi_buffering), so a slow client does not hold the worker. */
+static void send_file_body(struct req *r, FCGX_Request *fr)
+{
+	char chunk[65536];
+	size_t got;
+
+	while ((got = fread(chunk, 1, sizeof(chunk), r->body_file)) > 0)
+		if (FCGX_PutStr(chunk, (int)got, fr->out) < 0)
+			break;
+}
+
 static void send_response(struct req *r, FCGX_Request *fr)
 {
 	struct buf out = BUF_INIT;
+	int status = r->status;
 
 	resp_format(r, &out);
 	for (size_t off = 0; off < out.len;) {
@@ -186,6 +199,8 @@ static void send_response(struct req *r, FCGX_Request *fr)
 		off += n;
 	}
 	buf_free_ex(&out, 1);
+	if (r->body_file && r->method != REQ_HEAD && status != 204 && status != 304)
+		send_file_body(r, fr);
 }
 
 /* Follows the runtime vCenter registry (Settings): at most once a second, when
