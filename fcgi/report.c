@@ -554,7 +554,7 @@ static struct report_writer *writer_for(const struct report_opts *o, const char 
 /* What a sheet is likely to cost, for the split into lanes, from the bytes of its
  * XML per row: the columns every VM sheet shares (names, guest OS, UUIDs, the
  * vCenter: long text) weigh about 20 columns more than their count (30,000-VM
- * bench: vInfo, 43 columns, 1.7 KB a row; vMemory, 16 columns, 1.0 KB). A sheet of
+ * bench: vInfo, 39 columns, 1.7 KB a row; vMemory, 16 columns, 1.0 KB). A sheet of
  * a VM's array elements (disks, NICs, partitions, snapshots: fewer than one per
  * VM for some) counts half. Sheets of other records (hosts, clusters, datastores:
  * hundreds of rows, not tens of thousands) and sheets reading several types count
