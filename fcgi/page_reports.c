@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,22 +82,26 @@ static size_t targets_of(const struct req *r, const struct scope *sc, struct rep
 	return n;
 }
 
-/* Moves the finished file into the response body and deletes it. */
+/* Hands the finished file to the response (the server sends it in chunks after
+ * the headers, never whole in memory) and deletes its name. */
 static int send_file(struct req *r, const char *path, const struct report_opts *o)
 {
 	FILE *f = fopen(path, "rb");
-	char chunk[65536], name[128], stamp[32], disp[200];
-	size_t got;
+	char name[128], stamp[32], disp[200];
 	time_t now = (time_t)r->now;
+	struct stat st;
 	struct tm tm;
 
 	unlink(path);   /* the open handle keeps it readable */
 	if (!f)
 		return -1;
+	if (fstat(fileno(f), &st)) {
+		fclose(f);
+		return -1;
+	}
 	buf_reset(&r->body);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&r->body, chunk, got);
-	fclose(f);
+	r->body_file = f;
+	r->body_file_len = (long long)st.st_size;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M", &tm);
 	snprintf(name, sizeof(name), "vcompanion-%s%s%s-%s.%s", o->def->name, o->sheet ? "-" : "",

@@ -2,12 +2,22 @@
  * array one record at a time, feeds every selected sheet that reads that type and
  * hands the rows to the writer of the chosen format (report_xlsx.c, report_csv.c,
  * report_json.c). Output goes to a temp file that is renamed (or streamed) only
- * when the whole report succeeded. */
+ * when the whole report succeeded.
+ *
+ * Lanes: with a writer whose sheets are independent (xlsx, JSON) and more than one
+ * sheet, the sheets are split into two lanes, each a report_run of its own (its
+ * own sheets, values, vCenter state and result). The main thread fetches and opens
+ * each value once; when both lanes read that type, a second thread decodes the
+ * same (read-only) text for the side lane while the main thread decodes it for the
+ * main lane, and the two meet before the text is freed. No jansson value and no
+ * run state crosses threads, only the text and the writer, whose row() touches
+ * just the sheet it is given. VC_REPORT_LANES=1 keeps everything on one thread. */
 #include "report.h"
 #include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -215,9 +225,9 @@ void report_emit(struct report_run *run, const struct report_sheet *sh, const st
 		return;
 	for (size_t c = 0; c < sh->ncols; c++)
 		report_cell(&sh->cols[c], row, &run->vals[c]);
-	rc = run->w->row(run->w, (size_t)idx, run->vals, sh->ncols);
+	rc = run->w->row(run->w, run->widx[idx], run->vals, sh->ncols, run->res->err,
+	                 sizeof(run->res->err));
 	if (rc < 0) {
-		snprintf(run->res->err, sizeof(run->res->err), "%s", run->w->err);
 		run->failed = 1;
 	} else if (rc > 0) {
 		run->res->truncated++;
@@ -356,40 +366,116 @@ static int open_value(struct report_run *run, struct store *s, const char *type,
 	return rc;
 }
 
-static int read_status(struct report_run *run, struct store *s)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc = open_value(run, s, "status", &text, &len);
+/* ------------------------------------------------------------------ lanes */
 
-	if (rc < 0)
-		return -1;
-	run->vc->status = rc ? json_loadb(text, len, 0, NULL) : NULL;
-	free(text);
+#define LANES 2
+
+/* The runs of one report: run[0] on the main thread, run[1] (when n == 2) on a
+ * second thread whenever both read the same type. */
+struct lanes {
+	struct report_run *run[LANES];
+	size_t n;
+};
+
+static bool lanes_need(const struct lanes *l, const char *type)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (needs_type(l->run[i], type))
+			return true;
+	return false;
+}
+
+static void lane_status(struct report_run *run, const char *text, size_t len)
+{
+	run->vc->status = text ? json_loadb(text, len, 0, NULL) : NULL;
 	if (!json_is_object(run->vc->status)) {
 		json_decref(run->vc->status);
 		run->vc->status = json_object();
 	}
 	feed(run, "status", run->vc->status);
-	return 0;
 }
 
-static int read_type(struct report_run *run, struct store *s, const char *type)
+/* The status is small: each lane parses its own copy (every row names it). */
+static int read_status(struct lanes *l, struct store *s)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int rc = open_value(run, s, type, &text, &len);
+	int rc = open_value(l->run[0], s, "status", &text, &len);
 
-	if (rc <= 0)
-		return rc;
-	rc = stream_array(run, type, text, len);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < l->n; i++)
+		lane_status(l->run[i], rc ? text : NULL, len);
 	free(text);
-	if (rc < 0 && !run->failed) {
+	return 0;
+}
+
+/* One lane's share of a value: decode the shared text into its own records. */
+struct lane_job {
+	struct report_run *run;
+	const char *type, *text;
+	size_t len;
+	bool wanted;
+	int rc;
+};
+
+static void *lane_decode(void *arg)
+{
+	struct lane_job *j = arg;
+
+	j->rc = j->wanted ? stream_array(j->run, j->type, j->text, j->len) : 0;
+	return NULL;
+}
+
+static int lane_done(const struct lane_job *j)
+{
+	struct report_run *run = j->run;
+
+	if (j->rc < 0 && !run->failed) {
 		snprintf(run->res->err, sizeof(run->res->err), "vCenter %s: vc:{%s}:%s opened "
-		         "but is not a JSON array", run->vc->id, run->vc->id, type);
+		         "but is not a JSON array", run->vc->id, run->vc->id, j->type);
 		return -1;
 	}
 	return run->failed ? -1 : 0;
+}
+
+/* Decodes text for every lane that reads type: the side lane on a second thread
+ * while this one decodes for the main lane (in turn when only one wants it or no
+ * thread can be made). The text is only read until both are done. */
+static int decode_lanes(struct lanes *l, const char *type, const char *text, size_t len)
+{
+	struct lane_job job[LANES];
+	pthread_t side;
+	bool started = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		job[i] = (struct lane_job){ l->run[i], type, text, len, needs_type(l->run[i], type), 0 };
+	if (l->n > 1 && job[0].wanted && job[1].wanted)
+		started = pthread_create(&side, NULL, lane_decode, &job[1]) == 0;
+	lane_decode(&job[0]);
+	if (started)
+		pthread_join(side, NULL);
+	else if (l->n > 1)
+		lane_decode(&job[1]);
+	for (size_t i = 0; i < l->n; i++)
+		if (lane_done(&job[i]))
+			rc = -1;
+	return rc;
+}
+
+/* Opens vc:{id}:type once (errors go to the main lane) and decodes it for the lanes. */
+static int read_type(struct lanes *l, struct store *s, const char *type)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = open_value(l->run[0], s, type, &text, &len);
+
+	if (rc <= 0)
+		return rc;
+	rc = decode_lanes(l, type, text, len);
+	free(text);
+	return rc;
 }
 
 /* "VI SDK Server": the host part of the vCenter's URL, as RVTools shows it. */
@@ -409,25 +495,32 @@ static void server_of(const struct report_target *t, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)len, u);
 }
 
-static int run_vcenter(struct report_run *run, struct store *s, const struct report_target *t)
+static int run_vcenter(struct lanes *l, struct store *s, const struct report_target *t)
 {
-	struct report_vc vc = { .id = t->id, .name = t->name ? t->name : t->id };
+	struct report_vc vc[LANES];
 	int rc = 0;
 
-	server_of(t, vc.server, sizeof(vc.server));
-	vc.hosts = json_object();
-	vc.agg = json_object();
-	run->vc = &vc;
-	if (read_status(run, s))
+	for (size_t i = 0; i < l->n; i++) {
+		vc[i] = (struct report_vc){ .id = t->id, .name = t->name ? t->name : t->id };
+		server_of(t, vc[i].server, sizeof(vc[i].server));
+		vc[i].hosts = json_object();
+		vc[i].agg = json_object();
+		l->run[i]->vc = &vc[i];
+	}
+	if (read_status(l, s))
 		rc = -1;
 	for (const char *const *type = pass_order + 1; *type && !rc; type++)
-		if (needs_type(run, *type))
-			rc = read_type(run, s, *type);
-	json_decref(vc.status);
-	json_decref(vc.hosts);
-	json_decref(vc.agg);
-	run->vc = NULL;
-	return rc || run->failed ? -1 : 0;
+		if (lanes_need(l, *type))
+			rc = read_type(l, s, *type);
+	for (size_t i = 0; i < l->n; i++) {
+		json_decref(vc[i].status);
+		json_decref(vc[i].hosts);
+		json_decref(vc[i].agg);
+		l->run[i]->vc = NULL;
+		if (l->run[i]->failed)
+			rc = -1;
+	}
+	return rc;
 }
 
 static int select_sheets(struct report_run *run, const struct report_opts *o)
@@ -458,40 +551,121 @@ static struct report_writer *writer_for(const struct report_opts *o, const char 
 	}
 }
 
+/* What a sheet is likely to cost, for the split into lanes, from the bytes of its
+ * XML per row: the columns every VM sheet shares (names, guest OS, UUIDs, the
+ * vCenter: long text) weigh about 20 columns more than their count (30,000-VM
+ * bench: vInfo, 39 columns, 1.7 KB a row; vMemory, 16 columns, 1.0 KB). A sheet of
+ * a VM's array elements (disks, NICs, partitions, snapshots: fewer than one per
+ * VM for some) counts half. Sheets of other records (hosts, clusters, datastores:
+ * hundreds of rows, not tens of thousands) and sheets reading several types count
+ * nothing and stay in the main lane. */
+static size_t sheet_weight(const struct report_sheet *sh)
+{
+	const struct report_part *p = sh->parts;
+
+	if (!p->source || strcmp(p->source, "vm") || p->rows || p[1].source)
+		return 0;
+	return (sh->ncols + 20) / (p->each ? 2 : 1);
+}
+
+/* Moves the heaviest VM sheets (largest first, while the side lane stays within
+ * half of the total weight) from main into side, each keeping its writer index.
+ * Returns how many moved; 0 leaves main as it was. */
+static size_t plan_lanes(struct report_run *main, struct report_run *side)
+{
+	bool taken[REPORT_MAX_SHEETS] = { false };
+	size_t total = 0, got = 0, keep = 0;
+
+	for (size_t i = 0; i < main->nsel; i++)
+		total += sheet_weight(main->sel[i]);
+	for (;;) {
+		size_t best = main->nsel, w = 0;
+		for (size_t i = 0; i < main->nsel; i++) {
+			size_t wi = sheet_weight(main->sel[i]);
+			if (!taken[i] && wi > w && 2 * (got + wi) <= total)
+				best = i, w = wi;
+		}
+		if (best == main->nsel)
+			break;
+		taken[best] = true;
+		got += w;
+	}
+	if (!got)
+		return 0;
+	for (size_t i = 0; i < main->nsel; i++) {
+		if (taken[i]) {
+			side->sel[side->nsel] = main->sel[i];
+			side->widx[side->nsel++] = main->widx[i];
+		} else {
+			main->sel[keep] = main->sel[i];
+			main->widx[keep++] = main->widx[i];
+		}
+	}
+	main->nsel = keep;
+	return side->nsel;
+}
+
+static bool lanes_wanted(const struct report_writer *w, size_t nsel)
+{
+	const char *env = getenv("VC_REPORT_LANES");
+
+	return w->sheets_apart && nsel > 1 && !(env && !strcmp(env, "1"));
+}
+
+/* The side lane's counts and first error join the report's result. */
+static void merge_result(struct report_result *res, const struct report_result *side)
+{
+	res->rows += side->rows;
+	res->truncated += side->truncated;
+	res->tampered |= side->tampered;
+	if (!res->err[0] && side->err[0])
+		snprintf(res->err, sizeof(res->err), "%s", side->err);
+}
+
 /* Runs the whole report into file. */
 static int generate(struct store *s, const struct report_target *targets, size_t n,
                     const struct report_opts *o, const char *file, struct report_result *res)
 {
-	struct report_run run = { .o = o, .res = res };
+	struct report_result side_res = { 0 };
+	struct report_run run = { .o = o, .res = res }, side = { .o = o, .res = &side_res };
+	struct lanes l = { { &run, &side }, 1 };
 	size_t maxcols = 0;
 	int rc = 0;
 
-	run.now = o->now ? o->now : (long long)time(NULL);
-	run.days = o->days;
+	run.now = side.now = o->now ? o->now : (long long)time(NULL);
+	run.days = side.days = o->days;
 	if (select_sheets(&run, o)) {
 		snprintf(res->err, sizeof(res->err), "too many sheets");
 		return -1;
 	}
-	for (size_t i = 0; i < run.nsel; i++)
+	for (size_t i = 0; i < run.nsel; i++) {
+		run.widx[i] = i;
 		maxcols = run.sel[i]->ncols > maxcols ? run.sel[i]->ncols : maxcols;
+	}
 	run.vals = calloc(maxcols ? maxcols : 1, sizeof(*run.vals));
-	run.w = writer_for(o, file, res->err, sizeof(res->err));
-	if (!run.vals || !run.w) {
+	side.vals = calloc(maxcols ? maxcols : 1, sizeof(*side.vals));
+	run.w = side.w = writer_for(o, file, res->err, sizeof(res->err));
+	if (!run.vals || !side.vals || !run.w) {
 		free(run.vals);
+		free(side.vals);
 		return -1;
 	}
 	if (run.w->begin(run.w, run.sel, run.nsel)) {
 		snprintf(res->err, sizeof(res->err), "%s", run.w->err);
 		rc = -1;
 	}
+	if (lanes_wanted(run.w, run.nsel) && plan_lanes(&run, &side))
+		l.n = 2;
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = run_vcenter(&run, s, &targets[i]);
+		rc = run_vcenter(&l, s, &targets[i]);
+	merge_result(res, &side_res);
 	if (!rc && run.w->finish(run.w)) {
 		snprintf(res->err, sizeof(res->err), "%s", run.w->err);
 		rc = -1;
 	}
 	run.w->free(run.w);
 	free(run.vals);
+	free(side.vals);
 	return rc;
 }
 

@@ -183,10 +183,16 @@ struct report_vc {
 struct report_writer {
 	/* Creates the sheets (header rows). 0 or -1. */
 	int (*begin)(struct report_writer *w, const struct report_sheet *const *sheets, size_t n);
-	/* One data row of sheet idx. 0, 1 when dropped (row limit), -1 on error. */
-	int (*row)(struct report_writer *w, size_t idx, const struct report_val *vals, size_t n);
+	/* One data row of sheet idx. 0, 1 when dropped (row limit), -1 on error with
+	 * the message in err (the caller's: rows of different sheets may be written
+	 * from different threads when sheets_apart is set). */
+	int (*row)(struct report_writer *w, size_t idx, const struct report_val *vals, size_t n,
+	           char *err, size_t errlen);
 	int (*finish)(struct report_writer *w);
 	void (*free)(struct report_writer *w);
+	/* Set by writers whose row() touches only the state of sheet idx: two threads
+	 * may then write rows of two different sheets at once (report.c "lanes"). */
+	bool sheets_apart;
 	char err[200];
 };
 
@@ -198,6 +204,7 @@ struct report_run {
 	const struct report_opts *o;
 	struct report_result *res;
 	const struct report_sheet *sel[REPORT_MAX_SHEETS];
+	size_t widx[REPORT_MAX_SHEETS];   /* the writer's index of sel[i] */
 	size_t nsel;
 	struct report_writer *w;
 	struct report_vc *vc;

@@ -58,7 +58,8 @@ static void csv_value(FILE *f, const struct report_val *v)
 	}
 }
 
-static int csv_row(struct report_writer *base, size_t idx, const struct report_val *vals, size_t n)
+static int csv_row(struct report_writer *base, size_t idx, const struct report_val *vals, size_t n,
+                   char *err, size_t errlen)
 {
 	struct csv_writer *c = (struct csv_writer *)base;
 
@@ -70,7 +71,7 @@ static int csv_row(struct report_writer *base, size_t idx, const struct report_v
 	}
 	fputs("\r\n", c->f);
 	if (ferror(c->f)) {
-		snprintf(base->err, sizeof(base->err), "%s: write failed: %s", c->path, strerror(errno));
+		snprintf(err, errlen, "%s: write failed: %s", c->path, strerror(errno));
 		return -1;
 	}
 	return 0;

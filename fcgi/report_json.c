@@ -53,7 +53,8 @@ static json_t *value(const struct report_val *v)
 	}
 }
 
-static int json_row(struct report_writer *base, size_t idx, const struct report_val *vals, size_t n)
+static int json_row(struct report_writer *base, size_t idx, const struct report_val *vals, size_t n,
+                    char *err, size_t errlen)
 {
 	struct json_writer *j = (struct json_writer *)base;
 	json_t *o = json_object();
@@ -68,7 +69,7 @@ static int json_row(struct report_writer *base, size_t idx, const struct report_
 	rc = json_dumpf(o, j->part[idx], JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(o);
 	if (rc || ferror(j->part[idx])) {
-		snprintf(base->err, sizeof(base->err), "temp file: write failed");
+		snprintf(err, errlen, "temp file: write failed");
 		return -1;
 	}
 	return 0;
@@ -138,5 +139,6 @@ struct report_writer *report_json_open(const char *path, char *err, size_t errle
 	j->w.row = json_row;
 	j->w.finish = json_finish;
 	j->w.free = json_free;
+	j->w.sheets_apart = true;   /* a row touches only its sheet's part file */
 	return &j->w;
 }

@@ -2,7 +2,17 @@
  * its own temp file, rows strictly in order, so memory does not grow with the row
  * count). Numbers are numbers, times are Excel dates with a date format, text is
  * always written with worksheet_write_string(), which never makes a formula, so a
- * VM called "=cmd|..." stays text. Header row bold on a fill, frozen, autofilter. */
+ * VM called "=cmd|..." stays text. Header row bold on a fill, frozen, autofilter.
+ *
+ * Rows of different sheets may be written from two threads at once (report.c
+ * "lanes"): in constant-memory mode a worksheet_write_*() call touches only its
+ * worksheet (its current-row array and its own temp file; text is inline, there is
+ * no shared-string table). The one shared thing a cell write can reach is a
+ * format's first lxw_format_get_xf_index(), which fills the workbook's format
+ * table; every format gets its index here, before any row is written, so that
+ * call only reads afterwards. Everything else per sheet (the row counter, the
+ * scratch for over-long text) lives in struct xlsx_sheet. docs/reports.md
+ * "Two lanes" has the reading of libxlsxwriter and the ThreadSanitizer run. */
 #include "report.h"
 
 #include <stdlib.h>
@@ -15,6 +25,7 @@ struct xlsx_sheet {
 	lxw_worksheet *ws;
 	lxw_row_t row;           /* last row written (0 = the header) */
 	size_t ncols;
+	char *cut;               /* scratch for over-long text (owned) */
 };
 
 struct xlsx_writer {
@@ -23,7 +34,6 @@ struct xlsx_writer {
 	lxw_format *head, *date, *real;
 	struct xlsx_sheet sheets[REPORT_MAX_SHEETS];
 	size_t n;
-	char *cut;               /* scratch for over-long text */
 };
 
 static double col_width(const struct report_col *c)
@@ -60,7 +70,7 @@ static int xlsx_begin(struct report_writer *base, const struct report_sheet *con
 }
 
 /* Text longer than a cell holds is cut at a character boundary. */
-static const char *fit(struct xlsx_writer *x, const char *s)
+static const char *fit(struct xlsx_sheet *sh, const char *s)
 {
 	size_t len = strlen(s), chars = 0, i;
 
@@ -73,16 +83,19 @@ static const char *fit(struct xlsx_writer *x, const char *s)
 		i++;
 	if (i == len)
 		return s;
-	free(x->cut);
-	x->cut = strndup(s, i);
-	return x->cut ? x->cut : "";
+	free(sh->cut);
+	sh->cut = strndup(s, i);
+	return sh->cut ? sh->cut : "";
 }
 
-static lxw_error cell(struct xlsx_writer *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c,
+static lxw_error cell(struct xlsx_writer *x, struct xlsx_sheet *sh, lxw_col_t c,
                       const struct report_val *v)
 {
+	lxw_worksheet *ws = sh->ws;
+	lxw_row_t r = sh->row;
+
 	switch (v->kind) {
-	case RV_STR: return worksheet_write_string(ws, r, c, fit(x, v->s), NULL);
+	case RV_STR: return worksheet_write_string(ws, r, c, fit(sh, v->s), NULL);
 	case RV_NUM: return worksheet_write_number(ws, r, c, v->num, NULL);
 	case RV_BOOL: return worksheet_write_boolean(ws, r, c, v->b, NULL);
 	case RV_TIME: return worksheet_write_number(ws, r, c, report_excel_date(v->t), x->date);
@@ -90,7 +103,8 @@ static lxw_error cell(struct xlsx_writer *x, lxw_worksheet *ws, lxw_row_t r, lxw
 	}
 }
 
-static int xlsx_row(struct report_writer *base, size_t idx, const struct report_val *vals, size_t n)
+static int xlsx_row(struct report_writer *base, size_t idx, const struct report_val *vals, size_t n,
+                    char *err, size_t errlen)
 {
 	struct xlsx_writer *x = (struct xlsx_writer *)base;
 	struct xlsx_sheet *s = &x->sheets[idx];
@@ -99,9 +113,9 @@ static int xlsx_row(struct report_writer *base, size_t idx, const struct report_
 		return 1;
 	s->row++;
 	for (size_t c = 0; c < n; c++) {
-		lxw_error e = cell(x, s->ws, s->row, (lxw_col_t)c, &vals[c]);
+		lxw_error e = cell(x, s, (lxw_col_t)c, &vals[c]);
 		if (e) {
-			snprintf(base->err, sizeof(base->err), "xlsx: %s", lxw_strerror(e));
+			snprintf(err, errlen, "xlsx: %s", lxw_strerror(e));
 			return -1;
 		}
 	}
@@ -131,7 +145,8 @@ static void xlsx_free(struct report_writer *base)
 
 	if (x->wb)
 		workbook_close(x->wb);   /* after a failure: the caller removes the file */
-	free(x->cut);
+	for (size_t i = 0; i < x->n; i++)
+		free(x->sheets[i].cut);
 	free(x);
 }
 
@@ -155,9 +170,14 @@ struct report_writer *report_xlsx_open(const char *path, char *err, size_t errle
 	format_set_num_format(x->date, "yyyy-mm-dd hh:mm:ss");
 	x->real = workbook_add_format(x->wb);
 	format_set_num_format(x->real, "0.00");
+	/* Indexes now, while one thread runs (see the top of this file). */
+	lxw_format_get_xf_index(x->head);
+	lxw_format_get_xf_index(x->date);
+	lxw_format_get_xf_index(x->real);
 	x->w.begin = xlsx_begin;
 	x->w.row = xlsx_row;
 	x->w.finish = xlsx_finish;
 	x->w.free = xlsx_free;
+	x->w.sheets_apart = true;
 	return &x->w;
 }

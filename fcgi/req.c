@@ -28,6 +28,8 @@ void req_reset(struct req *r)
 	buf_free_ex(&r->head, 0);
 	buf_free_ex(&r->cookies_out, 1);
 	buf_free_ex(&r->body, 1);
+	if (r->body_file)
+		fclose(r->body_file);
 	arena_reset(&arena);
 	req_init(r, app);
 	r->arena = arena;

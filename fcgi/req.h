@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "arena.h"
 #include "buf.h"
 
@@ -114,6 +115,9 @@ struct req {
 	struct buf head;              /* header lines other than Status, each ending CRLF */
 	struct buf cookies_out;       /* Set-Cookie lines, kept when an error page replaces the rest */
 	struct buf body;
+	FILE *body_file;              /* or the body is this file's bytes (owned: closed by
+	                                 req_reset), sent in chunks after the headers */
+	long long body_file_len;
 
 	enum req_err err;
 	char errstr[128];             /* detail for the log, never shown to users */

@@ -122,6 +122,10 @@ int resp_error(struct req *r, int status, const char *title, const char *message
 
 	buf_reset(&r->head);
 	buf_reset(&r->body);
+	if (r->body_file) {
+		fclose(r->body_file);
+		r->body_file = NULL;
+	}
 	resp_header(r, "Cache-Control", "no-store");
 	if (!strncmp(r->path ? r->path : "", "/api/", 5)) {
 		json_t *j = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status,
@@ -153,7 +157,9 @@ void resp_format_head(const struct req *r, struct buf *out)
 	buf_printf(out, "Status: %d %s\r\n", status, resp_reason(status));
 	buf_add(out, buf_str(&r->head), r->head.len);
 	buf_add(out, buf_str(&r->cookies_out), r->cookies_out.len);
-	if (status != 204 && status != 304 && !strstr(buf_str(&r->head), "Content-Length:"))
+	if (status != 204 && status != 304 && r->body_file)
+		buf_printf(out, "Content-Length: %lld\r\n", r->body_file_len);
+	else if (status != 204 && status != 304 && !strstr(buf_str(&r->head), "Content-Length:"))
 		buf_printf(out, "Content-Length: %zu\r\n", r->body.len);
 	buf_adds(out, "\r\n");
 }
@@ -161,6 +167,6 @@ void resp_format_head(const struct req *r, struct buf *out)
 void resp_format(const struct req *r, struct buf *out)
 {
 	resp_format_head(r, out);
-	if (resp_has_body(r))
+	if (resp_has_body(r) && !r->body_file)
 		buf_add(out, buf_str(&r->body), r->body.len);
 }

@@ -32,7 +32,8 @@ void resp_json(struct req *r, int status, const json_t *j);
  * are dropped, cookies kept. Returns 0 so handlers can `return resp_error(...)`. */
 int resp_error(struct req *r, int status, const char *title, const char *message);
 /* Writes the whole CGI response (Status, headers, blank line, body unless HEAD)
- * into out. */
+ * into out; with r->body_file set, only the head (Content-Length the file's): the
+ * server then sends the file in chunks (server.c). */
 void resp_format(const struct req *r, struct buf *out);
 /* The same without the body: Status, headers and the blank line. */
 void resp_format_head(const struct req *r, struct buf *out);

@@ -228,15 +228,31 @@ static int send_records(FCGX_Request *fr, const char *head, size_t head_len,
  * sends it with the end-of-request records in one write; above, send_records(). */
 #define SEND_BUFFERED_MAX 8000
 
+/* A file body (a report) goes out 64 KiB at a time, never whole in memory; nginx
+ * buffers it (fastcgi_buffering), so a slow client does not hold the worker. */
+static int send_file_body(struct req *r, FCGX_Request *fr)
+{
+	char chunk[65535];
+	size_t got;
+
+	while ((got = fread(chunk, 1, sizeof(chunk), r->body_file)) > 0)
+		if (send_records(fr, chunk, got, NULL, 0) < 0)
+			return -1;
+	return 0;
+}
+
 static void send_response(struct req *r, FCGX_Request *fr)
 {
 	struct buf head = BUF_INIT;
-	const char *body = resp_has_body(r) ? buf_str(&r->body) : "";
-	size_t body_len = resp_has_body(r) ? r->body.len : 0;
+	bool has_body = resp_has_body(r), file = has_body && r->body_file;
+	const char *body = has_body && !file ? buf_str(&r->body) : "";
+	size_t body_len = has_body && !file ? r->body.len : 0;
 	int rc;
 
 	resp_format_head(r, &head);
-	if (head.len + body_len <= SEND_BUFFERED_MAX)
+	if (file)
+		rc = send_records(fr, head.data, head.len, NULL, 0) < 0 ? -1 : send_file_body(r, fr);
+	else if (head.len + body_len <= SEND_BUFFERED_MAX)
 		rc = FCGX_PutStr(head.data, (int)head.len, fr->out) < 0 ||
 		     FCGX_PutStr(body, (int)body_len, fr->out) < 0 ? -1 : 0;
 	else

@@ -53,11 +53,11 @@ static int feed(struct report_writer *w)
 	v[3].t = 1714558830;
 	v[4].kind = RV_NUM;
 	v[4].num = 1.25;
-	if (w->row(w, 0, v, 5))
+	if (w->row(w, 0, v, 5, w->err, sizeof(w->err)))
 		return -1;
 	for (int i = 0; i < 5; i++)
 		v[i].kind = RV_NONE;
-	if (w->row(w, 0, v, 5))
+	if (w->row(w, 0, v, 5, w->err, sizeof(w->err)))
 		return -1;
 	return w->finish(w);
 }
