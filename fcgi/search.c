@@ -337,8 +337,9 @@ static size_t subsequence(const char *q, const char *s)
 
 /* The smallest edit distance between the query and any substring of s: Myers'
  * bit-parallel form of Sellers' algorithm, one 64-bit step per character of s
- * (the query is at most SEARCH_MAX_Q = 64 bytes). */
-static int substring_distance(const struct search_query *sq, const char *s, size_t n)
+ * (the query is at most SEARCH_MAX_Q = 64 bytes). It stops early once the distance
+ * is down to enough: the least possible, or any the caller accepts. */
+static int substring_distance(const struct search_query *sq, const char *s, size_t n, int enough)
 {
 	uint64_t pv = ~0ull, mv = 0, high = 1ull << (sq->len - 1);
 	int score = (int)sq->len, best = score;
@@ -355,8 +356,8 @@ static int substring_distance(const struct search_query *sq, const char *s, size
 		mh <<= 1;
 		pv = mh | ~(xv | ph);
 		mv = ph & xv;
-		if (score < best)
-			best = score;
+		if (score < best && (best = score) <= enough)
+			break;
 	}
 	return best;
 }
@@ -387,10 +388,30 @@ static int score_subsequence(const struct search_query *sq, const struct skey *k
 	return 0;
 }
 
+/* The steps of score_name() after containment, for a name known not to contain
+ * q: a subsequence, else a typo (distance 1 or more, since 0 is containment). Stops
+ * the distance at `enough`: 1 for the exact score, max_edits when only whether
+ * the key matches counts (it cannot enter the heap). */
+static int score_loose(const struct search_query *sq, const struct skey *k, const char **why,
+                       int enough)
+{
+	int d;
+
+	if (!k->name_len || sq->ipish)  /* an address: no subsequences, no typos */
+		return 0;
+	if ((d = score_subsequence(sq, k, why)))
+		return d;
+	if (!sq->max_edits || __builtin_popcountll(sq->mask & ~k->mask) > sq->max_edits)
+		return 0;
+	d = substring_distance(sq, k->name, k->name_len, enough);
+	if (d <= sq->max_edits)
+		return *why = "fuzzy", 500 - 100 * d;
+	return 0;
+}
+
 static int score_name(const struct search_query *sq, const struct skey *k, const char **why)
 {
 	const char *hit;
-	int d;
 
 	if (!k->name_len)
 		return 0;
@@ -402,16 +423,7 @@ static int score_name(const struct search_query *sq, const struct skey *k, const
 		int word = is_sep(hit[-1]) ? 50 : 0;
 		return *why = "partial", 750 + word - (int)((hit - k->name) > 49 ? 49 : hit - k->name);
 	}
-	if (sq->ipish)                  /* an address: no subsequences, no typos */
-		return 0;
-	if ((d = score_subsequence(sq, k, why)))
-		return d;
-	if (!sq->max_edits || __builtin_popcountll(sq->mask & ~k->mask) > sq->max_edits)
-		return 0;
-	d = substring_distance(sq, k->name, k->name_len);
-	if (d <= sq->max_edits)
-		return *why = "fuzzy", 500 - 100 * d;
-	return 0;
+	return score_loose(sq, k, why, 1);
 }
 
 static int score_key(const struct search_query *sq, const struct skey *k, const char **why, const char **ip)
@@ -559,11 +571,37 @@ static void run_all(struct search_index *ix, const struct search_query *sq, unsi
 	}
 }
 
+/* Whether a hit of vCenter src at pos scoring `score` would enter the heap now. */
+static bool may_enter(const struct search_top *top, unsigned src, unsigned pos, int score)
+{
+	struct inv_hit x = { .score = score, .src = src, .pos = pos };
+
+	return top->n < top->max || (top->max && worse(&top->hits[0], &x));
+}
+
+/* Scores key i from what the bigram count says of it: all of q's positions (it
+ * may contain q: the full scorer); at least t (a typo or a subsequence at most);
+ * fewer (a subsequence at most, tried when its name holds every class of q). */
+static int score_counted(const struct search_index *ix, const struct search_query *sq, size_t i,
+                         unsigned t, unsigned src, const struct search_top *top,
+                         const char **why, const char **ip)
+{
+	const struct skey *k = &ix->keys[i];
+	unsigned all = sq->len > 1 ? (unsigned)sq->len - 1 : 1;
+
+	if (ix->count[i] >= all)
+		return score_key(sq, k, why, ip);
+	if (ix->count[i] >= t)          /* a typo scores 400 at best: only exact if it may enter */
+		return score_loose(sq, k, why, may_enter(top, src, k->pos, 400) ? 1 : sq->max_edits);
+	if (!sq->ipish && sq->len >= 2 && k->name_len >= sq->len && !(sq->mask & ~ix->masks[i]))
+		return score_subsequence(sq, k, why);
+	return 0;
+}
+
 void search_run(struct search_index *ix, const struct search_query *sq, unsigned src,
                 bool scan_all, struct search_top *top)
 {
 	unsigned t;
-	bool subseq = !sq->ipish && sq->len >= 2;
 
 	if (!sq->len)
 		return;
@@ -574,16 +612,11 @@ void search_run(struct search_index *ix, const struct search_query *sq, unsigned
 	t = sq->len == 1 ? 1 : gram_threshold(sq);
 	count_grams(ix, sq);
 	if (sq->ipish)
-		mark_ips(ix, sq, (uint8_t)t);
+		mark_ips(ix, sq, (uint8_t)(sq->len > 1 ? sq->len - 1 : 1));
 	for (size_t i = 0; i < ix->n; i++) {
-		const struct skey *k = &ix->keys[i];
 		const char *why = NULL, *ip = NULL;
-		int s = 0;
-		if (ix->count[i] >= t)
-			s = score_key(sq, k, &why, &ip);
-		else if (subseq && k->name_len >= sq->len && !(sq->mask & ~ix->masks[i]))
-			s = score_subsequence(sq, k, &why);
+		int s = score_counted(ix, sq, i, t, src, top, &why, &ip);
 		if (s)
-			push_key(top, ix, k, src, s, why, ip);
+			push_key(top, ix, &ix->keys[i], src, s, why, ip);
 	}
 }
