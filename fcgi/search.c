@@ -17,9 +17,11 @@
  * or DNS name containing q holds all m - 1. With k = max_edits (0 for IP-like
  * queries, which skip typos) t >= 1 for every m >= 2, and counting the posting
  * lists of q's bigram positions finds every key that can score by name, DNS or
- * typo. Subsequences are the exception (they keep no pair): a key below t is still
- * tried for one when its name mask holds every class of q. IP matches come from the
- * sorted IPs. A one-byte query matches only names holding its class (masks) or IPs.
+ * typo, and only keys holding all m - 1 can contain q (the others skip the
+ * containment checks). Subsequences are the exception (they keep no pair): a key
+ * below t is still tried for one when its name mask holds every class of q. IP
+ * matches come from the sorted IPs. A one-byte query matches only names holding its
+ * class (masks) or IPs.
  * Keys outside these sets score 0 under the full scorer, so the hits and the total
  * are those of scoring every key, which search_run(scan_all) still does for tests. */
 #include "scope.h"
