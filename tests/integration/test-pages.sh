@@ -178,6 +178,12 @@ check "search with a typo finds it" test "$(jget "/api/v1/search?q=$TYPO&per_pag
 check "search by IP" test "$(jget "/api/v1/search?q=$SOME_IP" '.items[0].ip')" = "$SOME_IP"
 check "search by IP prefix" test "$(jget "/api/v1/search?q=${SOME_IP%.*}." '.total')" -ge 1
 check "search by DNS name" test "$(jget "/api/v1/search?q=$SOME_DNS" '.items[0].match')" = dns
+PART=${SOME#*_}                                              # "C0_RP0_VM3": a partial word
+check "search by a partial word finds it" test "$(jget "/api/v1/search?q=$PART&per_page=250" "[.items[] | select(.name == \"$SOME\")][0].match")" = partial
+HOST_IP=$(dump west vmk | jq -r '[.[] | select(.ip != null)][0].ip')
+HOST_OF_IP=$(dump west vmk | jq -r '[.[] | select(.ip != null)][0].host_name')
+check "search finds a host by its vmk IP" test "$(jget "/api/v1/search?q=$HOST_IP&per_page=250" "[.items[] | select(.kind == \"host\" and .match == \"ip\") | .name] | index(\"$HOST_OF_IP\") != null")" = true
+check "search by IP prefix, one per page: same total" test "$(jget "/api/v1/search?q=${SOME_IP%.*}.&per_page=1" '"\(.items | length) \(.total)"')" = "1 $(jget "/api/v1/search?q=${SOME_IP%.*}." .total)"
 check "suggest fragment" test "$(get "/search/suggest?q=${SOME:0:6}")" = 200
 check "suggest has links" grep -q 'class="suggest-item' "$B"
 
