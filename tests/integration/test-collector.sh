@@ -220,7 +220,7 @@ check "incremental: no full retrieval for it" test "$(dump a status | jget /dev/
 # a renamed cluster reaches the records of its VMs (a derived field: the cycle rebuilds
 # only the VMs that name the cluster, from the built-record cache; the simulator does
 # not rename hosts, the unit test test-inv covers those)
-C1=$(dump a vm | jget /dev/stdin "[r['cluster'] for r in d if r['moref']=='$VM1'][0]")
+C1=$(dump a vm | jget /dev/stdin "[r['cluster'] for r in d if r['cluster']][0]")   # not a standalone host's VM
 query a rename "$C1" "cluster-renamed-by-test" ClusterComputeResource
 cluster_renamed() { refresh; sleep 0.5; dump a vm | jget /dev/stdin \
 	"all(r['cluster_name']=='cluster-renamed-by-test' for r in d if r['cluster']=='$C1') and any(r['cluster']=='$C1' for r in d)" | grep -qx True; }
