@@ -133,7 +133,42 @@ void incr_stop(struct incr *in, struct vc_session *s)
 	}
 	buf_free(&b);
 	free(in->version);
+	json_decref(in->changed_vms);
+	json_decref(in->changed_refs);
 	memset(in, 0, sizeof(*in));
+}
+
+void incr_take_changes(struct incr *in, json_t **changed_vms, json_t **changed_refs)
+{
+	*changed_vms = in->changed_vms;
+	*changed_refs = in->changed_refs;
+	in->changed_vms = in->changed_refs = NULL;
+}
+
+/* Properties of other objects that VM records derive fields from: names (host,
+ * cluster, folder... names), parents (the cluster and datacenter are ancestors) and
+ * a distributed portgroup's key (NICs name their portgroup by it). */
+static int names_something(const json_t *changes)
+{
+	for (size_t i = 0; i < inv_count(changes); i++) {
+		const char *name = inv_str(inv_at(changes, i), "name");
+		if (name && (!strcmp(name, "name") || !strcmp(name, "parent") || !strcmp(name, "key")))
+			return 1;
+	}
+	return 0;
+}
+
+/* Records an object update for incr_take_changes(); kind "enter", "modify", "leave". */
+static void note_change(struct incr *in, const char *bucket, const char *moref, const char *kind,
+                        const json_t *changes)
+{
+	json_t **set = !strcmp(bucket, "vm") ? &in->changed_vms : &in->changed_refs;
+
+	if (set == &in->changed_refs && !strcmp(kind, "modify") && !names_something(changes))
+		return;
+	if (!*set)
+		*set = json_object();
+	json_object_set_new(*set, moref, set == &in->changed_vms ? json_true() : json_string(bucket));
 }
 
 /* The bucket a filter's updates belong to. */
@@ -227,7 +262,7 @@ static void apply_changes(json_t *props, const json_t *changes, const char *buck
 	}
 }
 
-static int apply_object(const json_t *ou, const char *bucket, struct inv_raw *raw,
+static int apply_object(struct incr *in, const json_t *ou, const char *bucket, struct inv_raw *raw,
                         json_t *events, int initial, int *refetch)
 {
 	const char *kind = inv_str(ou, "kind"), *moref = inv_mor(json_object_get(ou, "obj"));
@@ -235,6 +270,8 @@ static int apply_object(const json_t *ou, const char *bucket, struct inv_raw *ra
 
 	if (!kind || !moref)
 		return 0;
+	if (!initial)
+		note_change(in, bucket, moref, kind, json_object_get(ou, "changeSet"));
 	props = b ? json_object_get(b, moref) : NULL;
 	if (!strcmp(kind, "leave")) {
 		if (props && !strcmp(bucket, "vm"))
@@ -279,7 +316,7 @@ int incr_apply(struct incr *in, const json_t *update_set, struct inv_raw *raw, j
 		const json_t *f = inv_at(fs, i), *objs = json_object_get(f, "objectSet");
 		const char *bucket = filter_bucket(in, inv_mor(json_object_get(f, "filter")));
 		for (size_t k = 0; bucket && k < inv_count(objs); k++)
-			changed += apply_object(inv_at(objs, k), bucket, raw, events, initial, refetch);
+			changed += apply_object(in, inv_at(objs, k), bucket, raw, events, initial, refetch);
 	}
 	return changed;
 }

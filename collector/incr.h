@@ -22,6 +22,12 @@ struct incr {
 	char *version;                     /* WaitForUpdatesEx version token */
 	size_t page_size;                  /* maxObjectUpdates */
 	unsigned long updates;             /* objects changed since start (stats) */
+	/* What changed since incr_take_changes(), for the built-record cache
+	 * (inv_cache.h); not kept for the initial load (everything is rebuilt then). */
+	json_t *changed_vms;               /* VM moref -> true: entered, left or modified */
+	json_t *changed_refs;              /* moref -> bucket: any other object that entered
+	                                    * or left, or whose name, parent or key changed
+	                                    * (what VM records look names up by) */
 };
 
 /* Creates the collector, views and filters and loads the whole current state into
@@ -36,6 +42,10 @@ int incr_poll(struct incr *in, struct vc_session *s, struct inv_raw *raw, json_t
 /* Destroys the private collector (and with it the filters) and the views, best
  * effort, and forgets the version. Safe on an inactive struct. */
 void incr_stop(struct incr *in, struct vc_session *s);
+
+/* Hands the changed sets over (new references; either may be NULL when nothing of
+ * its kind changed) and starts new ones. */
+void incr_take_changes(struct incr *in, json_t **changed_vms, json_t **changed_refs);
 
 /* Applies one converted UpdateSet to raw without I/O (used by incr_poll and tests).
  * Returns the number of changed objects; sets *refetch for changes it cannot apply

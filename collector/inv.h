@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+struct buf;
+
 /* One collection pass: a vSphere type, the property paths fetched for it, and the
  * bucket its raw objects go to. */
 struct inv_spec {
@@ -32,6 +34,10 @@ struct inv_raw {
 	json_t *buckets;               /* object of objects */
 	json_t *fields;                /* custom field key ("101") -> name */
 	json_t *tags;                  /* tags_fetch() shape (tags.h), or NULL */
+	struct buf *seen;              /* when set (borrowed): inv_name_of() and inv_ancestor()
+	                                * append every moref they look up, each followed by
+	                                * '\n' -- what a record's derived fields depend on
+	                                * (inv_cache.h) */
 };
 
 void inv_raw_init(struct inv_raw *r);

@@ -298,23 +298,30 @@ static json_t *simple_records(const struct inv_raw *r, const char *name)
 	return out;
 }
 
-/* Stamps every record of every type with its vCenter. */
-static void stamp(json_t *types, const char *vcenter, const char *vc_name)
+void inv_stamp(json_t *rec, const char *vcenter, const char *vc_name)
+{
+	json_object_set_new(rec, "vcenter", json_string(vcenter));
+	json_object_set_new(rec, "vcenter_name", json_string(vc_name));
+}
+
+/* Stamps every record of every type with its vCenter; with skip_vms, not the VM
+ * records and snapshots (the cache's, stamped when they were built). */
+static void stamp(json_t *types, const char *vcenter, const char *vc_name, int skip_vms)
 {
 	const char *type;
 	json_t *arr, *rec;
 	size_t i;
 
 	json_object_foreach(types, type, arr) {
-		json_array_foreach(arr, i, rec) {
-			json_object_set_new(rec, "vcenter", json_string(vcenter));
-			json_object_set_new(rec, "vcenter_name", json_string(vc_name));
-		}
+		if (skip_vms && (!strcmp(type, "vm") || !strcmp(type, "snapshot")))
+			continue;
+		json_array_foreach(arr, i, rec)
+			inv_stamp(rec, vcenter, vc_name);
 	}
 }
 
 /* Distributed portgroup key -> name: VM NICs on a DVS name their portgroup by key. */
-static json_t *dvpg_keys(const struct inv_raw *r)
+json_t *inv_dvpg_keys(const struct inv_raw *r)
 {
 	json_t *out = json_object(), *props;
 	const char *moref;
@@ -329,7 +336,7 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r)
 {
 	v->records = json_array();
 	v->snapshots = json_array();
-	v->dvpg_by_key = dvpg_keys(r);
+	v->dvpg_by_key = inv_dvpg_keys(r);
 }
 
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props)
@@ -369,13 +376,21 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
 json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v, const char *vcenter,
                            const char *vc_name)
 {
-	json_t *out = json_object(), *props, *vms = v->records, *snaps = v->snapshots;
+	json_t *vms = v->records, *snaps = v->snapshots;
+
+	v->records = json_array();
+	v->snapshots = json_array();
+	return inv_build_types(r, vms, snaps, 0, vcenter, vc_name);
+}
+
+json_t *inv_build_types(const struct inv_raw *r, json_t *vms, json_t *snaps, int vms_stamped,
+                        const char *vcenter, const char *vc_name)
+{
+	json_t *out = json_object(), *props;
 	json_t *hosts = json_array(), *vmks = json_array(), *vsw = json_array();
 	json_t *pgs = json_array(), *pnics = json_array(), *dvpgs = dv_portgroups(r), *cl;
 	const char *moref;
 
-	v->records = json_array();
-	v->snapshots = json_array();
 	json_object_foreach(bucket(r, "host"), moref, props)
 		json_array_append_new(hosts, inv_host_record(r, moref, props, vmks, vsw, pgs, pnics));
 	cl = clusters(r);
@@ -397,6 +412,6 @@ json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v, const cha
 	json_object_set_new(out, "snapshot", snaps);
 	json_object_set_new(out, "resourcepool", simple_records(r, "resourcepool"));
 	json_object_set_new(out, "tag", tag_records(r));
-	stamp(out, vcenter, vc_name);
+	stamp(out, vcenter, vc_name, vms_stamped);
 	return out;
 }

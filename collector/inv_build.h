@@ -18,4 +18,14 @@ json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *
 json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t *props,
                         json_t *vmks, json_t *vswitches, json_t *portgroups, json_t *pnics);
 
+/* Distributed portgroup key -> name (a new object): VM NICs on a DVS name their
+ * portgroup by key. */
+json_t *inv_dvpg_keys(const struct inv_raw *r);
+/* Adds "vcenter" and "vcenter_name" to a record (last, like every record's). */
+void inv_stamp(json_t *rec, const char *vcenter, const char *vc_name);
+/* Every record type from r, with the VM records and the flat snapshot list given
+ * (both references taken over); vms_stamped: those carry their vCenter already. */
+json_t *inv_build_types(const struct inv_raw *r, json_t *vms, json_t *snaps, int vms_stamped,
+                        const char *vcenter, const char *vc_name);
+
 #endif

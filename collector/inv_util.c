@@ -3,6 +3,7 @@
  * element that occurs once from a single one), so every list goes through
  * inv_count()/inv_at(). */
 #include "inv.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,7 @@ void inv_raw_init(struct inv_raw *r)
 	r->buckets = json_object();
 	r->fields = json_object();
 	r->tags = NULL;
+	r->seen = NULL;
 }
 
 void inv_raw_free(struct inv_raw *r)
@@ -158,9 +160,20 @@ static json_t *find_any(const struct inv_raw *r, const char *moref)
 	return NULL;
 }
 
+static void note_seen(const struct inv_raw *r, const char *moref)
+{
+	if (r->seen) {
+		buf_adds(r->seen, moref);
+		buf_addc(r->seen, '\n');
+	}
+}
+
 const char *inv_name_of(const struct inv_raw *r, const char *moref)
 {
-	return moref ? inv_str(find_any(r, moref), "name") : NULL;
+	if (!moref)
+		return NULL;
+	note_seen(r, moref);
+	return inv_str(find_any(r, moref), "name");
 }
 
 const char *inv_ancestor(const struct inv_raw *r, const char *moref, const char *bucket)
@@ -169,6 +182,7 @@ const char *inv_ancestor(const struct inv_raw *r, const char *moref, const char 
 
 	for (int depth = 0; moref && depth < 64; depth++) {
 		json_t *o;
+		note_seen(r, moref);
 		if (json_object_get(b, moref))
 			return moref;
 		o = find_any(r, moref);

@@ -40,6 +40,7 @@ struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cf
 	t->incremental = c->collector.incremental;
 	t->full_interval_s = c->collector.full_interval;
 	inv_raw_init(&t->raw);
+	inv_cache_init(&t->cache);
 	t->digests = json_object();
 	t->events = json_array();
 	t->pending = json_array();
@@ -67,7 +68,9 @@ void poll_target_forget(struct poll_target *t)
 	drop_session(t, 1);
 	inv_raw_free(&t->raw);
 	inv_raw_init(&t->raw);
-	json_object_clear(t->digests);
+	inv_cache_free(&t->cache);
+	inv_cache_init(&t->cache);
+	json_object_clear(t->digests);   /* with the cache: its version restarts */
 	json_array_clear(t->pending);
 	t->full_due_ms = 0;
 	t->was_ok = -1;
@@ -91,6 +94,7 @@ void poll_target_free(struct poll_target *t)
 	json_decref(t->alarm_names);
 	json_decref(t->last_counts);
 	inv_raw_free(&t->raw);
+	inv_cache_free(&t->cache);
 	json_decref(t->digests);
 	json_decref(t->events);
 	json_decref(t->pending);
@@ -460,6 +464,28 @@ static int changed_since_written(struct poll_target *t, const char *type, const 
 	return 1;
 }
 
+/* The cache's "vm" value, joined from its kept texts, when its version moved since
+ * the last write (the digest entry remembers the version). 1 when put. */
+static int put_cached_vms(struct poll_target *t, struct store_batch *b, const struct inv_cache *c)
+{
+	char mark[32], key[128];
+	const char *old = json_string_value(json_object_get(t->digests, "vm"));
+	size_t len;
+	char *text;
+
+	snprintf(mark, sizeof(mark), "cache:%llu", (unsigned long long)c->version);
+	if (old && !strcmp(old, mark))
+		return 0;
+	text = inv_cache_vm_text(c, &len);
+	if (!text)
+		return 0;
+	store_key_vc(key, sizeof(key), t->vc.id, "vm");
+	store_batch_put(b, key, text, len, 0);
+	free(text);
+	json_object_set_new(t->digests, "vm", json_string(mark));
+	return 1;
+}
+
 #define EVENTS_KEEP 2000
 
 /* Moves pending events into the log, newest last, keeping the last EVENTS_KEEP;
@@ -487,8 +513,10 @@ static int take_events(struct poll_target *t)
 
 /* Writes the record types that changed since the last write, the event log when it
  * grew, the status always; the generation moves only when records or events did,
- * so readers' decoded copies stay valid through quiet cycles. */
-static int write_out(struct poll_target *t, struct store *s, json_t *types, json_t *status)
+ * so readers' decoded copies stay valid through quiet cycles. With cache, the VM
+ * records in types are the cache's and its kept texts are written. */
+static int write_out(struct poll_target *t, struct store *s, json_t *types, json_t *status,
+                     const struct inv_cache *cache)
 {
 	struct store_batch *b = store_batch_new(s);
 	struct buf text = BUF_INIT;
@@ -497,12 +525,16 @@ static int write_out(struct poll_target *t, struct store *s, json_t *types, json
 	char key[128];
 	int changed = 0;
 
-	if (types)
-		json_object_foreach(types, type, arr)
-			if (dump_into(&text, arr) == 0 && changed_since_written(t, type, &text)) {
+	if (types) {
+		json_object_foreach(types, type, arr) {
+			if (cache && !strcmp(type, "vm")) {
+				changed += put_cached_vms(t, b, cache);
+			} else if (dump_into(&text, arr) == 0 && changed_since_written(t, type, &text)) {
 				put_text(b, t->vc.id, type, &text);
 				changed++;
 			}
+		}
+	}
 	if (take_events(t)) {
 		put_json(b, t->vc.id, "events", t->events, &text);
 		changed++;
@@ -560,6 +592,25 @@ int64_t poll_next_due(int interval_s, int failures, enum vc_err code, int64_t no
 	return now_ms + jitter(delay);
 }
 
+/* The records after an incremental cycle: only the VMs that changed, or that name an
+ * object whose name or place changed, are rebuilt (every VM after a full retrieval,
+ * which may bring new tags and custom field names); the rest is built from the model. */
+static json_t *build_from_cache(struct poll_target *t, int full)
+{
+	json_t *vms = NULL, *refs = NULL, *types;
+	int64_t t0 = vc_now_ms();
+	size_t built;
+
+	incr_take_changes(&t->incr, &vms, &refs);
+	built = inv_cache_update(&t->cache, &t->raw, vms, refs, full, t->vc.id, t->vc.name);
+	json_decref(vms);
+	json_decref(refs);
+	types = inv_cache_build(&t->cache, &t->raw, t->vc.id, t->vc.name);
+	log_debug("poll.built", "vcenter=%s vm_records=%zu ms=%lld", t->vc.id, built,
+	          (long long)(vc_now_ms() - t0));
+	return types;
+}
+
 /* The incremental cycle: a full retrieval through the filters' initial update when
  * none is active or full_interval passed (tags and custom fields are refreshed
  * then), otherwise one WaitForUpdatesEx round. Returns the rebuilt records, or NULL
@@ -568,7 +619,6 @@ static json_t *poll_collect_incr(struct poll_target *t, int64_t deadline, struct
                                  char *tags_err, size_t errlen, int *failed)
 {
 	int full = !t->incr.active || vc_now_ms() >= t->full_due_ms, n = 0;
-	json_t *types;
 
 	*failed = 1;
 	if (ensure_session(t, deadline, res))
@@ -607,8 +657,7 @@ static json_t *poll_collect_incr(struct poll_target *t, int64_t deadline, struct
 	log_debug("poll.incr", "vcenter=%s full=%d changed=%d", t->vc.id, full, n);
 	if (!full && n == 0)
 		return NULL;
-	types = inv_build(&t->raw, t->vc.id, t->vc.name);
-	return types;
+	return build_from_cache(t, full);
 }
 
 /* Collects everything and builds the record arrays; NULL (res filled) on failure.
@@ -736,7 +785,7 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	json_object_set_new(status, "full_retrievals", json_integer((json_int_t)t->full_polls));
 	json_object_set_new(status, "incremental_cycles", json_integer((json_int_t)t->incr_polls));
 	t0 = vc_now_ms();
-	wrote = write_out(t, s, types, status);
+	wrote = write_out(t, s, types, status, incremental ? &t->cache : NULL);
 	if (wrote && s->err == STORE_EFENCED) {
 		/* not a failure of the vCenter: the scheduler gives the target up */
 		atomic_store(&t->fenced, 1);

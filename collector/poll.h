@@ -11,6 +11,7 @@
 #include "store.h"
 #include "vc.h"
 #include "incr.h"
+#include "inv_cache.h"
 #include "perf.h"
 
 #include <stdatomic.h>
@@ -33,6 +34,7 @@ struct poll_target {
 	int full_interval_s;
 	struct incr incr;
 	struct inv_raw raw;
+	struct inv_cache cache;        /* the model's built VM records (inv_cache.h) */
 	int64_t full_due_ms;
 	int64_t incr_retry_ms;         /* the vCenter refused the updates filter's initial
 	                                * load: plain full retrievals until then */

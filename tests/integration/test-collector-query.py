@@ -244,9 +244,9 @@ def main(argv):
         except urllib.error.HTTPError as e:
             detail = ET.fromstring(e.read()).find(".//detail")
             print(detail[0].get(XSI_TYPE) or detail[0].tag.split("}")[1] if detail is not None else e.code)
-    elif cmd == "rename":
-        c.call("Rename_Task", '<_this type="VirtualMachine">%s</_this><newName>%s</newName>'
-               % (escape(argv[6]), escape(argv[7])))
+    elif cmd == "rename":   # MOREF NEW_NAME [TYPE, default VirtualMachine]
+        c.call("Rename_Task", '<_this type="%s">%s</_this><newName>%s</newName>'
+               % (escape(argv[8] if len(argv) > 8 else "VirtualMachine"), escape(argv[6]), escape(argv[7])))
     elif cmd == "sessions":
         res = c.call("RetrievePropertiesEx",
                      '<_this type="PropertyCollector">%s</_this><specSet><propSet><type>SessionManager'

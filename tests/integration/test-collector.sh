@@ -217,6 +217,17 @@ check "incremental: rename reaches the records" rig_wait_for 15 "rename" renamed
 check "incremental: a rename event is logged" rig_wait_for 5 "event" bash -c \
 	"'$ADMIN' -c '$CFG' dump --vcenter a --type events | grep -q '\"to\": \"renamed-by-test\"'"
 check "incremental: no full retrieval for it" test "$(dump a status | jget /dev/stdin "d['full_retrievals']")" = "$full0"
+# a renamed cluster reaches the records of its VMs (a derived field: the cycle rebuilds
+# only the VMs that name the cluster, from the built-record cache; the simulator does
+# not rename hosts, the unit test test-inv covers those)
+C1=$(dump a vm | jget /dev/stdin "[r['cluster'] for r in d if r['cluster']][0]")   # not a standalone host's VM
+query a rename "$C1" "cluster-renamed-by-test" ClusterComputeResource
+cluster_renamed() { refresh; sleep 0.5; dump a vm | jget /dev/stdin \
+	"all(r['cluster_name']=='cluster-renamed-by-test' for r in d if r['cluster']=='$C1') and any(r['cluster']=='$C1' for r in d)" | grep -qx True; }
+check "incremental: a renamed cluster's name reaches all its VMs" rig_wait_for 15 "cluster rename" cluster_renamed
+check "incremental: other VMs keep their clusters' names" test "$(dump a vm | jget /dev/stdin \
+	"sum(1 for r in d if r['cluster']!='$C1' and r['cluster_name']=='cluster-renamed-by-test')")" = 0
+check "incremental: no full retrieval for the cluster rename" test "$(dump a status | jget /dev/stdin "d['full_retrievals']")" = "$full0"
 check "SIGHUP: a's session kept (still one login)" test "$(logins a)" -eq 1
 
 # SIGTERM

@@ -5,6 +5,7 @@
 #include "incr.h"
 #include "inv.h"
 #include "inv_build.h"
+#include "inv_cache.h"
 #include "poll.h"
 #include "tags.h"
 
@@ -385,9 +386,124 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	json_decref(dvpg);
 	json_decref(flat);
 	inv_raw_free(&r);
+static struct inv_raw cache_raw;
+
+/* One modify update through incr_apply: bucket's filter, moref, one assign of prop
+ * to the JSON value val. Returns the number of changed objects. */
+static int modify(struct incr *in, const char *bucket, const char *moref, const char *prop,
+                  const char *val)
+{
+	char text[768];
+	json_t *u;
+	int refetch = 0, n;
+	size_t i;
+
+	for (i = 0; i < inv_nspecs && strcmp(inv_specs[i].bucket, bucket); i++)
+		;
+	snprintf(text, sizeof(text), "{\"filterSet\": [{\"filter\": \"filter-%zu\", \"objectSet\": [{"
+	         "\"kind\": \"modify\", \"obj\": \"%s\", \"changeSet\": [{\"name\": \"%s\", "
+	         "\"op\": \"assign\", \"val\": %s}]}]}]}", i, moref, prop, val);
+	u = J(text);
+	n = incr_apply(in, u, &cache_raw, NULL, 0, &refetch);
+	json_decref(u);
+	return refetch ? -1 : n;
+}
+
+/* Two hosts with a VM each, behind small_estate()'s cluster. */
+static void two_host_estate(struct incr *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->n = inv_nspecs;
+	for (size_t i = 0; i < inv_nspecs; i++)
+		snprintf(in->filters[i], sizeof(in->filters[i]), "filter-%zu", i);
+	small_estate(&cache_raw);
+	add(&cache_raw, "host", "host-10", "{\"name\":\"esx2\",\"parent\":{\"_type\":\"MOR\","
+	    "\"type\":\"ClusterComputeResource\",\"value\":\"domain-c7\"}}");
+	add(&cache_raw, "vm", "vm-43", "{\"name\":\"db01\",\"runtime.powerState\":\"poweredOff\","
+	    "\"runtime.host\":{\"_type\":\"MOR\",\"type\":\"HostSystem\",\"value\":\"host-10\"}}");
+}
+
+/* Takes the incremental changes into the cache; returns the records rebuilt. */
+static size_t cache_cycle(struct incr *in, struct inv_cache *c)
+{
+	json_t *vms, *refs;
+	size_t n;
+
+	incr_take_changes(in, &vms, &refs);
+	n = inv_cache_update(c, &cache_raw, vms, refs, 0, "prod", "Prod");
+	json_decref(vms);
+	json_decref(refs);
+	return n;
+}
+
+/* The cache's "vm" value is byte for byte what a full build serialises to. */
+static int same_as_full_build(const struct inv_cache *c)
+{
+	json_t *out = inv_build(&cache_raw, "prod", "Prod");
+	char *full = json_dumps(json_object_get(out, "vm"), JSON_COMPACT), *mine;
+	size_t len;
+	int same;
+
+	mine = inv_cache_vm_text(c, &len);
+	same = full && mine && len == strlen(full) && !strcmp(full, mine);
+	if (!same)
+		fprintf(stderr, "full:  %s\ncache: %s\n", full, mine);
+	free(full);
+	free(mine);
+	json_decref(out);
+	return same;
+}
+
+/* A changed cycle rebuilds the VMs that changed and the VMs naming a renamed or moved
+ * object, and nothing else; the result always equals a full build. */
+TEST(cache_rebuilds_what_changed)
+{
+	struct incr in;
+	struct inv_cache c;
+	json_t *out;
+	uint64_t v;
+
+	two_host_estate(&in);
+	inv_cache_init(&c);
+	ASSERT_EQ(inv_cache_update(&c, &cache_raw, NULL, NULL, 0, "prod", "Prod"), 2);  /* empty: all */
+	ASSERT(same_as_full_build(&c));
+	v = c.version;
+	ASSERT_EQ(cache_cycle(&in, &c), 0);                       /* nothing changed */
+	ASSERT_EQ(modify(&in, "vm", "vm-42", "name", "\"web02\""), 1);
+	ASSERT_EQ(cache_cycle(&in, &c), 1);
+	ASSERT(c.version != v);
+	ASSERT(same_as_full_build(&c));
+	ASSERT_EQ(modify(&in, "host", "host-9", "summary.quickStats.overallCpuUsage", "900"), 1);
+	ASSERT_EQ(cache_cycle(&in, &c), 0);                       /* no VM names that figure */
+	ASSERT_EQ(modify(&in, "host", "host-10", "name", "\"esx2-<new>\""), 1);
+	v = c.version;
+	ASSERT_EQ(cache_cycle(&in, &c), 1);                       /* only db01 runs there */
+	ASSERT(c.version != v);
+	ASSERT(same_as_full_build(&c));
+	out = inv_cache_build(&c, &cache_raw, "prod", "Prod");
+	ASSERT_STREQ(json_string_value(json_object_get(find(json_object_get(out, "vm"), "vm-43"),
+	                                               "host_name")), "esx2-<new>");
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "cluster"), "domain-c7"),
+	                                             "vm_count")), 2);
+	json_decref(out);
+	ASSERT_EQ(modify(&in, "cluster", "domain-c7", "name", "\"C2\""), 1);
+	ASSERT_EQ(cache_cycle(&in, &c), 2);                       /* both VMs are in it */
+	ASSERT(same_as_full_build(&c));
+	json_object_del(json_object_get(cache_raw.buckets, "vm"), "vm-43");
+	json_object_set_new(in.changed_vms = json_object(), "vm-43", json_true());
+	v = c.version;
+	ASSERT_EQ(cache_cycle(&in, &c), 1);                       /* gone: dropped */
+	ASSERT(c.version != v && json_object_size(c.vms) == 1);
+	ASSERT(same_as_full_build(&c));
+	v = c.version;
+	ASSERT_EQ(inv_cache_update(&c, &cache_raw, NULL, NULL, 1, "prod", "Prod"), 1);
+	ASSERT(c.version == v);                                   /* same texts: nothing to write */
+	incr_stop(&in, NULL);
+	inv_cache_free(&c);
+	inv_raw_free(&cache_raw);
 }
 
 TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
           T(path_lookup), T(datastore_usage_events),
-          T(pruned_answer_builds_the_same_vm_record))
+          T(pruned_answer_builds_the_same_vm_record), T(cache_rebuilds_what_changed))
