@@ -386,6 +386,8 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	json_decref(dvpg);
 	json_decref(flat);
 	inv_raw_free(&r);
+}
+
 static struct inv_raw cache_raw;
 
 /* One modify update through incr_apply: bucket's filter, moref, one assign of prop
