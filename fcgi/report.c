@@ -11,7 +11,9 @@
  * same (read-only) text for the side lane while the main thread decodes it for the
  * main lane, and the two meet before the text is freed. No jansson value and no
  * run state crosses threads, only the text and the writer, whose row() touches
- * just the sheet it is given. VC_REPORT_LANES=1 keeps everything on one thread. */
+ * just the sheet it is given. Lanes are opt-in (VC_REPORT_LANES=2): on the 2-core
+ * reference machine, with anything else running, one thread measured faster
+ * (docs/performance.md, "Reports"). */
 #include "report.h"
 #include "store.h"
 
@@ -609,7 +611,7 @@ static bool lanes_wanted(const struct report_writer *w, size_t nsel)
 {
 	const char *env = getenv("VC_REPORT_LANES");
 
-	return w->sheets_apart && nsel > 1 && !(env && !strcmp(env, "1"));
+	return w->sheets_apart && nsel > 1 && env && !strcmp(env, "2");
 }
 
 /* The side lane's counts and first error join the report's result. */

@@ -109,6 +109,14 @@ test_xlsx() {
 	check "xlsx: the workbook is private (0600)" [ "$(stat -c %a "$out")" = 600 ]
 	check "xlsx: openpyxl checks (sheets, headers, counts, types, hostile name)" \
 		"$PY" "$CHECK" xlsx "$out" "$RIG_DIR/expect.json"
+	check "xlsx: two lanes (VC_REPORT_LANES=2) exit 0" \
+		env VC_REPORT_LANES=2 "$VC" -c "$RIG_CONFIG" report --format xlsx -o "$RIG_DIR/lanes.xlsx"
+	check "xlsx: two lanes write every sheet byte for byte as one thread does" \
+		python3 -c 'import sys, zipfile
+a, b = (zipfile.ZipFile(p) for p in sys.argv[1:3])
+names = sorted(n for n in a.namelist() if n.startswith("xl/worksheets/"))
+assert names and names == sorted(n for n in b.namelist() if n.startswith("xl/worksheets/")), names
+assert all(a.read(n) == b.read(n) for n in names)' "$out" "$RIG_DIR/lanes.xlsx"
 	check "xlsx: one vCenter only (--vcenter alpha)" \
 		"$VC" -c "$RIG_CONFIG" report --vcenter alpha -o "$RIG_DIR/alpha.xlsx"
 	check "xlsx: --vcenter alpha has alpha's VMs only" \
