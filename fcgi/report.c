@@ -11,9 +11,8 @@
  * same (read-only) text for the side lane while the main thread decodes it for the
  * main lane, and the two meet before the text is freed. No jansson value and no
  * run state crosses threads, only the text and the writer, whose row() touches
- * just the sheet it is given. Lanes are opt-in (VC_REPORT_LANES=2): on the 2-core
- * reference machine, with anything else running, one thread measured faster
- * (docs/performance.md, "Reports"). */
+ * just the sheet it is given. The CLI asks for lanes, the web worker does not
+ * (docs/reports.md, "Two lanes"). */
 #include "report.h"
 #include "store.h"
 
@@ -607,11 +606,15 @@ static size_t plan_lanes(struct report_run *main, struct report_run *side)
 	return side->nsel;
 }
 
-static bool lanes_wanted(const struct report_writer *w, size_t nsel)
+/* Two lanes when the caller asks (the CLI: a cron export has the machine to itself;
+ * not a web worker, which shares the cores with the other workers), unless
+ * VC_REPORT_LANES says 1 or 2. */
+static bool lanes_wanted(const struct report_writer *w, size_t nsel, const struct report_opts *o)
 {
 	const char *env = getenv("VC_REPORT_LANES");
+	bool want = env && !strcmp(env, "2") ? true : env && !strcmp(env, "1") ? false : o->lanes;
 
-	return w->sheets_apart && nsel > 1 && env && !strcmp(env, "2");
+	return w->sheets_apart && nsel > 1 && want;
 }
 
 /* The side lane's counts and first error join the report's result. */
@@ -656,7 +659,7 @@ static int generate(struct store *s, const struct report_target *targets, size_t
 		snprintf(res->err, sizeof(res->err), "%s", run.w->err);
 		rc = -1;
 	}
-	if (lanes_wanted(run.w, run.nsel) && plan_lanes(&run, &side))
+	if (lanes_wanted(run.w, run.nsel, o) && plan_lanes(&run, &side))
 		l.n = 2;
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = run_vcenter(&l, s, &targets[i]);

@@ -133,6 +133,8 @@ struct report_opts {
 	int days;                           /* snapshots: minimum age; alarms: period
 	                                       (0 = all); vHealth: snapshot age */
 	long long now;                      /* unix seconds; 0: time(NULL) */
+	bool lanes;                         /* xlsx/JSON: write the big sheets on two threads
+	                                       (VC_REPORT_LANES=1 or 2 overrides) */
 };
 
 /* One vCenter to report on: id and display name from the configuration, URL for
@@ -197,6 +199,12 @@ struct report_writer {
 };
 
 struct report_writer *report_xlsx_open(const char *path, char *err, size_t errlen);
+
+/* The xlsx container's deflate level (report_zip.c): REPORT_ZIP_LEVEL, or
+ * VC_REPORT_ZIP_LEVEL (one digit) as read by report_zip_setup(), which
+ * report_xlsx_open() calls. */
+#define REPORT_ZIP_LEVEL 1
+void report_zip_setup(void);
 struct report_writer *report_csv_open(const char *path, char *err, size_t errlen);
 struct report_writer *report_json_open(const char *path, char *err, size_t errlen);
 

@@ -157,6 +157,7 @@ struct report_writer *report_xlsx_open(const char *path, char *err, size_t errle
 	                             .tmpdir = (char *)(tmp && *tmp ? tmp : "/tmp") };
 	struct xlsx_writer *x = calloc(1, sizeof(*x));
 
+	report_zip_setup();
 	if (!x || !(x->wb = workbook_new_opt(path, &opt))) {
 		snprintf(err, errlen, "cannot create the workbook %s", path);
 		free(x);

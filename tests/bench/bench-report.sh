@@ -9,8 +9,11 @@
 # BENCH_VCENTERS (3) simulators of BENCH_VMS (1000) VMs per compute resource:
 # -datacenters=2 -clusters=4 -hosts=4 -standalone=1 gives 10 compute resources,
 # so 10,000 VMs each. BENCH_RUNS (3) timed runs, each printed with the load average.
-# BENCH_LANES ("2 1"): each run times the workbook with two lanes (the default) and
-# with VC_REPORT_LANES=1 (one thread), alternating on the same data.
+# BENCH_VARIANTS ("- VC_REPORT_LANES=1 VC_REPORT_LANES=1,VC_REPORT_ZIP_LEVEL=6"):
+# each run times the workbook once per variant (environment assignments joined by
+# commas, "-" for none), alternating on the same data: the CLI's defaults (two
+# lanes, deflate level 1), one thread, and one thread at zlib's default level (the
+# behaviour before either).
 set -euo pipefail
 : "${VC_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${VC_RIG:=$VC_TOP/tests/rig}"
@@ -25,7 +28,7 @@ N=${BENCH_VCENTERS:-3}
 VMS=${BENCH_VMS:-1000}
 RUNS=${BENCH_RUNS:-3}
 FORMAT=${BENCH_FORMAT:-xlsx}
-LANES=${BENCH_LANES:-2 1}
+VARIANTS=${BENCH_VARIANTS:-- VC_REPORT_LANES=1 VC_REPORT_LANES=1,VC_REPORT_ZIP_LEVEL=6}
 # shellcheck source=../rig/lib.sh
 . "$VC_RIG/lib.sh"
 
@@ -64,14 +67,17 @@ done
 sleep "${BENCH_SETTLE:-5}"
 
 for r in $(seq 1 "$RUNS"); do
-	for lanes in $LANES; do
-	t="$RIG_DIR/time.$r.$lanes"
-	VC_REPORT_LANES=$lanes /usr/bin/time -v "$VC" -c "$RIG_CONFIG" report --format "$FORMAT" \
+	for variant in $VARIANTS; do
+	t="$RIG_DIR/time.$r.${variant//[^A-Z0-9=]/_}"
+	assigns=${variant//,/ }
+	[ "$variant" = - ] && assigns= variant=defaults
+	# shellcheck disable=SC2086 # the assignments split on purpose
+	env $assigns /usr/bin/time -v "$VC" -c "$RIG_CONFIG" report --format "$FORMAT" \
 		-o "$RIG_DIR/bench.$FORMAT" 2>"$t" || { cat "$t" >&2; rig_die "report failed"; }
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$t")
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$t")
 	cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$t")
 	rows=$(grep -o '[0-9]* rows' "$t" || true)
-	echo "run $r, lanes $lanes: load $(cut -d" " -f1 /proc/loadavg), wall $wall, CPU ${cpu} s, peak RSS $((rss / 1024)) MiB, $rows, $(stat -c %s "$RIG_DIR/bench.$FORMAT") bytes"
+	echo "run $r, ${variant}: load $(cut -d" " -f1 /proc/loadavg), wall $wall, CPU ${cpu} s, peak RSS $((rss / 1024)) MiB, $rows, $(stat -c %s "$RIG_DIR/bench.$FORMAT") bytes"
 	done
 done

@@ -109,14 +109,22 @@ test_xlsx() {
 	check "xlsx: the workbook is private (0600)" [ "$(stat -c %a "$out")" = 600 ]
 	check "xlsx: openpyxl checks (sheets, headers, counts, types, hostile name)" \
 		"$PY" "$CHECK" xlsx "$out" "$RIG_DIR/expect.json"
-	check "xlsx: two lanes (VC_REPORT_LANES=2) exit 0" \
-		env VC_REPORT_LANES=2 "$VC" -c "$RIG_CONFIG" report --format xlsx -o "$RIG_DIR/lanes.xlsx"
-	check "xlsx: two lanes write every sheet byte for byte as one thread does" \
+	check "xlsx: one thread (VC_REPORT_LANES=1, VC_REPORT_ZIP_LEVEL=9) exits 0" \
+		env VC_REPORT_LANES=1 VC_REPORT_ZIP_LEVEL=9 "$VC" -c "$RIG_CONFIG" report --format xlsx -o "$RIG_DIR/one.xlsx"
+	# minizip records the deflate level in each entry's flag bits 1-2: 6 for level 1,
+	# 2 for levels 8 and 9, 0 for zlib's default (what libxlsxwriter asks for).
+	check "xlsx: parts deflated at level 1 by default, 9 when asked (report_zip.c)" \
+		python3 -c 'import sys, zipfile
+for path, want in ((sys.argv[1], 6), (sys.argv[2], 2)):
+	parts = [i for i in zipfile.ZipFile(path).infolist() if i.compress_type == zipfile.ZIP_DEFLATED]
+	assert parts and all(i.flag_bits & 6 == want for i in parts), (path, [i.flag_bits for i in parts])' \
+		"$out" "$RIG_DIR/one.xlsx"
+	check "xlsx: the CLI's two lanes write every sheet byte for byte as one thread does" \
 		python3 -c 'import sys, zipfile
 a, b = (zipfile.ZipFile(p) for p in sys.argv[1:3])
 names = sorted(n for n in a.namelist() if n.startswith("xl/worksheets/"))
 assert names and names == sorted(n for n in b.namelist() if n.startswith("xl/worksheets/")), names
-assert all(a.read(n) == b.read(n) for n in names)' "$out" "$RIG_DIR/lanes.xlsx"
+assert all(a.read(n) == b.read(n) for n in names)' "$out" "$RIG_DIR/one.xlsx"
 	check "xlsx: one vCenter only (--vcenter alpha)" \
 		"$VC" -c "$RIG_CONFIG" report --vcenter alpha -o "$RIG_DIR/alpha.xlsx"
 	check "xlsx: --vcenter alpha has alpha's VMs only" \
