@@ -266,11 +266,79 @@ static int render(struct req *r, const char *tpl, const json_t *data,
 	return 0;
 }
 
+/* ---- the layout around a page ----
+ *
+ * The layout's {{{content}}} is the page, rendered where the layout asks for it
+ * straight into the layout's output: the page (40 KB and more) is neither copied
+ * into a JSON string nor from one. "content" in the layout data is a placeholder
+ * value of its own (a fresh JSON string, so its address is unique); the ops below
+ * are jansson's, except that the placeholder prints as the page. */
+
+struct wrap {
+	const json_t *mark;                /* the placeholder under "content" */
+	struct req *r;
+	const char *tpl;                   /* the page template and its data */
+	const json_t *page_data;
+	const struct tpl_own_partial *own;
+	int failed;                        /* the page did not render */
+};
+
+static const void *wrap_lookup(void *closure, const void *v, const char *name)
+{
+	(void)closure;
+	return tpl_json_ops.lookup(NULL, v, name);
+}
+
+static int wrap_truthy(void *closure, const void *v)
+{
+	const struct wrap *w = closure;
+
+	return v == w->mark ? 1 : tpl_json_ops.truthy(NULL, v);
+}
+
+static int wrap_iterate(void *closure, const void *v, size_t index, const void **item)
+{
+	(void)closure;
+	return tpl_json_ops.iterate(NULL, v, index, item);
+}
+
+static void wrap_stringify(void *closure, const void *v, struct buf *out)
+{
+	struct wrap *w = closure;
+
+	if (v != w->mark)
+		tpl_json_ops.stringify(NULL, v, out);
+	else if (render(w->r, w->tpl, w->page_data, w->own, out) < 0)
+		w->failed = 1;
+}
+
+static const struct tpl_data_ops wrap_ops = { wrap_lookup, wrap_truthy, wrap_iterate, wrap_stringify };
+
+/* Renders the layout from d with the page in it into out. d gets the placeholder. */
+static int render_wrapped(struct req *r, json_t *d, const char *tpl, const json_t *page_data,
+                          const struct tpl_own_partial *own, struct buf *out)
+{
+	const struct tpl *layout = r->app->tpl ? tpl_set_get(r->app->tpl, "layout") : NULL;
+	struct wrap w = { json_string(""), r, tpl, page_data, own, 0 };
+	struct tpl_data data = { &wrap_ops, &w, d };
+	struct tpl_render_opts opts = { .partial = tpl_set_partial, .partial_closure = r->app->tpl };
+	char err[256];
+
+	if (!layout)
+		return render(r, "layout", d, NULL, out);   /* logs the missing template */
+	json_object_set_new(d, "content", (json_t *)w.mark);
+	if (tpl_render(layout, &data, &opts, out, err, sizeof(err)) < 0) {
+		log_error("web.render", "template=layout error=%s", log_q(err));
+		return -1;
+	}
+	return w.failed ? -1 : 0;
+}
+
 static int page_render_ex(struct req *r, int status, const char *tpl, json_t *page_data,
                           const char *title, bool wrap, const struct tpl_own_partial *own)
 {
 	const char *page = strncmp(tpl, "page-", 5) ? tpl : tpl + 5;
-	struct buf content = BUF_INIT, html = BUF_INIT;
+	struct buf html = BUF_INIT;
 	json_t *d = NULL;
 	int rc = -1;
 
@@ -280,24 +348,17 @@ static int page_render_ex(struct req *r, int status, const char *tpl, json_t *pa
 	d = layout_data(r, page, title);
 	if (!d || json_object_update_missing(page_data, d) < 0)
 		goto out;
-	if (render(r, tpl, page_data, own, &content) < 0)
-		goto out;
 	if (r->hx || !wrap) {
-		resp_body_take(r, status, "text/html; charset=utf-8", &content);
-		rc = 0;
+		if (render(r, tpl, page_data, own, &html) < 0)
+			goto out;
+	} else if (render_wrapped(r, d, tpl, page_data, own, &html) < 0) {
 		goto out;
 	}
-	/* The renderer's own output: template files and escaped JSON strings, so the
-	 * page (40 KB and more) is not validated as UTF-8 a second time. */
-	json_object_set_new(d, "content", json_stringn_nocheck(buf_str(&content), content.len));
-	if (render(r, "layout", d, NULL, &html) < 0)
-		goto out;
 	resp_body_take(r, status, "text/html; charset=utf-8", &html);
 	rc = 0;
 out:
 	json_decref(d);
 	json_decref(page_data);
-	buf_free(&content);
 	buf_free(&html);
 	return rc;
 }

@@ -218,9 +218,10 @@ int tpl_render_json_tpl(const struct tpl *t, const struct tpl_set *partials,
 
 static const struct tpl_data *tpl_own_data(void *closure, const char *name)
 {
-	const struct tpl_own_partial *own = closure;
-
-	return !strcmp(own->name, name) ? &own->data : NULL;
+	for (const struct tpl_own_partial *own = closure; own; own = own->next)
+		if (!strcmp(own->name, name))
+			return &own->data;
+	return NULL;
 }
 
 int tpl_render_json_own(const struct tpl_set *set, const char *name, const json_t *data,
