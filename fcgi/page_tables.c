@@ -1005,8 +1005,8 @@ static int list_page(struct req *r, const char *name)
 	inv_listing_free(&l);
 	if (store_err)
 		return router_store_down(r);
-	grid = (struct tpl_own_partial){ "part-table-grid", { &tpl_view_ops, NULL, chrome }, &rows };
-	form = (struct tpl_own_partial){ "part-table-form", { &tpl_view_ops, NULL, chrome }, &grid };
+	grid = (struct tpl_own_partial){ "part-table-grid", { &tpl_view_ops, &r->arena, chrome }, &rows };
+	form = (struct tpl_own_partial){ "part-table-form", { &tpl_view_ops, &r->arena, chrome }, &grid };
 	snprintf(view_key, sizeof(view_key), "view_%s", pg->name);
 	d = json_pack("{s:s,s:s,s:b}", "path", pg->path, "list", pg->name, view_key, 1);
 	/* The rows' strings are borrowed from the view entries' records, which stay
