@@ -745,9 +745,10 @@ static void rows_view(struct req *r, const struct inv_page *pg, const struct tbl
 
 /* ---- the table's chrome: headers, pager, filter form ----
  *
- * Built as arena view values (tpl_view.h) and rendered by part-table-form and
- * part-table-grid as partials of their own, like the rows: a missing key is false.
- * URLs are arena strings; names point into the records or the configuration. */
+ * Built as arena view values (tpl_view.h) with the keys and values the JSON had,
+ * and rendered by part-table-form and part-table-grid as partials of their own,
+ * like the rows. URLs are arena strings; names point into the records or the
+ * configuration. */
 
 /* The page's URL with the request's state (state_url), in the arena. */
 static const char *arena_url(struct req *r, const struct inv_page *pg, const struct tbl_query *q,
