@@ -1,5 +1,6 @@
 /* Full pages: the layout data every page passes to the template "layout", built
- * in one place so page handlers only add their own data. The contract (docs/ui.md,
+ * in one place (as arena view values, tpl_view.h) so page handlers only add their
+ * own data; page templates see their JSON over the layout's keys. The contract (docs/ui.md,
  * docs/web.md): title, page, nav_<page>, user{name,admin}, csrf,
  * session{timeout,expires_in}, elevated ({expires_in,text} or false),
  * prefs{theme,accent}, vcenters[{id,name,state,
@@ -47,8 +48,6 @@ int page_render_own(struct req *r, const char *tpl, json_t *page_data, const cha
 /* [{value, selected}] for a <select> of the values in list (NULL-terminated), the
  * one equal to current selected (new reference). */
 json_t *layout_choices(const char *const *list, const char *current);
-/* The layout JSON for r (new reference): everything but "content". */
-json_t *layout_data(struct req *r, const char *page, const char *title);
 /* The state of one vCenter for the layout and the login page: an object
  * {id, name, state, last_success, error, collector (the host of the collector
  * holding its lease)} from its sealed vc:{id}:status record. */

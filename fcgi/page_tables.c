@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "arena.h"
 #include "tpl.h"
+#include "tpl_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,12 +368,6 @@ static char *state_url(const struct req *r, const struct inv_page *pg, const str
 		inv_url_param(&b, "page", num);
 	}
 	return buf_steal(&b);
-}
-
-static void set_url(json_t *o, const char *key, char *url)
-{
-	json_object_set_new(o, key, json_string(url));
-	free(url);
 }
 
 /* ---- cells ---- */
@@ -743,105 +738,190 @@ static void rows_view(struct req *r, const struct inv_page *pg, const struct tbl
 	for (size_t i = 0; i < res->n; i++)
 		row_fill(&x, &rows[i], res->rows[i]);
 	*root = (struct rv_root){ RV_ROOT, { RV_LIST, rows, res->n, sizeof(*rows) } };
-	*own = (struct tpl_own_partial){ "part-table-rows", { &row_ops, NULL, root } };
+	*own = (struct tpl_own_partial){ "part-table-rows", { &row_ops, NULL, root }, NULL };
 	buf_free(&x.href);
 	buf_free(&x.once);
 }
 
-static json_t *cols_json(const struct req *r, const struct inv_page *pg, const struct tbl_query *q)
+/* ---- the table's chrome: headers, pager, filter form ----
+ *
+ * Built as arena view values (tpl_view.h) with the keys and values the JSON had,
+ * and rendered by part-table-form and part-table-grid as partials of their own,
+ * like the rows. URLs are arena strings; names point into the records or the
+ * configuration. */
+
+/* The page's URL with the request's state (state_url), in the arena. */
+static const char *arena_url(struct req *r, const struct inv_page *pg, const struct tbl_query *q,
+                             const char *sort, bool desc, size_t page)
 {
-	json_t *cols = json_array();
+	char *url = state_url(r, pg, q, sort, desc, page);
+	const char *a = arena_strdup(&r->arena, url);
+
+	free(url);
+	return a;
+}
+
+static struct tpl_view *cols_view(struct req *r, const struct inv_page *pg, const struct tbl_query *q)
+{
+	struct tpl_view *cols = tpl_view_list(&r->arena, pg->def->ncols);
+	struct arena *a = &r->arena;
 
 	for (size_t c = 0; c < pg->def->ncols; c++) {
 		const struct tbl_col *col = &pg->def->cols[c];
+		struct tpl_view *o = tpl_view_map(a, 6);
 		bool cur = c == q->col;
-		json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "label", col->label, "key", col->key,
-		                      "sortable", col->sortable, "num", col->kind == TBL_NUM && col->fmt != F_PCT);
-		json_object_set_new(o, "aria_sort", json_string(!cur ? "none" : q->desc ? "descending" : "ascending"));
+		tpl_view_sets(a, o, "label", col->label);
+		tpl_view_sets(a, o, "key", col->key);
+		tpl_view_setb(o, "sortable", col->sortable);
+		tpl_view_setb(o, "num", col->kind == TBL_NUM && col->fmt != F_PCT);
+		tpl_view_sets(a, o, "aria_sort", !cur ? "none" : q->desc ? "descending" : "ascending");
 		/* A click on the current column flips it; on another one sorts ascending,
 		 * numbers largest first. */
-		set_url(o, "href", state_url(r, pg, q, col->key,
-		                             cur ? !q->desc : col->kind == TBL_NUM, 1));
-		json_array_append_new(cols, o);
+		tpl_view_sets(a, o, "href", arena_url(r, pg, q, col->key,
+		                                      cur ? !q->desc : col->kind == TBL_NUM, 1));
+		tpl_view_add(cols, o);
 	}
 	return cols;
 }
 
-static json_t *pager_json(const struct req *r, const struct inv_page *pg, const struct tbl_query *q,
-                          const struct tbl_result *res)
+static const char *arena_int(struct arena *a, long long v)
+{
+	char s[32];
+
+	tbl_fmt_int(v, s, sizeof(s));
+	return arena_strdup(a, s);
+}
+
+static struct tpl_view *pager_view(struct req *r, const struct inv_page *pg, const struct tbl_query *q,
+                                   const struct tbl_result *res)
 {
 	const char *sort = pg->def->cols[q->col].key;
 	size_t from = res->total ? (res->page - 1) * q->per_page + 1 : 0;
-	char total[32], sfrom[32], sto[32];
-	json_t *p;
+	struct arena *a = &r->arena;
+	struct tpl_view *p = tpl_view_map(a, 10);
 
-	tbl_fmt_int((long long)res->total, total, sizeof(total));
-	tbl_fmt_int((long long)from, sfrom, sizeof(sfrom));
-	tbl_fmt_int((long long)(from ? from + res->n - 1 : 0), sto, sizeof(sto));
-	p = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "total_text", total, "from", sfrom, "to", sto,
-	              "total", (json_int_t)res->total, "page", (json_int_t)res->page,
-	              "pages", (json_int_t)res->pages);
+	tpl_view_sets(a, p, "total_text", arena_int(a, (long long)res->total));
+	tpl_view_sets(a, p, "from", arena_int(a, (long long)from));
+	tpl_view_sets(a, p, "to", arena_int(a, (long long)(from ? from + res->n - 1 : 0)));
+	tpl_view_set(p, "total", tpl_view_int(a, (long long)res->total));
+	tpl_view_set(p, "page", tpl_view_int(a, (long long)res->page));
+	tpl_view_set(p, "pages", tpl_view_int(a, (long long)res->pages));
 	if (res->page > 1) {
-		set_url(p, "first", state_url(r, pg, q, sort, q->desc, 1));
-		set_url(p, "prev", state_url(r, pg, q, sort, q->desc, res->page - 1));
+		tpl_view_sets(a, p, "first", arena_url(r, pg, q, sort, q->desc, 1));
+		tpl_view_sets(a, p, "prev", arena_url(r, pg, q, sort, q->desc, res->page - 1));
 	}
 	if (res->page < res->pages) {
-		set_url(p, "next", state_url(r, pg, q, sort, q->desc, res->page + 1));
-		set_url(p, "last", state_url(r, pg, q, sort, q->desc, res->pages));
+		tpl_view_sets(a, p, "next", arena_url(r, pg, q, sort, q->desc, res->page + 1));
+		tpl_view_sets(a, p, "last", arena_url(r, pg, q, sort, q->desc, res->pages));
 	}
 	return p;
 }
 
 /* ---- filter form choices ---- */
 
-static json_t *choice_list(const char *const *values, const char *const *labels, const char *cur)
+/* {value, label, selected} of one <option>. */
+static struct tpl_view *choice(struct arena *a, const char *value, const char *label, const char *cur)
 {
-	json_t *a = json_array();
+	struct tpl_view *o = tpl_view_map(a, 3);
 
-	for (size_t i = 0; values[i]; i++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", values[i], "label", labels[i],
-		                                   "selected", cur && !strcmp(cur, values[i])));
-	return a;
+	tpl_view_sets(a, o, "value", value);
+	tpl_view_sets(a, o, "label", label);
+	tpl_view_setb(o, "selected", cur && !strcmp(cur, value));
+	return o;
 }
 
-static json_t *vcenter_choices(const struct scope *sc)
+static struct tpl_view *choice_list(struct arena *a, const char *const *values,
+                                    const char *const *labels, const char *cur)
 {
-	json_t *a = json_array();
+	size_t n = 0;
+	struct tpl_view *l;
+
+	while (values[n])
+		n++;
+	l = tpl_view_list(a, n);
+	for (size_t i = 0; i < n; i++)
+		tpl_view_add(l, choice(a, values[i], labels[i], cur));
+	return l;
+}
+
+static struct tpl_view *vcenter_choices(struct arena *a, const struct scope *sc)
+{
+	struct tpl_view *l = tpl_view_list(a, sc->n);
 	bool filtered = scope_filtered(sc);
 
-	for (size_t i = 0; i < sc->n; i++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "id", sc->ids[i], "name", sc->names[i],
-		                                   "checked", filtered && sc->selected[i]));
-	return a;
+	for (size_t i = 0; i < sc->n; i++) {
+		struct tpl_view *o = tpl_view_map(a, 3);
+		tpl_view_sets(a, o, "id", sc->ids[i]);
+		tpl_view_sets(a, o, "name", sc->names[i]);
+		tpl_view_setb(o, "checked", filtered && sc->selected[i]);
+		tpl_view_add(l, o);
+	}
+	return l;
 }
 
-/* Distinct cluster names of the scope, for the cluster filter. */
-static json_t *cluster_choices(const struct scope *sc, const char *cur, int *store_err)
+/* A set of names in the arena: open addressing over cap (a power of two, at least
+ * twice the names put in) slots; the names are borrowed. */
+struct name_set {
+	const char **slot;
+	size_t mask;
+};
+
+static void name_set_init(struct arena *a, struct name_set *set, size_t n)
 {
-	json_t *seen = json_object(), *a = json_array(), *rec;
-	size_t i;
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	set->slot = arena_alloc(a, cap * sizeof(*set->slot));
+	set->mask = cap - 1;
+}
+
+/* Adds name; false when it was there already. */
+static bool name_set_add(struct name_set *set, const char *name)
+{
+	size_t h = 14695981039346656037u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	for (h &= set->mask; set->slot[h]; h = (h + 1) & set->mask)
+		if (!strcmp(set->slot[h], name))
+			return false;
+	set->slot[h] = name;
+	return true;
+}
+
+/* Distinct cluster names of the scope, for the cluster filter, in record order.
+ * The names are borrowed from the records, which the request holds. */
+static struct tpl_view *cluster_choices(struct arena *a, const struct scope *sc, const char *cur,
+                                        int *store_err)
+{
+	struct view_entry *es[SCOPE_MAX] = { NULL };
+	struct name_set seen;
+	size_t total = 0;
+	struct tpl_view *l;
 
 	for (size_t v = 0; v < sc->n; v++) {
-		struct view_entry *e = sc->selected[v] ? scope_entry(sc, v, "cluster") : NULL;
-		if (sc->selected[v] && !e) {
+		if (sc->selected[v] && !(es[v] = scope_entry(sc, v, "cluster"))) {
 			*store_err = 1;
-			break;
+			return tpl_view_list(a, 0);
 		}
-		json_array_foreach(e ? e->records : NULL, i, rec) {
+		total += es[v] ? json_array_size(es[v]->records) : 0;
+	}
+	l = tpl_view_list(a, total);
+	name_set_init(a, &seen, total);
+	for (size_t v = 0; v < sc->n; v++) {
+		const json_t *rec;
+		size_t i;
+		json_array_foreach(es[v] ? es[v]->records : NULL, i, rec) {
 			const char *name = tbl_str(rec, "name");
-			if (!*name || json_object_get(seen, name))
-				continue;
-			json_object_set_new(seen, name, json_true());
-			json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", name, "label", name,
-			                                   "selected", cur && !strcmp(cur, name)));
+			if (*name && name_set_add(&seen, name))
+				tpl_view_add(l, choice(a, name, name, cur));
 		}
 	}
-	json_decref(seen);
-	return a;
+	return l;
 }
-
-static json_t *filters_json(const struct req *r, const struct scope *sc, const struct inv_page *pg,
-                            int *store_err)
+static struct tpl_view *filters_view(struct req *r, const struct scope *sc, const struct inv_page *pg,
+                                     int *store_err)
 {
 	static const char *const pw_v[] = { "poweredOn", "poweredOff", "suspended", NULL };
 	static const char *const pw_l[] = { "On", "Off", "Suspended" };
@@ -852,71 +932,87 @@ static json_t *filters_json(const struct req *r, const struct scope *sc, const s
 	static const char *const pg_v[] = { "distributed", "standard", NULL };
 	static const char *const pg_l[] = { "Distributed", "Standard" };
 	static const char *const pp_v[] = { "25", "50", "100", "250", NULL };
+	struct arena *a = &r->arena;
 	const char *pp = req_str(r, "per_page");
-	char pp_default[16];
-	json_t *f = json_object();
+	struct tpl_view *f = tpl_view_map(a, 10), *types = NULL;
 
-	snprintf(pp_default, sizeof(pp_default), "%d", r->app->settings.page_size);
-	json_object_set_new(f, "vcenters", vcenter_choices(sc));
-	json_object_set_new(f, "multi_vcenter", json_boolean(sc->n > 1));
-	json_object_set_new(f, "per_page", choice_list(pp_v, pp_v, pp ? pp : pp_default));
+	tpl_view_set(f, "vcenters", vcenter_choices(a, sc));
+	tpl_view_setb(f, "multi_vcenter", sc->n > 1);
+	tpl_view_set(f, "per_page", choice_list(a, pp_v, pp_v,
+	                                        pp ? pp : arena_printf(a, "%d", r->app->settings.page_size)));
 	if (!strcmp(pg->name, "vms") || !strcmp(pg->name, "hosts")) {
-		json_object_set_new(f, "clusters", cluster_choices(sc, req_str(r, "cluster"), store_err));
-		json_object_set_new(f, "has_clusters", json_boolean(sc->n > 0));
-		json_object_set_new(f, "has_power", json_true());
-		json_object_set_new(f, "power", !strcmp(pg->name, "vms")
-		                    ? choice_list(pw_v, pw_l, req_str(r, "power"))
-		                    : choice_list(hpw_v, hpw_l, req_str(r, "power")));
+		tpl_view_set(f, "clusters", cluster_choices(a, sc, req_str(r, "cluster"), store_err));
+		tpl_view_setb(f, "has_clusters", sc->n > 0);
+		tpl_view_setb(f, "has_power", 1);
+		tpl_view_set(f, "power", !strcmp(pg->name, "vms")
+		             ? choice_list(a, pw_v, pw_l, req_str(r, "power"))
+		             : choice_list(a, hpw_v, hpw_l, req_str(r, "power")));
 	}
 	if (!strcmp(pg->name, "datastores"))
-		json_object_set_new(f, "types", choice_list(ds_v, ds_l, req_str(r, "type")));
+		types = choice_list(a, ds_v, ds_l, req_str(r, "type"));
 	if (!strcmp(pg->name, "portgroups"))
-		json_object_set_new(f, "types", choice_list(pg_v, pg_l, req_str(r, "type")));
-	json_object_set_new(f, "has_types", json_boolean(json_object_get(f, "types") != NULL));
+		types = choice_list(a, pg_v, pg_l, req_str(r, "type"));
+	tpl_view_set(f, "types", types);
+	tpl_view_setb(f, "has_types", types != NULL);
 	return f;
 }
 
 /* ---- the handler ---- */
 
+/* What part-table-form and part-table-grid render from (around the rows). */
+static struct tpl_view *chrome_view(struct req *r, const struct scope *sc, const struct inv_page *pg,
+                                   const struct inv_listing *l, int *store_err)
+{
+	struct arena *a = &r->arena;
+	struct tpl_view *d = tpl_view_map(a, 12);
+
+	tpl_view_sets(a, d, "path", pg->path);
+	tpl_view_sets(a, d, "q", l->q.q ? l->q.q : "");
+	if (!strcmp(pg->path, "/networks"))
+		tpl_view_sets(a, d, "view", pg->name);
+	tpl_view_set(d, "filters", filters_view(r, sc, pg, store_err));
+	tpl_view_sets(a, d, "sort", pg->def->cols[l->q.col].key);
+	tpl_view_sets(a, d, "order", l->q.desc ? "desc" : "asc");
+	tpl_view_setb(d, "selectable", pg->selectable);
+	tpl_view_set(d, "cols", cols_view(r, pg, &l->q));
+	tpl_view_set(d, "ncols", tpl_view_int(a, (long long)(pg->def->ncols + pg->selectable)));
+	tpl_view_setb(d, "empty", l->res.total == 0);
+	tpl_view_set(d, "pager", pager_view(r, pg, &l->q, &l->res));
+	return d;
+}
+
+/* The page's JSON is what its own template uses (list, view_<name>; the layout's
+ * keys are merged in by page_render_own); the table comes from structs: the form
+ * and the grid from chrome_view, the rows from rows_view. */
 static int list_page(struct req *r, const char *name)
 {
 	const struct inv_page *pg = page_of(name);
-	struct tpl_own_partial rows;
+	struct tpl_own_partial rows, form, grid;
+	struct tpl_view *chrome;
 	struct rv_root root;
 	struct inv_listing l;
 	struct scope sc;
 	int store_err = 0;
-	json_t *d;
 	char view_key[40];
+	json_t *d;
 
 	memset(&l, 0, sizeof(l));
 	if (scope_load(r, &sc) < 0 || inv_list(r, &sc, name, &l) < 0) {
 		inv_listing_free(&l);
 		return router_store_down(r);
 	}
-	d = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:b}",
-	              "path", pg->path, "list", pg->name, "q", l.q.q ? l.q.q : "",
-	              "cols", cols_json(r, pg, &l.q),
-	              "pager", pager_json(r, pg, &l.q, &l.res),
-	              "filters", filters_json(r, &sc, pg, &store_err),
-	              "empty", l.res.total == 0);
+	chrome = chrome_view(r, &sc, pg, &l, &store_err);
 	rows_view(r, pg, &l.res, &root, &rows);
-	json_object_set_new(d, "sort", json_string(pg->def->cols[l.q.col].key));
-	json_object_set_new(d, "order", json_string(l.q.desc ? "desc" : "asc"));
-	json_object_set_new(d, "ncols", json_integer((json_int_t)(pg->def->ncols + pg->selectable)));
-	json_object_set_new(d, "selectable", json_boolean(pg->selectable));
-	snprintf(view_key, sizeof(view_key), "view_%s", pg->name);
-	if (!strcmp(pg->path, "/networks"))
-		json_object_set_new(d, "view", json_string(pg->name));
-	json_object_set_new(d, view_key, json_true());
 	inv_listing_free(&l);
-	if (store_err) {
-		json_decref(d);
+	if (store_err)
 		return router_store_down(r);
-	}
+	grid = (struct tpl_own_partial){ "part-table-grid", { &tpl_view_ops, &r->arena, chrome }, &rows };
+	form = (struct tpl_own_partial){ "part-table-form", { &tpl_view_ops, &r->arena, chrome }, &grid };
+	snprintf(view_key, sizeof(view_key), "view_%s", pg->name);
+	d = json_pack("{s:s,s:s,s:b}", "path", pg->path, "list", pg->name, view_key, 1);
 	/* The rows' strings are borrowed from the view entries' records, which stay
 	 * loaded for the rest of the request. */
-	return page_render_own(r, pg->tpl, d, pg->title, &rows);
+	return page_render_own(r, pg->tpl, d, pg->title, &form);
 }
 
 int page_vms(struct req *r) { return list_page(r, "vms"); }

@@ -115,9 +115,13 @@ int tpl_render_json(const struct tpl_set *set, const char *name, const json_t *d
 struct tpl_own_partial {
 	const char *name;
 	struct tpl_data data;
+	const struct tpl_own_partial *next;   /* another partial of its own, or NULL */
 };
-/* tpl_render_json, with partial own->name rendered from own->data (both borrowed;
- * own may be NULL). Returns 0, or -1 with err. */
+/* For tpl_render_opts.partial_data over a chain of them (closure: the first): the
+ * data of the one called name, or NULL. */
+const struct tpl_data *tpl_own_partial_data(void *own, const char *name);
+/* tpl_render_json, with partial own->name rendered from own->data, and so on along
+ * own->next (all borrowed; own may be NULL). Returns 0, or -1 with err. */
 int tpl_render_json_own(const struct tpl_set *set, const char *name, const json_t *data,
 			const struct tpl_own_partial *own, struct buf *out,
 			char *err, size_t errlen);

@@ -216,11 +216,12 @@ int tpl_render_json_tpl(const struct tpl *t, const struct tpl_set *partials,
 	return tpl_render_json_opts(t, data, &opts, out, err, errlen);
 }
 
-static const struct tpl_data *tpl_own_data(void *closure, const char *name)
+const struct tpl_data *tpl_own_partial_data(void *closure, const char *name)
 {
-	const struct tpl_own_partial *own = closure;
-
-	return !strcmp(own->name, name) ? &own->data : NULL;
+	for (const struct tpl_own_partial *own = closure; own; own = own->next)
+		if (!strcmp(own->name, name))
+			return &own->data;
+	return NULL;
 }
 
 int tpl_render_json_own(const struct tpl_set *set, const char *name, const json_t *data,
@@ -237,7 +238,7 @@ int tpl_render_json_own(const struct tpl_set *set, const char *name, const json_
 	opts.partial = tpl_set_partial;
 	opts.partial_closure = (void *)set;
 	if (own) {
-		opts.partial_data = tpl_own_data;
+		opts.partial_data = tpl_own_partial_data;
 		opts.partial_data_closure = (void *)own;
 	}
 	return tpl_render_json_opts(t, data, &opts, out, err, errlen);

@@ -4,9 +4,11 @@
 # host) x 1,000), the collector once, vcompanion-web behind nginx over TLS, and wrk
 # with a logged-in session cookie. Prints requests per second and latency
 # percentiles of the VM table (50 rows: sorted; filtered + sorted), the search API
-# (exact, IP prefix, typo) and the suggestions, as a Markdown table; then the VM table
-# pages against the same pages of a FastAPI + Jinja2 reference (ref_fastapi.py) on the
-# same records.
+# (exact, IP prefix, typo) and the suggestions, as a Markdown table; then /healthz (the
+# trivial-FastCGI ceiling: one Redis PING) with the same wrk settings in the same run
+# and each VM table page's share of it (issue #5 asks for at least 1/3); then the VM
+# table pages against the same pages of a FastAPI + Jinja2 reference (ref_fastapi.py)
+# on the same records.
 #
 #   VC_BUILD=build/release VC_VCSIM=build/release/tests/vcsim/vcsim \
 #       bash tests/bench/bench-pages.sh
@@ -88,6 +90,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 echo
+declare -A RPS
 echo "| page | req/s | p50 | p90 | p99 |"
 echo "|---|---:|---:|---:|---:|"
 for t in "${TARGETS[@]}"; do
@@ -99,6 +102,20 @@ for t in "${TARGETS[@]}"; do
 	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
 	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
 	echo "| $name${non2xx:+ (non-2xx: $non2xx)} | $rps | $p50 | $p90 | $p99 |"
+	RPS[$name]=$rps
+done
+echo
+
+# ---- the ceiling: /healthz with the same wrk settings, right after the pages, and
+# the VM table pages' share of it.
+wrk -t"$THREADS" -c"$CONNS" -d3s "$U/healthz" >/dev/null
+out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "$U/healthz")
+H_RPS=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+echo "| page | req/s | /healthz req/s | share of /healthz |"
+echo "|---|---:|---:|---:|"
+for t in "${TARGETS[@]:0:3}"; do
+	name=${t%%|*}
+	echo "| $name | ${RPS[$name]} | $H_RPS | $(awk -v p="${RPS[$name]}" -v h="$H_RPS" 'BEGIN { printf "%.0f%%", (h > 0 ? 100 * p / h : 0) }') |"
 done
 echo
 echo "bench: $(nproc) CPUs, $RIG_WEB_WORKERS workers, wrk -t$THREADS -c$CONNS -d$DUR, $TOTAL VMs" >&2

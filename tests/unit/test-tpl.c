@@ -3,6 +3,8 @@
  * recursion and work, template sets from a folder, and a struct-backed ops table. */
 #include "test.h"
 #include "tpl.h"
+#include "tpl_view.h"
+#include "arena.h"
 #include "buf.h"
 
 #include <jansson.h>
@@ -332,7 +334,7 @@ TEST(partial_with_own_data)
 	static const struct tpl_data_ops ops = { rows_lookup, rows_truthy, rows_iterate,
 						 rows_stringify };
 	struct rows all = { v, 2 };
-	struct tpl_own_partial own = { "rows", { &ops, &all, &all } };
+	struct tpl_own_partial own = { "rows", { &ops, &all, &all }, NULL };
 	struct tpl_set *set = tpl_set_new();
 	struct buf out = BUF_INIT;
 	json_t *data = json_pack("{s:s}", "title", "T&");
@@ -370,9 +372,77 @@ TEST(nested_standalone_partials_indent)
 	buf_free(&out);
 }
 
+/* Arena view values (tpl_view.h) render like the same data in JSON: maps, lists,
+ * text, true, missing keys as false, empty text and empty lists falsy, hostile text
+ * escaped; a chain of partials with data of their own, one nested in another. */
+TEST(view_values_render_like_json)
+{
+	const char *page = "{{>form}}|{{>grid}}|{{title}}";
+	const char *form = "{{#f.multi}}M{{/f.multi}}{{^f.none}}N{{/f.none}}{{#f.vcs}}[{{id}}{{#checked}}*{{/checked}}]{{/f.vcs}}"
+			   "{{^f.empty}}E{{/f.empty}}{{#f.blank}}B{{/f.blank}}{{q}}{{{q}}}";
+	const char *grid = "{{#pager}}{{page}}/{{pages}}{{#next}}>{{next}}{{/next}}{{/pager}}{{>rows}}{{flag}}";
+	const char *rows = "{{#rows}}<{{.}}>{{/rows}}{{q}}";
+	struct arena a = ARENA_INIT;
+	struct tpl_view *d = tpl_view_map(&a, 6), *f = tpl_view_map(&a, 4), *vcs = tpl_view_list(&a, 2);
+	struct tpl_view *vc1 = tpl_view_map(&a, 2), *vc2 = tpl_view_map(&a, 2), *p = tpl_view_map(&a, 3);
+	struct tpl_view *r = tpl_view_map(&a, 1), *rl = tpl_view_list(&a, 2);
+	struct tpl_set *set = tpl_set_new();
+	struct buf out = BUF_INIT;
+	json_t *data = json_pack("{s:s}", "title", "T");
+	char err[256];
+
+	tpl_view_sets(&a, vc1, "id", "a<b");
+	tpl_view_setb(vc1, "checked", 1);
+	tpl_view_sets(&a, vc2, "id", "c");
+	tpl_view_setb(vc2, "checked", 0);
+	tpl_view_add(vcs, vc1);
+	tpl_view_add(vcs, vc2);
+	tpl_view_add(vcs, NULL);
+	tpl_view_setb(f, "multi", 1);
+	tpl_view_set(f, "vcs", vcs);
+	tpl_view_set(f, "empty", tpl_view_list(&a, 0));
+	tpl_view_sets(&a, f, "blank", "");
+	tpl_view_set(d, "f", f);
+	tpl_view_sets(&a, d, "q", "\"'&");
+	tpl_view_set(p, "page", tpl_view_int(&a, 2));
+	tpl_view_set(p, "pages", tpl_view_int(&a, 12));
+	tpl_view_sets(&a, p, "next", "/x?a=1&b=2");
+	tpl_view_set(d, "pager", p);
+	tpl_view_add(rl, tpl_view_text(&a, "r1"));
+	tpl_view_add(rl, tpl_view_text(&a, NULL));
+	tpl_view_add(rl, tpl_view_text(&a, "<r2>"));
+	tpl_view_set(r, "rows", rl);
+
+	struct tpl_own_partial own_rows = { "rows", { &tpl_view_ops, NULL, r }, NULL };
+	struct tpl_own_partial own_grid = { "grid", { &tpl_view_ops, NULL, d }, &own_rows };
+	struct tpl_own_partial own_form = { "form", { &tpl_view_ops, NULL, d }, &own_grid };
+
+	ASSERT_EQ(tpl_set_add(set, "page", page, strlen(page), err, sizeof(err)), 0);
+	ASSERT_EQ(tpl_set_add(set, "form", form, strlen(form), err, sizeof(err)), 0);
+	ASSERT_EQ(tpl_set_add(set, "grid", grid, strlen(grid), err, sizeof(err)), 0);
+	ASSERT_EQ(tpl_set_add(set, "rows", rows, strlen(rows), err, sizeof(err)), 0);
+	ASSERT_EQ(tpl_render_json_own(set, "page", data, &own_form, &out, err, sizeof(err)), 0);
+	ASSERT_STREQ(buf_str(&out), "MN[a&lt;b*][c]E&quot;&#39;&amp;\"'&|2/12>/x?a=1&amp;b=2<r1><&lt;r2&gt;>|T");
+	/* The same templates from the equivalent JSON. */
+	json_t *j = json_pack("{s:s,s:{s:b,s:[{s:s,s:b},{s:s,s:b}],s:[],s:s},s:s,s:{s:i,s:i,s:s},s:[s,s]}",
+			      "title", "T", "f", "multi", 1, "vcs", "id", "a<b", "checked", 1, "id", "c",
+			      "checked", 0, "empty", "blank", "", "q", "\"'&", "pager", "page", 2, "pages", 12,
+			      "next", "/x?a=1&b=2", "rows", "r1", "<r2>");
+	struct buf jout = BUF_INIT;
+	ASSERT_EQ(tpl_render_json(set, "page", j, &jout, err, sizeof(err)), 0);
+	/* (there the rows see the page's q: JSON partials share the context) */
+	ASSERT_STREQ(buf_str(&jout), "MN[a&lt;b*][c]E&quot;&#39;&amp;\"'&|2/12>/x?a=1&amp;b=2<r1><&lt;r2&gt;>&quot;&#39;&amp;|T");
+	json_decref(j);
+	json_decref(data);
+	tpl_set_free(set);
+	buf_free(&out);
+	buf_free(&jout);
+	arena_free(&a);
+}
+
 TEST_MAIN(T(hostile_data_is_escaped), T(raw_tags_do_not_escape), T(data_is_not_reinterpreted),
 	  T(scalars_print_like_the_spec), T(truthiness), T(compile_errors_name_the_line),
 	  T(deep_nesting_refused), T(recursive_partials_bounded), T(exponential_work_bounded),
 	  T(set_from_folder_with_layout_and_partial), T(set_load_reports_file_and_line),
 	  T(free_null_is_noop), T(struct_backed_ops), T(partial_with_own_data),
-	  T(nested_standalone_partials_indent))
+	  T(nested_standalone_partials_indent), T(view_values_render_like_json))
