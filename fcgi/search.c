@@ -23,7 +23,13 @@
  * matches come from the sorted IPs. A one-byte query matches only names holding its
  * class (masks) or IPs.
  * Keys outside these sets score 0 under the full scorer, so the hits and the total
- * are those of scoring every key, which search_run(scan_all) still does for tests. */
+ * are those of scoring every key, which search_run(scan_all) still does for tests.
+ * Names that differ by a byte or two (the simulator's) defeat the bigram bound for
+ * partial words: most keys then need the subsequence and edit-distance step. The
+ * index keeps the keys in name order with each name's common prefix with the one
+ * before, and when many keys need that step it runs in name order, resuming each
+ * name from the state of its shared prefix (see "loose scores along shared
+ * prefixes"); the scores are the same, only computed once per prefix. */
 #include "scope.h"
 #include "search.h"
 #include "arena.h"
@@ -590,24 +596,28 @@ static unsigned gram_threshold(const struct search_query *sq)
 }
 
 /* Sets count[i] for each key i: q's bigram positions it holds, or for a one-byte
- * query 1 when its name holds the byte's class. */
-static void count_grams(struct search_index *ix, const struct search_query *sq)
+ * query 1 when its name holds the byte's class. Returns the postings it counted. */
+static size_t count_grams(struct search_index *ix, const struct search_query *sq)
 {
+	size_t postings = 0;
+
 	memset(ix->count, 0, ix->n);
 	if (sq->len == 1) {
 		for (size_t i = 0; i < ix->n; i++)
 			ix->count[i] = (ix->masks[i] & sq->mask) != 0;
-		return;
+		return ix->n;
 	}
 	for (size_t j = 0; j + 1 < sq->len; j++) {
 		unsigned b = gram_bucket(sq->q + j);
 		for (uint32_t p = ix->gram_start[b]; p < ix->gram_start[b + 1]; p++)
 			ix->count[ix->post[p]]++;
+		postings += ix->gram_start[b + 1] - ix->gram_start[b];
 	}
+	return postings;
 }
 
-/* Keys holding from t to all - 1 of q's bigram positions (score_loose()'s): a byte
- * loop the compiler vectorises, to tell whether name order is worth preparing. */
+/* Keys holding from t to all - 1 of q's bigram positions (score_loose()'s), to
+ * tell whether name order is worth preparing. */
 static size_t count_loose(const struct search_index *ix, unsigned t, unsigned all)
 {
 	size_t n = 0;
@@ -784,6 +794,7 @@ void search_run(struct search_index *ix, const struct search_query *sq, unsigned
 {
 	unsigned t;
 	bool by_name;
+	size_t postings;
 
 	if (!sq->len)
 		return;
@@ -792,12 +803,15 @@ void search_run(struct search_index *ix, const struct search_query *sq, unsigned
 		return;
 	}
 	t = sq->len == 1 ? 1 : gram_threshold(sq);
-	count_grams(ix, sq);
+	postings = count_grams(ix, sq);
 	if (sq->ipish)
 		mark_ips(ix, sq, (uint8_t)(sq->len > 1 ? sq->len - 1 : 1));
 	/* name order pays when many keys take a loose step (the simulator's names, one
-	 * or two bytes apart, against a partial word); otherwise key order is cheaper */
-	by_name = sq->len >= 2 && !sq->ipish && count_loose(ix, t, (unsigned)sq->len - 1) * BY_NAME_SHARE >= ix->n &&
+	 * or two bytes apart, against a partial word); otherwise key order is cheaper.
+	 * Cheapest test first: t below all, postings / t bounds the keys reaching t. */
+	by_name = sq->len >= 2 && !sq->ipish && t + 1 < sq->len &&
+	          postings * BY_NAME_SHARE >= ix->n * t &&
+	          count_loose(ix, t, (unsigned)sq->len - 1) * BY_NAME_SHARE >= ix->n &&
 	          mark_loose(ix, sq, t) * BY_NAME_SHARE >= ix->n;
 	if (by_name)
 		score_loose_by_name(ix, sq);
