@@ -31,7 +31,7 @@ warm_workers() {
 	for round in $(seq 1 "${BENCH_WARM_ROUNDS:-8}"); do
 		before=$(worker_ticks_each)
 		wrk -t"$THREADS" -c"$((CONNS * 4))" -d2s -H "$COOKIE" "$U$1" >/dev/null
-		moved=$(workers_moved "$before" "$(worker_ticks_each)")
+		moved=$(workers_moved "$before" "$(worker_ticks_each)" | tr "\n" " ")
 		warm=0
 		for pid in $moved; do
 			case " $served " in *" $pid "*) warm=$((warm + 1)) ;; esac
