@@ -23,7 +23,13 @@
  * matches come from the sorted IPs. A one-byte query matches only names holding its
  * class (masks) or IPs.
  * Keys outside these sets score 0 under the full scorer, so the hits and the total
- * are those of scoring every key, which search_run(scan_all) still does for tests. */
+ * are those of scoring every key, which search_run(scan_all) still does for tests.
+ * Names that differ by a byte or two (the simulator's) defeat the bigram bound for
+ * partial words: most keys then need the subsequence and edit-distance step. The
+ * index keeps the keys in name order with each name's common prefix with the one
+ * before, and when many keys need that step it runs in name order, resuming each
+ * name from the state of its shared prefix (see "loose scores along shared
+ * prefixes"); the scores are the same, only computed once per prefix. */
 #include "scope.h"
 #include "search.h"
 #include "arena.h"
@@ -44,6 +50,8 @@ const size_t search_n_kinds = sizeof(search_kinds) / sizeof(search_kinds[0]);
 
 #define GRAM_CLASSES 64
 #define GRAM_BUCKETS (GRAM_CLASSES * GRAM_CLASSES)
+#define LOOSE_DEPTH 63         /* longest name whose loose scoring shares prefixes */
+#define BY_NAME_SHARE 4        /* ... done when 1 key in this many needs it, or more */
 
 struct skey {
 	const json_t *rec;
@@ -72,6 +80,10 @@ struct search_index {
 	struct ipref *ips;         /* sorted by strcmp */
 	size_t n_ips;
 	uint8_t *count;            /* per query: q's bigram positions each key holds */
+	uint32_t *by_name;         /* key numbers in name order, for shared prefixes */
+	uint8_t *lcp;              /* bytes by_name[r]'s name shares with by_name[r - 1]'s */
+	uint8_t *step;             /* per query: the loose step of each key scored by name order */
+	int16_t *loose;            /* per query: that step's score (fuzzy negated) */
 	struct arena strings;
 };
 
@@ -231,6 +243,42 @@ static void build_ips(struct search_index *ix)
 	qsort(ix->ips, ix->n_ips, sizeof(*ix->ips), ipref_cmp);
 }
 
+/* A name and its key, for sorting names. */
+struct nameref {
+	const char *name;
+	uint32_t key;
+};
+
+static int nameref_cmp(const void *pa, const void *pb)
+{
+	const struct nameref *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+/* The keys in name order and what each name shares with the one before it (capped
+ * at LOOSE_DEPTH, past which names are scored alone): the loose scoring resumes
+ * from the shared prefix instead of starting every name afresh. */
+static void build_name_order(struct search_index *ix)
+{
+	struct nameref *refs = xcalloc(ix->n, sizeof(*refs));
+
+	for (size_t i = 0; i < ix->n; i++)
+		refs[i] = (struct nameref){ ix->keys[i].name, (uint32_t)i };
+	qsort(refs, ix->n, sizeof(*refs), nameref_cmp);
+	ix->by_name = xcalloc(ix->n, sizeof(*ix->by_name));
+	ix->lcp = xcalloc(ix->n, sizeof(*ix->lcp));
+	for (size_t r = 0; r < ix->n; r++) {
+		size_t l = 0;
+		ix->by_name[r] = refs[r].key;
+		if (r)
+			while (l < LOOSE_DEPTH && refs[r].name[l] && refs[r].name[l] == refs[r - 1].name[l])
+				l++;
+		ix->lcp[r] = (uint8_t)l;
+	}
+	free(refs);
+}
+
 /* Fills k from rec; false when the record offers nothing to search. */
 static bool key_init(struct search_index *ix, struct skey *k, const json_t *rec, size_t pos)
 {
@@ -267,7 +315,10 @@ struct search_index *search_index_build(const json_t *records, const struct sear
 	for (i = 0; i < ix->n; i++)
 		ix->masks[i] = ix->keys[i].mask;
 	ix->count = xcalloc(ix->n, sizeof(*ix->count));
+	ix->step = xcalloc(ix->n, sizeof(*ix->step));
+	ix->loose = xcalloc(ix->n, sizeof(*ix->loose));
 	build_grams(ix);
+	build_name_order(ix);
 	build_ips(ix);
 	return ix;
 }
@@ -283,13 +334,19 @@ void search_index_free(struct search_index *ix)
 	free(ix->post);
 	free(ix->ips);
 	free(ix->count);
+	free(ix->by_name);
+	free(ix->lcp);
+	free(ix->step);
+	free(ix->loose);
 	free(ix);
 }
 
 size_t search_index_bytes(const struct search_index *ix)
 {
 	return sizeof(*ix) + ix->strings.used
-	     + ix->n * (sizeof(*ix->keys) + sizeof(*ix->masks) + sizeof(*ix->count))
+	     + ix->n * (sizeof(*ix->keys) + sizeof(*ix->masks) + sizeof(*ix->count)
+	                + sizeof(*ix->by_name) + sizeof(*ix->lcp) + sizeof(*ix->step)
+	                + sizeof(*ix->loose))
 	     + (GRAM_BUCKETS + 1) * sizeof(*ix->gram_start)
 	     + ix->gram_start[GRAM_BUCKETS] * sizeof(*ix->post)
 	     + ix->n_ips * sizeof(*ix->ips);
@@ -337,27 +394,36 @@ static size_t subsequence(const char *q, const char *s)
 	return *q ? 0 : (size_t)(s - start);
 }
 
-/* The smallest edit distance between the query and any substring of s: Myers'
- * bit-parallel form of Sellers' algorithm, one 64-bit step per character of s
- * (the query is at most SEARCH_MAX_Q = 64 bytes). It stops early once the distance
- * is down to enough: the least possible, or any the caller accepts. */
+/* One column of Myers' bit-parallel form of Sellers' algorithm: the vertical
+ * deltas pv/mv and the distance of q's last byte after byte c of the text. */
+static inline void myers_step(const struct search_query *sq, unsigned char c,
+                              uint64_t *pv, uint64_t *mv, int *score)
+{
+	uint64_t eq = sq->peq[c], high = 1ull << (sq->len - 1);
+	uint64_t xv = eq | *mv, xh = (((eq & *pv) + *pv) ^ *pv) | eq;
+	uint64_t ph = *mv | ~(xh | *pv), mh = *pv & xh;
+
+	if (ph & high)
+		(*score)++;
+	else if (mh & high)
+		(*score)--;
+	ph <<= 1;                       /* no |1: a match may start anywhere in the text */
+	mh <<= 1;
+	*pv = mh | ~(xv | ph);
+	*mv = ph & xv;
+}
+
+/* The smallest edit distance between the query and any substring of s, one 64-bit
+ * step per character of s (the query is at most SEARCH_MAX_Q = 64 bytes). It stops
+ * early once the distance is down to enough: the least possible, or any the caller
+ * accepts. */
 static int substring_distance(const struct search_query *sq, const char *s, size_t n, int enough)
 {
-	uint64_t pv = ~0ull, mv = 0, high = 1ull << (sq->len - 1);
+	uint64_t pv = ~0ull, mv = 0;
 	int score = (int)sq->len, best = score;
 
 	for (size_t j = 0; j < n; j++) {
-		uint64_t eq = sq->peq[(unsigned char)s[j]];
-		uint64_t xv = eq | mv, xh = (((eq & pv) + pv) ^ pv) | eq;
-		uint64_t ph = mv | ~(xh | pv), mh = pv & xh;
-		if (ph & high)
-			score++;
-		else if (mh & high)
-			score--;
-		ph <<= 1;                   /* no |1: a match may start anywhere in s */
-		mh <<= 1;
-		pv = mh | ~(xv | ph);
-		mv = ph & xv;
+		myers_step(sq, (unsigned char)s[j], &pv, &mv, &score);
 		if (score < best && (best = score) <= enough)
 			break;
 	}
@@ -530,20 +596,35 @@ static unsigned gram_threshold(const struct search_query *sq)
 }
 
 /* Sets count[i] for each key i: q's bigram positions it holds, or for a one-byte
- * query 1 when its name holds the byte's class. */
-static void count_grams(struct search_index *ix, const struct search_query *sq)
+ * query 1 when its name holds the byte's class. Returns the postings it counted. */
+static size_t count_grams(struct search_index *ix, const struct search_query *sq)
 {
+	size_t postings = 0;
+
 	memset(ix->count, 0, ix->n);
 	if (sq->len == 1) {
 		for (size_t i = 0; i < ix->n; i++)
 			ix->count[i] = (ix->masks[i] & sq->mask) != 0;
-		return;
+		return ix->n;
 	}
 	for (size_t j = 0; j + 1 < sq->len; j++) {
 		unsigned b = gram_bucket(sq->q + j);
 		for (uint32_t p = ix->gram_start[b]; p < ix->gram_start[b + 1]; p++)
 			ix->count[ix->post[p]]++;
+		postings += ix->gram_start[b + 1] - ix->gram_start[b];
 	}
+	return postings;
+}
+
+/* Keys holding from t to all - 1 of q's bigram positions (score_loose()'s), to
+ * tell whether name order is worth preparing. */
+static size_t count_loose(const struct search_index *ix, unsigned t, unsigned all)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ix->n; i++)
+		n += ix->count[i] >= t && ix->count[i] < all;
+	return n;
 }
 
 /* Raises count[] to `mark` for every key with an IP that q prefixes. */
@@ -581,11 +662,114 @@ static bool may_enter(const struct search_top *top, unsigned src, unsigned pos, 
 	return top->n < top->max || (top->max && worse(&top->hits[0], &x));
 }
 
+/* ---- loose scores along shared prefixes ---- */
+
+/* What score_loose() knows of q after a prefix of a name: Myers' column and the
+ * least distance so far, and the greedy subsequence of subsequence(). Both depend
+ * on the prefix alone, so a name resumes from the state of the prefix it shares
+ * with the name before it in name order. */
+struct prefix_state {
+	uint64_t pv, mv;
+	int score, best;
+	unsigned qi;                    /* bytes of q matched in order */
+	int start, span;                /* where the first matched; the span once all have */
+};
+
+static void prefix_step(const struct search_query *sq, const struct prefix_state *a,
+                        struct prefix_state *b, const char *name, int at)
+{
+	*b = *a;
+	myers_step(sq, (unsigned char)name[at], &b->pv, &b->mv, &b->score);
+	if (b->score < b->best)
+		b->best = b->score;
+	if (b->qi < sq->len && name[at] == sq->q[b->qi]) {
+		if (!b->qi)
+			b->start = at;
+		if (++b->qi == sq->len)
+			b->span = at + 1 - b->start;
+	}
+}
+
+/* score_subsequence() and score_loose() from the state after a whole name (the
+ * least distance over the whole name is the one score_loose() stops at: a name
+ * scored loosely does not contain q, so its distance is 1 or more). A fuzzy score
+ * is stored negated, to tell it from a subsequence. */
+static int16_t loose_of_state(const struct search_query *sq, const struct skey *k,
+                              const struct prefix_state *st, bool subsequence_only)
+{
+	if (sq->len >= 2 && st->qi == sq->len && st->span <= (int)sq->len * 3)
+		return (int16_t)(600 - (st->span - (int)sq->len));
+	if (subsequence_only || !sq->max_edits ||
+	    __builtin_popcountll(sq->mask & ~k->mask) > sq->max_edits)
+		return 0;
+	return st->best <= sq->max_edits ? (int16_t)-(500 - 100 * st->best) : 0;
+}
+
+/* Which loose step score_counted() takes for key i: 2 score_loose(), 1 the
+ * subsequence alone, 0 neither (or the full scorer). 0 also when q has more classes
+ * than typos allowed that the name lacks: score_loose() finds neither a subsequence
+ * (it needs them all) nor a typo then. */
+static int loose_kind(const struct search_index *ix, const struct search_query *sq, size_t i,
+                      unsigned t)
+{
+	unsigned all = sq->len > 1 ? (unsigned)sq->len - 1 : 1;
+
+	if (ix->count[i] >= all)
+		return 0;
+	if (ix->count[i] >= t)          /* a class of q missing beyond the typos: no match */
+		return __builtin_popcountll(sq->mask & ~ix->masks[i]) > sq->max_edits ? 0 : 2;
+	return !sq->ipish && sq->len >= 2 && !(sq->mask & ~ix->masks[i]) &&
+	       ix->keys[i].name_len >= sq->len;
+}
+
+#define STEP_ALONE 3            /* step[]: a loose step, for a name outside name order */
+
+/* Sets step[i] to loose_kind(), or STEP_ALONE for a name of 0 or more than
+ * LOOSE_DEPTH bytes, and returns how many keys take a step in name order. */
+static size_t mark_loose(struct search_index *ix, const struct search_query *sq, unsigned t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ix->n; i++) {
+		int kind = loose_kind(ix, sq, i, t);
+		unsigned len = kind ? ix->keys[i].name_len : 0;
+		ix->step[i] = (uint8_t)(!kind ? 0 : len && len <= LOOSE_DEPTH ? kind : STEP_ALONE);
+		n += ix->step[i] && ix->step[i] != STEP_ALONE;
+	}
+	return n;
+}
+
+/* Fills loose[] for the keys mark_loose() marked, in name order: a name steps only
+ * past the prefix it shares with the last name stepped (valid = the depths of st
+ * that still hold). */
+static void score_loose_by_name(struct search_index *ix, const struct search_query *sq)
+{
+	struct prefix_state st[LOOSE_DEPTH + 1];
+	unsigned valid = 0;
+
+	st[0] = (struct prefix_state){ .pv = ~0ull, .score = (int)sq->len, .best = (int)sq->len,
+	                               .start = -1 };
+	for (size_t r = 0; r < ix->n; r++) {
+		uint32_t i = ix->by_name[r];
+		const struct skey *k;
+
+		if (ix->lcp[r] < valid)
+			valid = ix->lcp[r];
+		if (!ix->step[i] || ix->step[i] == STEP_ALONE)
+			continue;
+		k = &ix->keys[i];
+		for (; valid < k->name_len; valid++)
+			prefix_step(sq, &st[valid], &st[valid + 1], k->name, (int)valid);
+		ix->loose[i] = loose_of_state(sq, k, &st[k->name_len], ix->step[i] == 1);
+	}
+}
+
 /* Scores key i from what the bigram count says of it: all of q's positions (it
  * may contain q: the full scorer); at least t (a typo or a subsequence at most);
- * fewer (a subsequence at most, tried when its name holds every class of q). */
+ * fewer (a subsequence at most, tried when its name holds every class of q). The
+ * loose steps come from loose[] when score_loose_by_name() filled it. */
 static int score_counted(const struct search_index *ix, const struct search_query *sq, size_t i,
-                         unsigned t, unsigned src, const struct search_top *top,
+                         unsigned t, unsigned src, const struct search_top *top, bool by_name,
                          const char **why, const char **ip)
 {
 	const struct skey *k = &ix->keys[i];
@@ -593,6 +777,11 @@ static int score_counted(const struct search_index *ix, const struct search_quer
 
 	if (ix->count[i] >= all)
 		return score_key(sq, k, why, ip);
+	if (by_name && ix->step[i] != STEP_ALONE) {
+		int s = ix->step[i] ? ix->loose[i] : 0;
+		*why = s > 0 ? "partial" : "fuzzy";
+		return s < 0 ? -s : s;
+	}
 	if (ix->count[i] >= t)          /* a typo scores 400 at best: only exact if it may enter */
 		return score_loose(sq, k, why, may_enter(top, src, k->pos, 400) ? 1 : sq->max_edits);
 	if (!sq->ipish && sq->len >= 2 && k->name_len >= sq->len && !(sq->mask & ~ix->masks[i]))
@@ -604,6 +793,8 @@ void search_run(struct search_index *ix, const struct search_query *sq, unsigned
                 bool scan_all, struct search_top *top)
 {
 	unsigned t;
+	bool by_name;
+	size_t postings;
 
 	if (!sq->len)
 		return;
@@ -612,12 +803,21 @@ void search_run(struct search_index *ix, const struct search_query *sq, unsigned
 		return;
 	}
 	t = sq->len == 1 ? 1 : gram_threshold(sq);
-	count_grams(ix, sq);
+	postings = count_grams(ix, sq);
 	if (sq->ipish)
 		mark_ips(ix, sq, (uint8_t)(sq->len > 1 ? sq->len - 1 : 1));
+	/* name order pays when many keys take a loose step (the simulator's names, one
+	 * or two bytes apart, against a partial word); otherwise key order is cheaper.
+	 * Cheapest test first: t below all, postings / t bounds the keys reaching t. */
+	by_name = sq->len >= 2 && !sq->ipish && t + 1 < sq->len &&
+	          postings * BY_NAME_SHARE >= ix->n * t &&
+	          count_loose(ix, t, (unsigned)sq->len - 1) * BY_NAME_SHARE >= ix->n &&
+	          mark_loose(ix, sq, t) * BY_NAME_SHARE >= ix->n;
+	if (by_name)
+		score_loose_by_name(ix, sq);
 	for (size_t i = 0; i < ix->n; i++) {
 		const char *why = NULL, *ip = NULL;
-		int s = score_counted(ix, sq, i, t, src, top, &why, &ip);
+		int s = score_counted(ix, sq, i, t, src, top, by_name, &why, &ip);
 		if (s)
 			push_key(top, ix, &ix->keys[i], src, s, why, ip);
 	}

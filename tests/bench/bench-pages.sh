@@ -83,11 +83,10 @@ TARGETS=(
 )
 
 # Warm every worker's caches: indexes and sort orders are built per worker on first
-# use (a few hundred ms for 30,000 VMs), and nginx spreads connections over workers,
-# so warm each target with as many concurrent connections as the measurement.
-for t in "${TARGETS[@]}"; do
-	wrk -t"$THREADS" -c"$CONNS" -d3s -H "$COOKIE" "$U${t#*|}" >/dev/null
-done
+# use (a few hundred ms for 30,000 VMs), and nginx's keepalive pool may leave a worker
+# idle through a short warm-up: warm.sh repeats until every worker served each target.
+. "$VC_TOP/tests/bench/warm.sh"
+for t in "${TARGETS[@]}"; do warm_workers "${t#*|}" >&2; done
 
 echo
 declare -A RPS

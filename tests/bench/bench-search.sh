@@ -20,6 +20,7 @@ set -euo pipefail
 : "${VC_VCSIM:=$VC_BUILD/tests/vcsim/vcsim}"
 export VC_TOP VC_RIG VC_BUILD VC_VCSIM
 . "$VC_RIG/lib.sh"
+. "$VC_TOP/tests/bench/warm.sh"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
 PER_CR=${BENCH_VMS_PER_CR:-1700}
@@ -44,11 +45,17 @@ rig_collector_once || { tail -5 "$RIG_DIR/log/collector-once.err" >&2; echo "ben
 
 # CPU ticks (utime + stime) of the web master's workers so far.
 worker_ticks() {
-	local sum=0 pid
-	for pid in $(pgrep -P "$RIG_WEB_PID"); do
-		sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$sum"
+	worker_ticks_each | awk -F: '{ s += $2 } END { print s + 0 }'
+}
+
+# The suggest endpoint's view of a query: hits shown, of how many matches in all
+# (the fragment's "All N results" link, present when there are more than shown).
+suggest_total() {
+	local html shown all
+	html=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$1")
+	shown=$(echo "$html" | grep -o 'class="suggest-item" ' | wc -l)
+	all=$(echo "$html" | grep -o 'All [0-9]* results' | awk '{print $2}')
+	echo "$shown shown of ${all:-$shown}"
 }
 
 # Logs in to the three vCenters; prints the session cookie header.
@@ -80,9 +87,7 @@ for web in $WEBS; do
 		"Suggestions, partial word|/search/suggest?q=c3_rp0_vm77"
 		"Suggestions, one byte|/search/suggest?q=7"
 	)
-	for t in "${TARGETS[@]}"; do
-		wrk -t"$THREADS" -c"$CONNS" -d3s -H "$COOKIE" "$U${t#*|}" >/dev/null
-	done
+	for t in "${TARGETS[@]}"; do warm_workers "${t#*|}"; done
 	echo
 	echo "$web ($(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U/api/v1/vms?per_page=25" | jq .total) VMs)"
 	echo
@@ -90,7 +95,10 @@ for web in $WEBS; do
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for t in "${TARGETS[@]}"; do
 		name=${t%%|*} path=${t#*|}
-		total=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U/api/v1/search?q=${path#*q=}" | jq .total)
+		case $path in
+		/search/suggest*) total=$(suggest_total "$U$path") ;;
+		*) total=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U$path" | jq .total) ;;
+		esac
 		c0=$(worker_ticks)
 		out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -H "$COOKIE" "$U$path")
 		c1=$(worker_ticks)
@@ -103,11 +111,12 @@ for web in $WEBS; do
 		cpu=$(awk -v c="$((c1 - c0))" -v n="$reqs" -v hz="$TPS" 'BEGIN { printf "%.2f ms", (n > 0 ? c * 1000 / hz / n : 0) }')
 		echo "| $name${non2xx:+ (non-2xx: $non2xx)} | $total | $rps | $p50 | $p90 | $p99 | $cpu |"
 	done
-	echo "bench: web workers' RSS: $(for p in $(pgrep -P "$RIG_WEB_PID"); do awk '/VmRSS/ {printf "%d MiB ", $2 / 1024}' /proc/$p/status; done)" >&2
+	echo
+	echo "bench: web workers' RSS: $(for p in $(pgrep -P "$RIG_WEB_PID"); do awk '/VmRSS/ {printf "%d MiB ", $2 / 1024}' /proc/$p/status; done)"
 	rig_nginx_stop
 	rig_stop_pid "$RIG_WEB_PID"
 	rig_forget "$RIG_WEB_PID"
 	[ "${RIG_WEB_LISTEN#unix:}" = "$RIG_WEB_LISTEN" ] || rm -f "${RIG_WEB_LISTEN#unix:}"
 done
 echo
-echo "bench: $(nproc) CPUs, $RIG_WEB_WORKERS workers, wrk -t$THREADS -c$CONNS -d$DUR" >&2
+echo "bench: $(nproc) CPUs, $RIG_WEB_WORKERS workers, wrk -t$THREADS -c$CONNS -d$DUR, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -60,6 +60,10 @@ static json_t *hosts(int n, int v)
 		snprintf(name, sizeof(name), "esx%02d.dc%d.example.com", i, v);
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "name", name, "moref", "host-9", "version", "8.0"));
 	}
+	/* longer than the names whose loose scores search.c shares along prefixes */
+	json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "name",
+	                      "esx-rack07-row3-prod-web-cluster-dc1_c3_rp0_vm77-longer-than-sixty-four-bytes",
+	                      "moref", "host-99", "version", "8.0"));
 	return a;
 }
 
@@ -205,6 +209,11 @@ TEST(indexed_equals_full_scan)
 		"10.1.3.1", "10.0.0.0", "192.168.", "fe80::", "fe80", "::", "172.16.1.7", "esx03",
 		"example.com", "web.db", "<script>", "alert('x')", "\xc3\xa9t\xc3\xa9", "zzzzzzzz",
 		"  prod  ", "0123456789012345678901234567890123456789012345678901234567890123456789",
+		/* the simulator's names, which differ by a byte or two: partial words, typos
+		 * and subsequences that most names come close to (scored along shared prefixes) */
+		"c3_rp0_vm7", "c3_rp0_vm1", "rp0_vm77", "dc0_c1_rp0_vm", "h0_v", "c1_rp0_vm12",
+		"dc2_c4_rp0_vm19", "dc1c3rp0vm7", "dc1_c3_rp0_vm7777", "_rp0_", "vm1", "c3_rp0_mv77",
+		"esx-rack07", "row3-prod-web-cluster-dc1_c3_rp0_vm77-longer-than",
 	};
 	char q[128];
 	int bad = 0;
