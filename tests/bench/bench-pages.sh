@@ -22,6 +22,7 @@ set -euo pipefail
 : "${VC_VCSIM:=$VC_BUILD/tests/vcsim/vcsim}"
 export VC_TOP VC_RIG VC_BUILD VC_VCSIM
 . "$VC_RIG/lib.sh"
+. "$VC_TOP/tests/bench/web.sh"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
 PER_CR=${BENCH_VMS_PER_CR:-1000}
@@ -55,17 +56,8 @@ echo "bench: collector --once took $(( $(date +%s) - t0 )) s" >&2
 rig_web_start
 rig_nginx_start
 U=$RIG_NGINX_URL
-JAR=$RIG_DIR/jar
-
 # Log in to the three vCenters and keep the session cookie for wrk.
-curl -sS --cacert "$RIG_NGINX_CERT" -c "$JAR" -b "$JAR" -o "$RIG_DIR/login.html" "$U/login"
-PRE=$(grep -o 'name="csrf" value="[^"]*"' "$RIG_DIR/login.html" | head -1 | sed 's/.*value="//; s/"$//')
-curl -sS --cacert "$RIG_NGINX_CERT" -c "$JAR" -b "$JAR" -o /dev/null \
-	--data-urlencode "username=$USER_OK" --data-urlencode "password=$PASS_OK" \
-	-d vcenter=vc1 -d vcenter=vc2 -d vcenter=vc3 --data-urlencode "csrf=$PRE" "$U/login"
-SID=$(awk '$6 == "__Host-vcsid" {print $7}' "$JAR")
-[ -n "$SID" ] || { echo "bench: login failed" >&2; exit 1; }
-COOKIE="Cookie: __Host-vcsid=$SID"
+COOKIE=$(bench_login "$USER_OK" "$PASS_OK" vc1 vc2 vc3)
 TOTAL=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U/api/v1/vms?per_page=25" | jq .total)
 echo "bench: /api/v1/vms total = $TOTAL" >&2
 
@@ -84,8 +76,7 @@ TARGETS=(
 
 # Warm every worker's caches: indexes and sort orders are built per worker on first
 # use (a few hundred ms for 30,000 VMs), and nginx's keepalive pool may leave a worker
-# idle through a short warm-up: warm.sh repeats until every worker served each target.
-. "$VC_TOP/tests/bench/warm.sh"
+# idle through a short warm-up: web.sh repeats until every worker served each target.
 for t in "${TARGETS[@]}"; do warm_workers "${t#*|}" >&2; done
 
 echo

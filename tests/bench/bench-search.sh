@@ -20,7 +20,7 @@ set -euo pipefail
 : "${VC_VCSIM:=$VC_BUILD/tests/vcsim/vcsim}"
 export VC_TOP VC_RIG VC_BUILD VC_VCSIM
 . "$VC_RIG/lib.sh"
-. "$VC_TOP/tests/bench/warm.sh"
+. "$VC_TOP/tests/bench/web.sh"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
 PER_CR=${BENCH_VMS_PER_CR:-1700}
@@ -43,11 +43,6 @@ rig_config "$RIG_DIR/vcompanion.json"
 jq '.collector.timeout = 900' "$RIG_CONFIG" >"$RIG_CONFIG.new" && mv "$RIG_CONFIG.new" "$RIG_CONFIG"
 rig_collector_once || { tail -5 "$RIG_DIR/log/collector-once.err" >&2; echo "bench: the collector failed" >&2; exit 1; }
 
-# CPU ticks (utime + stime) of the web master's workers so far.
-worker_ticks() {
-	worker_ticks_each | awk -F: '{ s += $2 } END { print s + 0 }'
-}
-
 # The suggest endpoint's view of a query: hits shown, of how many matches in all
 # (the fragment's "All N results" link, present when there are more than shown).
 suggest_total() {
@@ -58,26 +53,12 @@ suggest_total() {
 	echo "$shown shown of ${all:-$shown}"
 }
 
-# Logs in to the three vCenters; prints the session cookie header.
-login() {
-	local jar=$RIG_DIR/jar pre sid
-	rm -f "$jar"
-	curl -sS --cacert "$RIG_NGINX_CERT" -c "$jar" -b "$jar" -o "$RIG_DIR/login.html" "$RIG_NGINX_URL/login"
-	pre=$(grep -o 'name="csrf" value="[^"]*"' "$RIG_DIR/login.html" | head -1 | sed 's/.*value="//; s/"$//')
-	curl -sS --cacert "$RIG_NGINX_CERT" -c "$jar" -b "$jar" -o /dev/null \
-		--data-urlencode "username=$USER_OK" --data-urlencode "password=$PASS_OK" \
-		-d vcenter=vc1 -d vcenter=vc2 -d vcenter=vc3 --data-urlencode "csrf=$pre" "$RIG_NGINX_URL/login"
-	sid=$(awk '$6 == "__Host-vcsid" {print $7}' "$jar")
-	[ -n "$sid" ] || { echo "bench: login failed" >&2; exit 1; }
-	echo "Cookie: __Host-vcsid=$sid"
-}
-
 VM=DC1_C3_RP0_VM777
 TPS=$(getconf CLK_TCK)
 for web in $WEBS; do
 	rig_web_start "$web"
 	rig_nginx_start
-	COOKIE=$(login)
+	COOKIE=$(bench_login "$USER_OK" "$PASS_OK" vc1 vc2 vc3)
 	U=$RIG_NGINX_URL
 	IP=$(curl -sS --cacert "$RIG_NGINX_CERT" -H "$COOKIE" "$U/api/v1/search?q=$VM" | jq -r '[.items[] | select(.ip != null)][0].ip // "10.1.2.3"')
 	TARGETS=(

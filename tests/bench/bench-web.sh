@@ -9,6 +9,7 @@ set -euo pipefail
 build=$(cd "${1:?usage: bench-web.sh BUILD_DIR}" && pwd)
 export VC_VCSIM="$build/tests/vcsim/vcsim" VC_BUILD="$build"
 . "$(dirname "$0")/../rig/lib.sh"
+. "$(dirname "$0")/web.sh"
 rig_init
 duration=${BENCH_DURATION:-10s}
 conns=${BENCH_CONNS:-16}
@@ -20,33 +21,18 @@ rig_config "$RIG_DIR/vc.json"
 rig_collector_once
 rig_web_start
 rig_nginx_start
-jar="$RIG_DIR/cookies"
-curl -sk -c "$jar" -b "$jar" -o "$RIG_DIR/login.html" "$RIG_NGINX_URL/login"
-pre=$(grep -o 'name="csrf" value="[^"]*"' "$RIG_DIR/login.html" | head -1 | sed 's/.*value="//; s/"$//')
-curl -sk -c "$jar" -b "$jar" -o /dev/null --data-urlencode "username=$RIG_VCSIM_BENCH_USER" \
-	--data-urlencode "password=$RIG_VCSIM_BENCH_PASSWORD" -d vcenter=bench --data-urlencode "csrf=$pre" \
-	"$RIG_NGINX_URL/login"
-sid=$(awk '$6 == "__Host-vcsid" { print $7 }' "$jar")
-[ -n "$sid" ] || { echo "bench-web: login failed" >&2; exit 1; }
+COOKIE=$(bench_login "$RIG_VCSIM_BENCH_USER" "$RIG_VCSIM_BENCH_PASSWORD" bench)
 page="/vms?per_page=50&sort=name&order=asc"
-code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Cookie: __Host-vcsid=$sid" "$RIG_NGINX_URL$page")
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "$COOKIE" "$RIG_NGINX_URL$page")
 [ "$code" = 200 ] || { echo "bench-web: $page answered $code" >&2; exit 1; }
 echo "== web tier through nginx: $conns connections, $duration, ${RIG_WEB_WORKERS} FastCGI workers, $RIG_VCSIM_BENCH_VMS VMs"
-# web_cpu: user + system clock ticks of vcompanion-web's master and workers so far.
-web_cpu() {
-	local t=0 p
-	for p in "$RIG_WEB_PID" $(pgrep -P "$RIG_WEB_PID"); do
-		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
 # run URL [HEADER...]: one wrk run; its figures, then worker CPU per request.
 run() {
 	local url=$1 c0 c1 out
 	shift
-	c0=$(web_cpu)
+	c0=$(worker_ticks)
 	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "$url")
-	c1=$(web_cpu)
+	c1=$(worker_ticks)
 	echo "$out" | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx'
 	echo "$out" | awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/requests in/ {
 		printf "  worker CPU %.2f s for %d requests: %.3f ms/request\n", c / hz, $1, c / hz * 1000 / $1 }'
@@ -54,4 +40,4 @@ run() {
 echo "-- /healthz (trivial FastCGI answer)"
 run "$RIG_NGINX_URL/healthz"
 echo "-- $page (50 rendered rows)"
-run "$RIG_NGINX_URL$page" -H "Cookie: __Host-vcsid=$sid"
+run "$RIG_NGINX_URL$page" -H "$COOKIE"
