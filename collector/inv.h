@@ -71,6 +71,8 @@ struct inv_vms {
 	json_t *dvpg_by_key;           /* distributed portgroup key -> name */
 	struct buf text;               /* the full records, stamped, exactly as
 	                                * json_dumps(records, JSON_COMPACT) writes them */
+	struct buf scratch;            /* one record's text: the dump's many small appends
+	                                * stay in a few cache-hot kilobytes, then one copy */
 	bool closed;                   /* text ends with the array's ']' */
 	const char *vcenter, *vc_name; /* borrowed: the stamp */
 };

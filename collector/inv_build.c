@@ -339,6 +339,7 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcente
 	v->snapshots = json_array();
 	v->dvpg_by_key = inv_dvpg_keys(r);
 	v->text = (struct buf)BUF_INIT;
+	v->scratch = (struct buf)BUF_INIT;
 	buf_addc(&v->text, '[');
 	v->closed = false;
 	v->vcenter = vcenter;
@@ -373,9 +374,11 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 	inv_stamp(rec, v->vcenter, v->vc_name);
 	for (size_t i = nsnaps; i < json_array_size(v->snapshots); i++)
 		inv_stamp(json_array_get(v->snapshots, i), v->vcenter, v->vc_name);
+	buf_reset(&v->scratch);
 	if (json_array_size(v->records))
-		buf_addc(&v->text, ',');
-	json_dump_callback(rec, add_to_buf, &v->text, JSON_COMPACT);
+		buf_addc(&v->scratch, ',');
+	json_dump_callback(rec, add_to_buf, &v->scratch, JSON_COMPACT);
+	buf_add(&v->text, v->scratch.data, v->scratch.len);
 	json_array_append_new(v->records, inv_vm_summary(rec));
 	json_decref(rec);
 	inv_set_str(name_only, "name", inv_str(props, "name"));
@@ -390,6 +393,7 @@ void inv_vms_free(struct inv_vms *v)
 	json_decref(v->dvpg_by_key);
 	v->records = v->snapshots = v->dvpg_by_key = NULL;
 	buf_free(&v->text);
+	buf_free(&v->scratch);
 }
 
 void inv_vms_take_text(struct inv_vms *v, struct buf *out)
