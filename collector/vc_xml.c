@@ -41,6 +41,7 @@
  * several times the XML, so the byte cap alone would allow gigabytes. */
 #define MAX_NODES (4u << 20)
 #define PATH_LEN 256            /* a pruned value's element path beyond this is kept */
+#define MAX_NAMES 4096          /* type names shared per parser (see type_name) */
 
 struct frame {
 	char name[NAME_LEN];
@@ -71,6 +72,7 @@ struct vc_parser {
 	size_t bytes;
 	size_t nodes;           /* values converted since the last streamed object */
 	json_t *result;
+	json_t *names;          /* type name -> its one shared string value (type_name) */
 	char sniff[81];
 	size_t sniff_len;
 	enum vc_err err;
@@ -135,13 +137,30 @@ static json_t *scalar_value(const char *type, const struct buf *text)
 	return json_stringn_nocheck(s, text->len);
 }
 
-static json_t *mor_value(const char *type, const struct buf *text)
+/* The string value of a type name (xsi:type, a reference's type, "MOR"): a new
+ * reference to one value per name and parser. An answer repeats a few dozen names
+ * on every object, and two allocations saved per "_type" add up over a poll; the
+ * values are never modified, so sharing them is safe. Past MAX_NAMES names (a hostile
+ * answer) each gets its own value again. */
+static json_t *type_name(struct vc_parser *p, const char *name)
+{
+	json_t *v = json_object_get(p->names, name);
+
+	if (v)
+		return json_incref(v);
+	v = json_string(name);
+	if (v && json_object_size(p->names) < MAX_NAMES)
+		json_object_set_nocheck(p->names, name, v);
+	return v;
+}
+
+static json_t *mor_value(struct vc_parser *p, const char *type, const struct buf *text)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "_type", json_string("MOR"));
-	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "value", json_stringn_nocheck(buf_str(text), text->len));
+	json_object_set_new_nocheck(o, "_type", type_name(p, "MOR"));
+	json_object_set_new_nocheck(o, "type", type_name(p, type));
+	json_object_set_new_nocheck(o, "value", json_stringn_nocheck(buf_str(text), text->len));
 	return o;
 }
 
@@ -154,7 +173,7 @@ static json_t *take_kids(struct frame *f)
 }
 
 /* The value of a closed element (new reference, NULL when out of memory). */
-static json_t *frame_value(struct frame *f)
+static json_t *frame_value(struct vc_parser *p, struct frame *f)
 {
 	if (f->nil)
 		return json_null();
@@ -164,15 +183,15 @@ static json_t *frame_value(struct frame *f)
 		return scalar_value(f->xtype, &f->text);
 	if (!strcmp(f->xtype, "ManagedObjectReference") ||
 	    (!f->kids && !f->xtype[0] && f->mtype[0]))
-		return mor_value(f->mtype, &f->text);
+		return mor_value(p, f->mtype, &f->text);
 	if (f->kids) {
 		if (f->xtype[0] && json_is_object(f->kids))
-			json_object_set_new(f->kids, "_type", json_string(f->xtype));
+			json_object_set_new_nocheck(f->kids, "_type", type_name(p, f->xtype));
 		return take_kids(f);
 	}
 	if (f->xtype[0] && is_blank(buf_str(&f->text))) {
 		json_t *o = json_object();
-		json_object_set_new(o, "_type", json_string(f->xtype));
+		json_object_set_new_nocheck(o, "_type", type_name(p, f->xtype));
 		return o;
 	}
 	return json_stringn_nocheck(buf_str(&f->text), f->text.len);
@@ -367,17 +386,21 @@ static void start_envelope(struct vc_parser *p, const char *local)
 
 /* --- pruning --- */
 
-/* Whether path (len bytes) is a kept path, leads to one, or lies below one. */
+/* Whether path (len bytes) is a kept path, leads to one, or lies below one. One pass
+ * per rule path and no strlen: this runs for every element of a pruned value (most
+ * of a VM's answer), and most paths differ at their first byte. */
 static bool path_kept(const struct vc_prune *r, const char *path, size_t len)
 {
 	for (size_t i = 0; i < r->nkeep; i++) {
 		const char *k = r->keep[i];
-		size_t klen = strlen(k), n = klen < len ? klen : len;
+		size_t n = 0;
 
-		if (memcmp(k, path, n))
-			continue;
-		if (klen == len || (klen > len && k[len] == '.') || (len > klen && path[klen] == '.'))
-			return true;
+		while (n < len && k[n] && k[n] == path[n])
+			n++;
+		if (n == len && (k[n] == '\0' || k[n] == '.'))
+			return true;            /* the kept path itself, or on the way to it */
+		if (n < len && k[n] == '\0' && path[n] == '.')
+			return true;            /* below a kept path */
 	}
 	return false;
 }
@@ -495,7 +518,7 @@ static void close_response(struct vc_parser *p, json_t *v)
 static void end_frame(struct vc_parser *p)
 {
 	struct frame *f = &p->stack[p->nframes - 1];
-	json_t *v = frame_value(f);
+	json_t *v = frame_value(p, f);
 
 	if (!v) {
 		pfail(p, VC_EPARSE, "out of memory converting <%s>", f->name);
@@ -582,7 +605,10 @@ struct vc_parser *vc_parser_new(vc_object_fn fn, void *ctx)
 	if (!p)
 		return NULL;
 	p->stack = calloc(VC_MAX_DEPTH, sizeof(*p->stack));
-	if (!p->stack) {
+	p->names = json_object();
+	if (!p->stack || !p->names) {
+		json_decref(p->names);
+		free(p->stack);
 		free(p);
 		return NULL;
 	}
@@ -598,6 +624,7 @@ void vc_parser_reset(struct vc_parser *p)
 	void *ctx = p->ctx;
 	const struct vc_prune *prune = p->prune;
 	size_t nprune = p->nprune;
+	json_t *names = p->names;   /* kept from answer to answer: the same names recur */
 
 	while (p->nframes > 0)
 		frame_clear(&stack[--p->nframes]);
@@ -610,6 +637,7 @@ void vc_parser_reset(struct vc_parser *p)
 	p->ctx = ctx;
 	p->prune = prune;
 	p->nprune = nprune;
+	p->names = names;
 }
 
 void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n)
@@ -623,6 +651,7 @@ void vc_parser_free(struct vc_parser *p)
 	if (!p)
 		return;
 	vc_parser_reset(p);
+	json_decref(p->names);
 	for (int i = 0; i < VC_MAX_DEPTH; i++)
 		buf_free(&p->stack[i].text);
 	free(p->stack);
