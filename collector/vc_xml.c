@@ -49,6 +49,7 @@ struct frame {
 	char mtype[64];         /* `type` attribute: a managed object reference */
 	char promoted[NAME_LEN];/* child name turned into an array by repetition */
 	bool nil, is_array;
+	bool taken;             /* a streamed propSet whose <val> went into the props */
 	unsigned short plen;    /* inside a pruned value: length of this element's path */
 	json_t *kids;           /* object or array of converted children */
 	struct buf text;        /* kept allocated from element to element (reset only) */
@@ -73,6 +74,7 @@ struct vc_parser {
 	size_t nodes;           /* values converted since the last streamed object */
 	json_t *result;
 	json_t *names;          /* type name -> its one shared string value (type_name) */
+	json_t *props;          /* the streamed object's properties so far (take_property) */
 	char sniff[81];
 	size_t sniff_len;
 	enum vc_err err;
@@ -227,21 +229,12 @@ static void frame_clear(struct frame *f)
 	json_decref(f->kids);
 	f->kids = NULL;
 	f->name[0] = f->xtype[0] = f->mtype[0] = f->promoted[0] = '\0';
-	f->nil = f->is_array = false;
+	f->nil = f->is_array = f->taken = false;
 	f->plen = 0;
 	buf_reset(&f->text);
 }
 
 /* --- ObjectContent to (moref, props) --- */
-
-static void add_propset(json_t *props, json_t *ps)
-{
-	json_t *name = json_object_get(ps, "name");
-	json_t *val = json_object_get(ps, "val");
-
-	if (json_is_string(name))
-		json_object_set(props, json_string_value(name), val ? val : json_null());
-}
 
 static void add_missing(json_t *missing, json_t *ms)
 {
@@ -275,17 +268,19 @@ static const char *moref_of(const json_t *mor)
 	return json_string_value(json_object_get(mor, "value"));
 }
 
+/* The properties were set into p->props as their propSet elements closed
+ * (take_property); oc holds the rest (obj, missingSet). */
 static void emit_object(struct vc_parser *p, json_t *oc)
 {
 	const char *moref = moref_of(json_object_get(oc, "obj"));
-	json_t *props = json_object();
+	json_t *props = p->props ? p->props : json_object();
 	json_t *missing = json_object();
 
+	p->props = NULL;
 	if (!moref) {
 		pfail(p, VC_EPARSE, "ObjectContent without obj in the answer");
 		goto out;
 	}
-	each(json_object_get(oc, "propSet"), add_propset, props);
 	each(json_object_get(oc, "missingSet"), add_missing, missing);
 	if (json_object_size(missing))
 		json_object_set(props, "_missing", missing);
@@ -492,13 +487,63 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
 		start_frame(p, (const char *)local, nattr, attrs);
 }
 
-static bool is_streamed(const struct vc_parser *p, const struct frame *f)
+/* Whether frame i (0: the response element) is an ObjectContent handed to the
+ * callback when it closes. */
+static bool is_streamed_at(const struct vc_parser *p, int i)
 {
+	const struct frame *f = &p->stack[i];
+
 	if (!p->fn || p->is_fault)
 		return false;
-	if (p->nframes == 3)
+	if (i == 2)
 		return !strcmp(f->name, "objects") && !strcmp(p->stack[1].name, "returnval");
-	return p->nframes == 2 && p->stream_returnval && !strcmp(f->name, "returnval");
+	return i == 1 && p->stream_returnval && !strcmp(f->name, "returnval");
+}
+
+static bool is_streamed(const struct vc_parser *p, const struct frame *f)
+{
+	return is_streamed_at(p, (int)(f - p->stack));
+}
+
+/* Frame i is a propSet of a streamed ObjectContent. */
+static bool is_streamed_propset(const struct vc_parser *p, int i)
+{
+	return i >= 2 && !strcmp(p->stack[i].name, "propSet") && is_streamed_at(p, i - 1);
+}
+
+static void set_property(struct vc_parser *p, const char *name, json_t *v)
+{
+	if (!p->props)
+		p->props = json_object();
+	json_object_set_new(p->props, name, v);
+}
+
+/* A streamed object's property goes straight into p->props: the <val> under its
+ * <name> as it closes, else (no <name> before it) the whole propSet, read when it
+ * closes; no propSet object or array of them is kept for emit_object to read again,
+ * which is four allocations and frees per property saved. true: v was consumed. */
+static bool take_property(struct vc_parser *p, struct frame *f, json_t *v)
+{
+	int i = (int)(f - p->stack);
+	const char *name;
+
+	if (!strcmp(f->name, "val") && is_streamed_propset(p, i - 1)) {
+		name = json_string_value(json_object_get(f[-1].kids, "name"));
+		if (!name)
+			return false;
+		set_property(p, name, v);
+		f[-1].taken = true;
+		return true;
+	}
+	if (!is_streamed_propset(p, i))
+		return false;
+	name = json_string_value(json_object_get(v, "name"));
+	if (name && !f->taken) {
+		json_t *val = json_object_get(v, "val");
+		set_property(p, name, val ? json_incref(val) : json_null());
+	}
+	json_decref(v);
+	return true;
 }
 
 static void close_response(struct vc_parser *p, json_t *v)
@@ -531,6 +576,8 @@ static void end_frame(struct vc_parser *p)
 		emit_object(p, v);
 		json_decref(v);
 		p->nodes = 0;
+	} else if (take_property(p, f, v)) {
+		/* consumed */
 	} else if (add_child(f - 1, f->name, v)) {
 		pfail(p, VC_EPARSE, "out of memory adding <%s>", f->name);
 	}
@@ -631,6 +678,7 @@ void vc_parser_reset(struct vc_parser *p)
 	if (p->ctxt)
 		xmlFreeParserCtxt(p->ctxt);
 	json_decref(p->result);
+	json_decref(p->props);
 	memset(p, 0, sizeof(*p));
 	p->stack = stack;
 	p->fn = fn;
