@@ -94,6 +94,9 @@ json_t *inv_vm_summary(const json_t *rec);
  * inv_vms_take_text() gives. */
 json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v);
 
+/* Appends v's JSON_COMPACT text to out (the stored form of records); 0 or -1. */
+int inv_dump_append(struct buf *out, const json_t *v);
+
 /* Helpers shared by the builders (inv_util.c). */
 const char *inv_mor(const json_t *v);                 /* moref of a MOR value or NULL */
 json_t *inv_path(const json_t *obj, const char *dotted);  /* borrowed, NULL if absent */

@@ -370,6 +370,11 @@ static int add_to_buf(const char *s, size_t n, void *ctx)
 	return 0;
 }
 
+int inv_dump_append(struct buf *out, const json_t *v)
+{
+	return json_dump_callback(v, add_to_buf, out, JSON_COMPACT);
+}
+
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props)
 {
 	/* the record is built, written out and freed now; the raw model keeps only the
@@ -385,7 +390,7 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 	buf_reset(&v->scratch);
 	if (json_array_size(v->records))
 		buf_addc(&v->scratch, ',');
-	json_dump_callback(rec, add_to_buf, &v->scratch, JSON_COMPACT);
+	inv_dump_append(&v->scratch, rec);
 	buf_add(&v->text, v->scratch.data, v->scratch.len);
 	json_array_append_new(v->records, inv_vm_summary(rec));
 	json_decref(rec);

@@ -413,19 +413,13 @@ static json_t *status_json(const struct poll_target *t, const struct poll_result
 	return st;
 }
 
-static int add_to_buf(const char *s, size_t n, void *ctx)
-{
-	buf_add(ctx, s, n);
-	return 0;
-}
-
 /* v's compact JSON text into out (emptied first), written by jansson's dump callback
  * straight into the buffer: json_dumps() grows a string of its own and copies it
  * once more at the end, for tens of MB per poll. */
 static int dump_into(struct buf *out, const json_t *v)
 {
 	buf_reset(out);
-	return json_dump_callback(v, add_to_buf, out, JSON_COMPACT);
+	return inv_dump_append(out, v);
 }
 
 static int put_text(struct store_batch *b, const char *vcenter, const char *type,
