@@ -7,10 +7,11 @@
 
 #include "vc.h"
 
-#include <jansson.h>
-#include <stddef.h>
+#include "buf.h"
 
-struct buf;
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* One collection pass: a vSphere type, the property paths fetched for it, and the
  * bucket its raw objects go to. */
@@ -58,20 +59,43 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
 
 /* VM records built while the VirtualMachine objects stream in (the last spec), so
  * their raw properties, the bulk of a poll, are never all held at once. Every other
- * bucket, the custom field names and the tags must be in the raw set already. */
+ * bucket, the custom field names and the tags must be in the raw set already.
+ * Each record is serialised as soon as it is built and then freed: a poll never holds
+ * the records of every VM as JSON values (tens of MB of small allocations at 5,000
+ * VMs, each freed again after the write), only their text and a small summary. */
 struct inv_vms {
-	json_t *records;               /* VM records */
-	json_t *snapshots;             /* the flat snapshot list */
+	json_t *records;               /* per VM a summary {"moref", "power_state",
+	                                * "cluster", "template"}: what the cluster totals
+	                                * and the poll read (inv_vm_summary) */
+	json_t *snapshots;             /* the flat snapshot list, stamped */
 	json_t *dvpg_by_key;           /* distributed portgroup key -> name */
+	struct buf text;               /* the full records, stamped, exactly as
+	                                * json_dumps(records, JSON_COMPACT) writes them */
+	struct buf scratch;            /* one record's text: the dump's many small appends
+	                                * stay in a few cache-hot kilobytes, then one copy */
+	bool closed;                   /* text ends with the array's ']' */
+	const char *vcenter, *vc_name; /* borrowed: the stamp */
 };
 
-void inv_vms_init(struct inv_vms *v, const struct inv_raw *r);
-/* Builds moref's record from props (borrowed) and keeps only its name in r. */
+/* vcenter and vc_name are borrowed for the life of v. */
+void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcenter,
+                  const char *vc_name);
+/* Builds moref's record from props (borrowed), appends its text, keeps its summary,
+ * and keeps only its name in r. */
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props);
 void inv_vms_free(struct inv_vms *v);
-/* inv_build() with the VM records and snapshots taken from v (v is emptied). */
-json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v, const char *vcenter,
-                           const char *vc_name);
+/* Once every VM was added: closes the "vm" value's text and moves it into out (whose
+ * bytes are freed first); v's text is empty afterwards. */
+void inv_vms_take_text(struct inv_vms *v, struct buf *out);
+/* The fields of a VM record that other records and the poll read, as a new object. */
+json_t *inv_vm_summary(const json_t *rec);
+/* inv_build() with the VM summaries and snapshots taken from v (v keeps its text):
+ * the "vm" array of the result holds summaries, not records: write the text
+ * inv_vms_take_text() gives. */
+json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v);
+
+/* Appends v's JSON_COMPACT text to out (the stored form of records); 0 or -1. */
+int inv_dump_append(struct buf *out, const json_t *v);
 
 /* Helpers shared by the builders (inv_util.c). */
 const char *inv_mor(const json_t *v);                 /* moref of a MOR value or NULL */

@@ -413,19 +413,13 @@ static json_t *status_json(const struct poll_target *t, const struct poll_result
 	return st;
 }
 
-static int add_to_buf(const char *s, size_t n, void *ctx)
-{
-	buf_add(ctx, s, n);
-	return 0;
-}
-
 /* v's compact JSON text into out (emptied first), written by jansson's dump callback
  * straight into the buffer: json_dumps() grows a string of its own and copies it
  * once more at the end, for tens of MB per poll. */
 static int dump_into(struct buf *out, const json_t *v)
 {
 	buf_reset(out);
-	return json_dump_callback(v, add_to_buf, out, JSON_COMPACT);
+	return inv_dump_append(out, v);
 }
 
 static int put_text(struct store_batch *b, const char *vcenter, const char *type,
@@ -511,12 +505,24 @@ static int take_events(struct poll_target *t)
 	return n > 0;
 }
 
+/* Puts type's text when it differs from what was written last. 1 when put. */
+static int put_if_changed(struct poll_target *t, struct store_batch *b, const char *type,
+                          const struct buf *text)
+{
+	if (!changed_since_written(t, type, text))
+		return 0;
+	put_text(b, t->vc.id, type, text);
+	return 1;
+}
+
 /* Writes the record types that changed since the last write, the event log when it
  * grew, the status always; the generation moves only when records or events did,
  * so readers' decoded copies stay valid through quiet cycles. With cache, the VM
- * records in types are the cache's and its kept texts are written. */
+ * records in types are the cache's and its kept texts are written; a non-empty
+ * vm_text (a full poll's, inv_vms_take_text) is written for "vm" instead of types'
+ * summaries. */
 static int write_out(struct poll_target *t, struct store *s, json_t *types, json_t *status,
-                     const struct inv_cache *cache)
+                     const struct inv_cache *cache, const struct buf *vm_text)
 {
 	struct store_batch *b = store_batch_new(s);
 	struct buf text = BUF_INIT;
@@ -527,12 +533,12 @@ static int write_out(struct poll_target *t, struct store *s, json_t *types, json
 
 	if (types) {
 		json_object_foreach(types, type, arr) {
-			if (cache && !strcmp(type, "vm")) {
+			if (cache && !strcmp(type, "vm"))
 				changed += put_cached_vms(t, b, cache);
-			} else if (dump_into(&text, arr) == 0 && changed_since_written(t, type, &text)) {
-				put_text(b, t->vc.id, type, &text);
-				changed++;
-			}
+			else if (vm_text->len && !strcmp(type, "vm"))
+				changed += put_if_changed(t, b, type, vm_text);
+			else if (dump_into(&text, arr) == 0)
+				changed += put_if_changed(t, b, type, &text);
 		}
 	}
 	if (take_events(t)) {
@@ -662,9 +668,11 @@ static json_t *poll_collect_incr(struct poll_target *t, int64_t deadline, struct
 
 /* Collects everything and builds the record arrays; NULL (res filled) on failure.
  * Custom field names and tags come before the VMs, whose records are built on
- * arrival and need them. */
+ * arrival and need them, and serialised at once into vm_text: the "vm" array of the
+ * result holds only their summaries (inv.h). */
 static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_raw *raw,
-                            struct poll_result *res, char *tags_err, size_t errlen)
+                            struct poll_result *res, char *tags_err, size_t errlen,
+                            struct buf *vm_text)
 {
 	struct inv_vms vms;
 	json_t *types = NULL;
@@ -674,10 +682,11 @@ static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_
 		return NULL;
 	collect_fields(t, raw);
 	collect_tags(t, deadline, raw, tags_err, errlen);
-	inv_vms_init(&vms, raw);
+	inv_vms_init(&vms, raw, t->vc.id, t->vc.name);
 	if (collect_vms(t, raw, &vms, res) == 0) {
 		t0 = vc_now_ms();
-		types = inv_build_streamed(raw, &vms, t->vc.id, t->vc.name);
+		types = inv_build_streamed(raw, &vms);
+		inv_vms_take_text(&vms, vm_text);
 		log_debug("poll.built", "vcenter=%s ms=%lld", t->vc.id, (long long)(vc_now_ms() - t0));
 		json_object_set_new(types, "alarm", collect_alarms(t, raw));
 	}
@@ -734,6 +743,7 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	struct inv_raw raw;
 	json_t *types, *status;
 	char tags_err[256] = "";
+	struct buf vm_text = BUF_INIT;
 	int wrote, incremental;
 
 	memset(res, 0, sizeof(*res));
@@ -749,12 +759,12 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	inv_raw_init(&raw);
 	incremental = t->incremental && vc_now_ms() >= t->incr_retry_ms;
 	types = incremental ? poll_incremental(t, deadline, res, tags_err, sizeof(tags_err))
-	                    : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+	                    : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err), &vm_text);
 	if (!types && incremental && vc_now_ms() < t->incr_retry_ms) {
 		/* the updates filter was just refused: a full retrieval instead, now; when
 		 * that fails too the vCenter is simply unreachable: no fallback period */
 		memset(res, 0, sizeof(*res));
-		types = poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err));
+		types = poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err), &vm_text);
 		incremental = 0;
 		if (!types)
 			t->incr_retry_ms = 0;
@@ -785,7 +795,8 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	json_object_set_new(status, "full_retrievals", json_integer((json_int_t)t->full_polls));
 	json_object_set_new(status, "incremental_cycles", json_integer((json_int_t)t->incr_polls));
 	t0 = vc_now_ms();
-	wrote = write_out(t, s, types, status, incremental ? &t->cache : NULL);
+	wrote = write_out(t, s, types, status, incremental ? &t->cache : NULL, &vm_text);
+	buf_free(&vm_text);
 	if (wrote && s->err == STORE_EFENCED) {
 		/* not a failure of the vCenter: the scheduler gives the target up */
 		atomic_store(&t->fenced, 1);

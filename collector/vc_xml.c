@@ -41,6 +41,7 @@
  * several times the XML, so the byte cap alone would allow gigabytes. */
 #define MAX_NODES (4u << 20)
 #define PATH_LEN 256            /* a pruned value's element path beyond this is kept */
+#define MAX_NAMES 4096          /* type names shared per parser (see type_name) */
 
 struct frame {
 	char name[NAME_LEN];
@@ -48,6 +49,7 @@ struct frame {
 	char mtype[64];         /* `type` attribute: a managed object reference */
 	char promoted[NAME_LEN];/* child name turned into an array by repetition */
 	bool nil, is_array;
+	bool taken;             /* a streamed propSet whose <val> went into the props */
 	unsigned short plen;    /* inside a pruned value: length of this element's path */
 	json_t *kids;           /* object or array of converted children */
 	struct buf text;        /* kept allocated from element to element (reset only) */
@@ -71,6 +73,8 @@ struct vc_parser {
 	size_t bytes;
 	size_t nodes;           /* values converted since the last streamed object */
 	json_t *result;
+	json_t *names;          /* type name -> its one shared string value (type_name) */
+	json_t *props;          /* the streamed object's properties so far (take_property) */
 	char sniff[81];
 	size_t sniff_len;
 	enum vc_err err;
@@ -135,13 +139,30 @@ static json_t *scalar_value(const char *type, const struct buf *text)
 	return json_stringn_nocheck(s, text->len);
 }
 
-static json_t *mor_value(const char *type, const struct buf *text)
+/* The string value of a type name (xsi:type, a reference's type, "MOR"): a new
+ * reference to one value per name and parser. An answer repeats a few dozen names
+ * on every object, and two allocations saved per "_type" add up over a poll; the
+ * values are never modified, so sharing them is safe. Past MAX_NAMES names (a hostile
+ * answer) each gets its own value again. */
+static json_t *type_name(struct vc_parser *p, const char *name)
+{
+	json_t *v = json_object_get(p->names, name);
+
+	if (v)
+		return json_incref(v);
+	v = json_string(name);
+	if (v && json_object_size(p->names) < MAX_NAMES)
+		json_object_set_nocheck(p->names, name, v);
+	return v;
+}
+
+static json_t *mor_value(struct vc_parser *p, const char *type, const struct buf *text)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "_type", json_string("MOR"));
-	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "value", json_stringn_nocheck(buf_str(text), text->len));
+	json_object_set_new_nocheck(o, "_type", type_name(p, "MOR"));
+	json_object_set_new_nocheck(o, "type", type_name(p, type));
+	json_object_set_new_nocheck(o, "value", json_stringn_nocheck(buf_str(text), text->len));
 	return o;
 }
 
@@ -154,7 +175,7 @@ static json_t *take_kids(struct frame *f)
 }
 
 /* The value of a closed element (new reference, NULL when out of memory). */
-static json_t *frame_value(struct frame *f)
+static json_t *frame_value(struct vc_parser *p, struct frame *f)
 {
 	if (f->nil)
 		return json_null();
@@ -164,15 +185,15 @@ static json_t *frame_value(struct frame *f)
 		return scalar_value(f->xtype, &f->text);
 	if (!strcmp(f->xtype, "ManagedObjectReference") ||
 	    (!f->kids && !f->xtype[0] && f->mtype[0]))
-		return mor_value(f->mtype, &f->text);
+		return mor_value(p, f->mtype, &f->text);
 	if (f->kids) {
 		if (f->xtype[0] && json_is_object(f->kids))
-			json_object_set_new(f->kids, "_type", json_string(f->xtype));
+			json_object_set_new_nocheck(f->kids, "_type", type_name(p, f->xtype));
 		return take_kids(f);
 	}
 	if (f->xtype[0] && is_blank(buf_str(&f->text))) {
 		json_t *o = json_object();
-		json_object_set_new(o, "_type", json_string(f->xtype));
+		json_object_set_new_nocheck(o, "_type", type_name(p, f->xtype));
 		return o;
 	}
 	return json_stringn_nocheck(buf_str(&f->text), f->text.len);
@@ -208,21 +229,12 @@ static void frame_clear(struct frame *f)
 	json_decref(f->kids);
 	f->kids = NULL;
 	f->name[0] = f->xtype[0] = f->mtype[0] = f->promoted[0] = '\0';
-	f->nil = f->is_array = false;
+	f->nil = f->is_array = f->taken = false;
 	f->plen = 0;
 	buf_reset(&f->text);
 }
 
 /* --- ObjectContent to (moref, props) --- */
-
-static void add_propset(json_t *props, json_t *ps)
-{
-	json_t *name = json_object_get(ps, "name");
-	json_t *val = json_object_get(ps, "val");
-
-	if (json_is_string(name))
-		json_object_set(props, json_string_value(name), val ? val : json_null());
-}
 
 static void add_missing(json_t *missing, json_t *ms)
 {
@@ -256,17 +268,19 @@ static const char *moref_of(const json_t *mor)
 	return json_string_value(json_object_get(mor, "value"));
 }
 
+/* The properties were set into p->props as their propSet elements closed
+ * (take_property); oc holds the rest (obj, missingSet). */
 static void emit_object(struct vc_parser *p, json_t *oc)
 {
 	const char *moref = moref_of(json_object_get(oc, "obj"));
-	json_t *props = json_object();
+	json_t *props = p->props ? p->props : json_object();
 	json_t *missing = json_object();
 
+	p->props = NULL;
 	if (!moref) {
 		pfail(p, VC_EPARSE, "ObjectContent without obj in the answer");
 		goto out;
 	}
-	each(json_object_get(oc, "propSet"), add_propset, props);
 	each(json_object_get(oc, "missingSet"), add_missing, missing);
 	if (json_object_size(missing))
 		json_object_set(props, "_missing", missing);
@@ -367,17 +381,21 @@ static void start_envelope(struct vc_parser *p, const char *local)
 
 /* --- pruning --- */
 
-/* Whether path (len bytes) is a kept path, leads to one, or lies below one. */
+/* Whether path (len bytes) is a kept path, leads to one, or lies below one. One pass
+ * per rule path and no strlen: this runs for every element of a pruned value (most
+ * of a VM's answer), and most paths differ at their first byte. */
 static bool path_kept(const struct vc_prune *r, const char *path, size_t len)
 {
 	for (size_t i = 0; i < r->nkeep; i++) {
 		const char *k = r->keep[i];
-		size_t klen = strlen(k), n = klen < len ? klen : len;
+		size_t n = 0;
 
-		if (memcmp(k, path, n))
-			continue;
-		if (klen == len || (klen > len && k[len] == '.') || (len > klen && path[klen] == '.'))
-			return true;
+		while (n < len && k[n] && k[n] == path[n])
+			n++;
+		if (n == len && (k[n] == '\0' || k[n] == '.'))
+			return true;            /* the kept path itself, or on the way to it */
+		if (n < len && k[n] == '\0' && path[n] == '.')
+			return true;            /* below a kept path */
 	}
 	return false;
 }
@@ -469,13 +487,63 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
 		start_frame(p, (const char *)local, nattr, attrs);
 }
 
-static bool is_streamed(const struct vc_parser *p, const struct frame *f)
+/* Whether frame i (0: the response element) is an ObjectContent handed to the
+ * callback when it closes. */
+static bool is_streamed_at(const struct vc_parser *p, int i)
 {
+	const struct frame *f = &p->stack[i];
+
 	if (!p->fn || p->is_fault)
 		return false;
-	if (p->nframes == 3)
+	if (i == 2)
 		return !strcmp(f->name, "objects") && !strcmp(p->stack[1].name, "returnval");
-	return p->nframes == 2 && p->stream_returnval && !strcmp(f->name, "returnval");
+	return i == 1 && p->stream_returnval && !strcmp(f->name, "returnval");
+}
+
+static bool is_streamed(const struct vc_parser *p, const struct frame *f)
+{
+	return is_streamed_at(p, (int)(f - p->stack));
+}
+
+/* Frame i is a propSet of a streamed ObjectContent. */
+static bool is_streamed_propset(const struct vc_parser *p, int i)
+{
+	return i >= 2 && !strcmp(p->stack[i].name, "propSet") && is_streamed_at(p, i - 1);
+}
+
+static void set_property(struct vc_parser *p, const char *name, json_t *v)
+{
+	if (!p->props)
+		p->props = json_object();
+	json_object_set_new(p->props, name, v);
+}
+
+/* A streamed object's property goes straight into p->props: the <val> under its
+ * <name> as it closes, else (no <name> before it) the whole propSet, read when it
+ * closes; no propSet object or array of them is kept for emit_object to read again,
+ * which is four allocations and frees per property saved. true: v was consumed. */
+static bool take_property(struct vc_parser *p, struct frame *f, json_t *v)
+{
+	int i = (int)(f - p->stack);
+	const char *name;
+
+	if (!strcmp(f->name, "val") && is_streamed_propset(p, i - 1)) {
+		name = json_string_value(json_object_get(f[-1].kids, "name"));
+		if (!name)
+			return false;
+		set_property(p, name, v);
+		f[-1].taken = true;
+		return true;
+	}
+	if (!is_streamed_propset(p, i))
+		return false;
+	name = json_string_value(json_object_get(v, "name"));
+	if (name && !f->taken) {
+		json_t *val = json_object_get(v, "val");
+		set_property(p, name, val ? json_incref(val) : json_null());
+	}
+	json_decref(v);
+	return true;
 }
 
 static void close_response(struct vc_parser *p, json_t *v)
@@ -495,7 +563,7 @@ static void close_response(struct vc_parser *p, json_t *v)
 static void end_frame(struct vc_parser *p)
 {
 	struct frame *f = &p->stack[p->nframes - 1];
-	json_t *v = frame_value(f);
+	json_t *v = frame_value(p, f);
 
 	if (!v) {
 		pfail(p, VC_EPARSE, "out of memory converting <%s>", f->name);
@@ -508,6 +576,8 @@ static void end_frame(struct vc_parser *p)
 		emit_object(p, v);
 		json_decref(v);
 		p->nodes = 0;
+	} else if (take_property(p, f, v)) {
+		/* consumed */
 	} else if (add_child(f - 1, f->name, v)) {
 		pfail(p, VC_EPARSE, "out of memory adding <%s>", f->name);
 	}
@@ -582,7 +652,10 @@ struct vc_parser *vc_parser_new(vc_object_fn fn, void *ctx)
 	if (!p)
 		return NULL;
 	p->stack = calloc(VC_MAX_DEPTH, sizeof(*p->stack));
-	if (!p->stack) {
+	p->names = json_object();
+	if (!p->stack || !p->names) {
+		json_decref(p->names);
+		free(p->stack);
 		free(p);
 		return NULL;
 	}
@@ -598,18 +671,21 @@ void vc_parser_reset(struct vc_parser *p)
 	void *ctx = p->ctx;
 	const struct vc_prune *prune = p->prune;
 	size_t nprune = p->nprune;
+	json_t *names = p->names;   /* kept from answer to answer: the same names recur */
 
 	while (p->nframes > 0)
 		frame_clear(&stack[--p->nframes]);
 	if (p->ctxt)
 		xmlFreeParserCtxt(p->ctxt);
 	json_decref(p->result);
+	json_decref(p->props);
 	memset(p, 0, sizeof(*p));
 	p->stack = stack;
 	p->fn = fn;
 	p->ctx = ctx;
 	p->prune = prune;
 	p->nprune = nprune;
+	p->names = names;
 }
 
 void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n)
@@ -623,6 +699,7 @@ void vc_parser_free(struct vc_parser *p)
 	if (!p)
 		return;
 	vc_parser_reset(p);
+	json_decref(p->names);
 	for (int i = 0; i < VC_MAX_DEPTH; i++)
 		buf_free(&p->stack[i].text);
 	free(p->stack);

@@ -505,7 +505,63 @@ TEST(cache_rebuilds_what_changed)
 	inv_raw_free(&cache_raw);
 }
 
+/* Records streamed in (built, serialised and freed one by one, as a poll does) give
+ * the same "vm" text, byte for byte, and the same other types as a full build; the
+ * "vm" array of the streamed build holds the summaries. */
+TEST(streamed_build_equals_full_build)
+{
+	struct inv_raw full_raw, r;
+	struct inv_vms v;
+	struct buf text = BUF_INIT;
+	json_t *full, *streamed, *props, *vm;
+	const char *moref, *type;
+	char *want, *a, *b;
+
+	small_estate(&full_raw);
+	add(&full_raw, "vm", "vm-43", "{\"name\":\"db \\\"01\\\"\",\"config.template\":true,"
+	    "\"snapshot\":{\"currentSnapshot\":{\"_type\":\"MOR\",\"type\":\"VirtualMachineSnapshot\","
+	    "\"value\":\"snapshot-2\"},\"rootSnapshotList\":{\"name\":\"before\",\"snapshot\":{\"_type\":"
+	    "\"MOR\",\"type\":\"VirtualMachineSnapshot\",\"value\":\"snapshot-1\"},\"childSnapshotList\":"
+	    "{\"name\":\"after\",\"quiesced\":true,\"snapshot\":{\"_type\":\"MOR\",\"type\":"
+	    "\"VirtualMachineSnapshot\",\"value\":\"snapshot-2\"}}}}}");
+	full = inv_build(&full_raw, "prod", "Prod");
+	small_estate(&r);
+	json_object_del(json_object_get(r.buckets, "vm"), "vm-42");
+	inv_vms_init(&v, &r, "prod", "Prod");
+	json_object_foreach(json_object_get(full_raw.buckets, "vm"), moref, props)
+		inv_vms_add(&v, &r, moref, props);
+	streamed = inv_build_streamed(&r, &v);
+	inv_vms_take_text(&v, &text);
+	want = json_dumps(json_object_get(full, "vm"), JSON_COMPACT);
+	ASSERT(want && text.len == strlen(want));
+	ASSERT_STREQ(buf_str(&text), want);
+	ASSERT_EQ(json_array_size(json_object_get(full, "snapshot")), 2);
+	json_object_foreach(full, type, vm) {
+		if (!strcmp(type, "vm"))
+			continue;
+		a = json_dumps(vm, JSON_COMPACT);
+		b = json_dumps(json_object_get(streamed, type), JSON_COMPACT);
+		ASSERT(a && b);
+		ASSERT_STREQ(b, a);
+		free(a);
+		free(b);
+	}
+	vm = find(json_object_get(streamed, "vm"), "vm-43");
+	ASSERT(vm && json_is_true(json_object_get(vm, "template")));
+	ASSERT_EQ(json_object_size(vm), 4);
+	ASSERT_STREQ(json_string_value(json_object_get(find(json_object_get(streamed, "vm"), "vm-42"),
+	                                               "power_state")), "poweredOn");
+	free(want);
+	buf_free(&text);
+	inv_vms_free(&v);
+	json_decref(streamed);
+	json_decref(full);
+	inv_raw_free(&r);
+	inv_raw_free(&full_raw);
+}
+
 TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
           T(path_lookup), T(datastore_usage_events),
-          T(pruned_answer_builds_the_same_vm_record), T(cache_rebuilds_what_changed))
+          T(pruned_answer_builds_the_same_vm_record), T(cache_rebuilds_what_changed),
+          T(streamed_build_equals_full_build))

@@ -119,6 +119,39 @@ TEST(props_streamed_in_any_chunking)
 	}
 }
 
+/* A streamed object's properties are set as each <val> closes; a propSet whose <val>
+ * comes before its <name>, one without a <val> (null) and a repeated name (the last
+ * wins) read as they did when whole propSet objects were kept. */
+static const char odd_props_xml[] = ENV_OPEN
+	"<soapenv:Body><RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval>"
+	"<objects><obj type=\"VirtualMachine\">vm-9</obj>"
+	"<propSet><val xsi:type=\"xsd:int\">7</val><name>late.name</name></propSet>"
+	"<propSet><name>no.val</name></propSet>"
+	"<propSet><name>twice</name><val xsi:type=\"xsd:string\">a</val></propSet>"
+	"<propSet><name>twice</name><val xsi:type=\"xsd:string\">b</val></propSet>"
+	"<propSet><val xsi:type=\"xsd:string\">nameless</val></propSet>"
+	"<propSet><name>host</name><val type=\"HostSystem\" xsi:type=\"ManagedObjectReference\">"
+	"host-1</val></propSet>"
+	"</objects></returnval></RetrievePropertiesExResponse></soapenv:Body>" ENV_CLOSE;
+
+TEST(streamed_props_in_any_order)
+{
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		json_t *got = json_object(), *vm;
+		struct vc_parser *p = vc_parser_new(collect_cb, got);
+		char *text;
+
+		ASSERT_EQ(feed(p, odd_props_xml, sizeof(odd_props_xml) - 1, chunks[i], 200), 0);
+		vm = json_object_get(got, "vm-9");
+		text = json_dumps(vm, JSON_COMPACT);
+		ASSERT_STREQ(text, "{\"late.name\":7,\"no.val\":null,\"twice\":\"b\",\"host\":"
+		             "{\"_type\":\"MOR\",\"type\":\"HostSystem\",\"value\":\"host-1\"}}");
+		free(text);
+		vc_parser_free(p);
+		json_decref(got);
+	}
+}
+
 TEST(props_without_callback_stay_in_result)
 {
 	struct vc_parser *p = vc_parser_new(NULL, NULL);
@@ -466,7 +499,7 @@ TEST(strerror_covers_codes)
 		ASSERT(strcmp(vc_strerror((enum vc_err)e), "unknown error") != 0);
 }
 
-TEST_MAIN(T(props_streamed_in_any_chunking), T(props_without_callback_stay_in_result),
+TEST_MAIN(T(props_streamed_in_any_chunking), T(streamed_props_in_any_order), T(props_without_callback_stay_in_result),
           T(callback_can_stop), T(faults_map_to_codes), T(fault_without_xsi_type_uses_element_name),
           T(truncated_at_every_byte_is_a_clean_error), T(html_error_page),
           T(non_soap_and_empty_bodies), T(dtd_and_deep_nesting_rejected), T(service_content),
