@@ -86,10 +86,17 @@ struct tbl_result {
 };
 
 /* Runs q over n indexes of one def (one per vCenter, in scope order): filters,
- * sorts (stable: ties keep record order, then vCenter order) and pages.
- * Returns 0, or -1 when q->col is out of range. */
+ * sorts (stable: ties keep record order, then vCenter order) and pages. A query
+ * that filters or pages deep is answered from a memo of its merged rows, kept per
+ * worker and dropped with the indexes it ran over (table.c, "the query memo").
+ * Sets each result row's src. Returns 0, or -1 when q->col is out of range. */
 int tbl_run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
             struct tbl_result *res);
+/* The same without the memo: every call filters and merges (tests compare). */
+int tbl_run_plain(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                  struct tbl_result *res);
+/* Drops every memoised query (tests; the indexes drop theirs when freed). */
+void tbl_memo_reset(void);
 void tbl_result_free(struct tbl_result *res);
 
 /* The column whose key is key, or -1. */
