@@ -17,6 +17,7 @@ struct tbl_index {
 	union tbl_val *vals;                    /* n * ncols */
 	unsigned *order[TBL_MAX_COLS][2];       /* [col][desc], built on first use */
 	struct arena strings;
+	struct arena keep;                      /* the pages' per-row data (tbl_row_keep) */
 };
 
 /* Serial numbers of the indexes built so far in this process (see the memo). */
@@ -152,6 +153,7 @@ struct tbl_index *tbl_index_build(const struct tbl_def *def, const json_t *recor
 		row = &ix->rows[ix->n];
 		row->rec = rec;
 		row->id = (unsigned)i;
+		row->ix = ix;
 		row->vals = &ix->vals[ix->n * def->ncols];
 		extract(ix, row, &b);
 		ix->n++;
@@ -170,6 +172,7 @@ void tbl_index_free(struct tbl_index *ix)
 		free(ix->order[c][1]);
 	}
 	arena_free(&ix->strings);
+	arena_free(&ix->keep);
 	free(ix->vals);
 	free(ix->rows);
 	free(ix);
@@ -183,6 +186,23 @@ size_t tbl_index_rows(const struct tbl_index *ix)
 const struct tbl_row *tbl_index_row(const struct tbl_index *ix, size_t i)
 {
 	return i < ix->n ? &ix->rows[i] : NULL;
+}
+
+const void *tbl_row_kept(const struct tbl_row *row)
+{
+	return row->kept;
+}
+
+/* The rows are the index's own (rows[]), handed out const so queries cannot
+ * reorder them; the kept slot is the one field a page writes. */
+void tbl_row_keep(const struct tbl_row *row, const void *kept)
+{
+	row->ix->rows[row - row->ix->rows].kept = kept;
+}
+
+struct arena *tbl_row_keep_arena(const struct tbl_row *row, size_t cap)
+{
+	return row->ix->keep.used < cap ? &row->ix->keep : NULL;
 }
 
 int tbl_col_find(const struct tbl_def *def, const char *key)

@@ -59,6 +59,8 @@ struct tbl_row {
 	const char *text;                       /* q haystack, lowercased, fields joined by \x1f */
 	const char *filt[TBL_MAX_FILTERS];
 	union tbl_val { double num; const char *str; } *vals;
+	struct tbl_index *ix;                   /* the index it belongs to */
+	const void *kept;                       /* the page's (tbl_row_keep), NULL until set */
 };
 
 struct tbl_index;
@@ -68,6 +70,15 @@ struct tbl_index *tbl_index_build(const struct tbl_def *def, const json_t *recor
 void tbl_index_free(struct tbl_index *ix);
 size_t tbl_index_rows(const struct tbl_index *ix);
 const struct tbl_row *tbl_index_row(const struct tbl_index *ix, size_t i);
+
+/* What a page derives from a row once per generation (its formatted cells) and
+ * keeps with the row's index, freed with it: tbl_row_kept() is NULL until
+ * tbl_row_keep() sets it; the memory comes from tbl_row_keep_arena(), which is
+ * NULL once the index's keep arena holds cap bytes (the page then formats per
+ * request). */
+const void *tbl_row_kept(const struct tbl_row *row);
+void tbl_row_keep(const struct tbl_row *row, const void *kept);
+struct arena *tbl_row_keep_arena(const struct tbl_row *row, size_t cap);
 
 struct tbl_query {
 	const char *q;                          /* NULL or "": no text filter */
