@@ -1063,7 +1063,7 @@ static int list_page(struct req *r, const char *name)
 	json_t *d;
 
 	memset(&l, 0, sizeof(l));
-	if (scope_load(r, &sc) < 0 || inv_list(r, &sc, name, &l) < 0) {
+	if (scope_load_page(r, &sc) < 0 || inv_list(r, &sc, name, &l) < 0) {
 		inv_listing_free(&l);
 		return router_store_down(r);
 	}
