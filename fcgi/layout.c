@@ -10,6 +10,7 @@
 #include "session.h"
 #include "cfg.h"
 #include "log.h"
+#include "scope.h"
 #include "store.h"
 #include "tpl.h"
 #include "tpl_view.h"
@@ -176,8 +177,27 @@ static void status_got(void *ctx, size_t i, const char *data, size_t len)
 	b->st[i] = data ? json_loadb(data, len, 0, NULL) : NULL;
 }
 
-/* One round trip for every vCenter of the session instead of one each. A Redis
- * failure shows them "unknown", as a failed single read did. */
+/* The status records the page's scope_load_page() read with the generations; false
+ * when one of the n was not among them (then they are read here). */
+static bool status_from_scope(struct req *r, const struct cfg_vcenter *const *vc, size_t n,
+                              struct status_batch *b)
+{
+	const char *data;
+	size_t len;
+
+	for (size_t i = 0; i < n; i++)
+		if (!scope_status(r, vc[i]->id, &data, &len))
+			return false;
+	for (size_t i = 0; i < n; i++) {
+		scope_status(r, vc[i]->id, &data, &len);
+		status_got(b, i, data, len);
+	}
+	return true;
+}
+
+/* One round trip for every vCenter of the session instead of one each (none when
+ * the page read them with its generations). A Redis failure shows them "unknown",
+ * as a failed single read did. */
 static struct tpl_view *session_vcenter_list(struct req *r)
 {
 	const json_t *vcs = r->sess ? session_vcenters(r->sess) : NULL;
@@ -197,7 +217,7 @@ static struct tpl_view *session_vcenter_list(struct req *r)
 		store_key_vc(key, sizeof(key), vc[n]->id, "status");
 		keys[n++] = arena_strdup(&r->arena, key);
 	}
-	if (n && r->app->store)
+	if (n && r->app->store && !status_from_scope(r, vc, n, &b))
 		store_get_many(r->app->store, keys, n, status_got, &b);
 	for (i = 0; i < n; i++) {
 		vc_state_read(r, vc[i]->interval, b.st[i], &vs);

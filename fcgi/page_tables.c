@@ -435,11 +435,13 @@ struct rv_root {
 	struct rv_list rows;
 };
 
-/* What formatting a page of rows needs: scratch buffers reused for every link. */
+/* What formatting a page of rows needs: scratch buffers reused for every link,
+ * and the arena the cells go to (the request's, or the index's keep arena). */
 struct rows_ctx {
 	struct req *r;
 	const struct inv_page *pg;
 	struct buf href, once;
+	struct arena *a;
 };
 
 static const enum rv_kind rv_true = RV_TRUE;
@@ -555,7 +557,7 @@ static void badge_cell(struct cell_view *c, const char *cls, const char *text)
 static void bar_cell(struct rows_ctx *x, struct cell_view *c, int pct)
 {
 	c->bar = true;
-	c->pct.s = arena_printf(&x->r->arena, "%d", pct);
+	c->pct.s = arena_printf(x->a, "%d", pct);
 }
 
 static void list_cell(struct rows_ctx *x, struct cell_view *c, const json_t *arr)
@@ -569,13 +571,13 @@ static void list_cell(struct rows_ctx *x, struct cell_view *c, const json_t *arr
 			buf_adds(&x->href, ", ");
 		buf_adds(&x->href, json_string_value(v) ? json_string_value(v) : "");
 	}
-	text_cell(c, arena_strndup(&x->r->arena, buf_str(&x->href), x->href.len), NULL, false);
+	text_cell(c, arena_strndup(x->a, buf_str(&x->href), x->href.len), NULL, false);
 }
 
 static void vlan_cell(struct rows_ctx *x, struct cell_view *c, const json_t *pg)
 {
 	const char *type = tbl_str(pg, "vlan_type");
-	struct arena *a = &x->r->arena;
+	struct arena *a = x->a;
 	const char *s;
 
 	if (!strcmp(type, "trunk"))
@@ -596,7 +598,7 @@ static const char *row_href(struct rows_ctx *x, const json_t *rec, const char *k
 {
 	buf_reset(&x->href);
 	detail_href_add(&x->href, &x->once, kind, tbl_str(rec, "vcenter"), moref);
-	return arena_strndup(&x->r->arena, buf_str(&x->href), x->href.len);
+	return arena_strndup(x->a, buf_str(&x->href), x->href.len);
 }
 
 static void link_cell(struct rows_ctx *x, struct cell_view *c, const json_t *rec,
@@ -610,7 +612,7 @@ static void link_cell(struct rows_ctx *x, struct cell_view *c, const json_t *rec
 /* A formatted number (tbl_fmt_* into s) as a right-aligned text cell. */
 static void num_cell(struct rows_ctx *x, struct cell_view *c, const char *s)
 {
-	text_cell(c, arena_strdup(&x->r->arena, s), NULL, true);
+	text_cell(c, arena_strdup(x->a, s), NULL, true);
 }
 
 static void badge_state(struct cell_view *c, const json_t *rec, const json_t *v)
@@ -707,16 +709,16 @@ static void cell(struct rows_ctx *x, struct cell_view *c, const struct tbl_col *
 	text_cell(c, json_string_value(v) ? json_string_value(v) : "", NULL, false);
 }
 
-static void row_fill(struct rows_ctx *x, struct row_view *rv, const struct tbl_row *row)
+static void row_format(struct rows_ctx *x, struct row_view *rv, const struct tbl_row *row)
 {
 	const struct tbl_def *def = x->pg->def;
-	struct cell_view *cells = arena_alloc(&x->r->arena, def->ncols * sizeof(*cells));
+	struct cell_view *cells = arena_alloc(x->a, def->ncols * sizeof(*cells));
 
 	rv->kind = RV_ROW;
 	rv->select = rv->select_label = (struct rv_text){ RV_TEXT, NULL };
 	rv->cells = (struct rv_list){ RV_LIST, cells, def->ncols, sizeof(*cells) };
 	if (x->pg->selectable) {
-		rv->select.s = arena_printf(&x->r->arena, "%s:%s", tbl_str(row->rec, "vcenter"),
+		rv->select.s = arena_printf(x->a, "%s:%s", tbl_str(row->rec, "vcenter"),
 		                            tbl_str(row->rec, "moref"));
 		rv->select_label.s = tbl_str(row->rec, "name");
 	}
@@ -727,12 +729,76 @@ static void row_fill(struct rows_ctx *x, struct row_view *rv, const struct tbl_r
 	}
 }
 
+/* ---- rows formatted once per generation ----
+ *
+ * A row's cells depend on its record and the page only, except the uptime (the
+ * clock), so each row is formatted once and kept with its table index (freed when
+ * the vCenter's generation changes, like the records its strings point into); a
+ * page then renders from the kept cells without reading the records through
+ * jansson. Uptime cells are formatted again on every request, in a copy. Bounded
+ * by KEEP_CAP bytes per index (about 7,000 VM rows); rows past it are formatted
+ * per request as before. */
+
+#define KEEP_CAP ((size_t)8 << 20)
+
+struct row_kept {
+	const struct inv_page *pg;      /* the page it was formatted for */
+	struct row_view rv;             /* cells and strings in the index's keep arena */
+};
+
+static bool has_clock_cells(const struct tbl_def *def)
+{
+	for (size_t c = 0; c < def->ncols; c++)
+		if (def->cols[c].fmt == F_UPTIME)
+			return true;
+	return false;
+}
+
+/* rv with its clock cells formatted for this request, in a copy in the request's arena. */
+static void clock_cells(struct rows_ctx *x, struct row_view *rv, const struct tbl_row *row)
+{
+	const struct tbl_def *def = x->pg->def;
+	struct cell_view *cells = arena_alloc(x->a, def->ncols * sizeof(*cells));
+
+	memcpy(cells, rv->cells.items, def->ncols * sizeof(*cells));
+	rv->cells.items = cells;
+	for (size_t c = 0; c < def->ncols; c++)
+		if (def->cols[c].fmt == F_UPTIME) {
+			cells[c].text = cells[c].href = cells[c].badge = cells[c].pct = (struct rv_text){ RV_TEXT, NULL };
+			cell(x, &cells[c], &def->cols[c], row, c);
+		}
+}
+
+static void row_fill(struct rows_ctx *x, struct row_view *rv, const struct tbl_row *row)
+{
+	const struct row_kept *k = tbl_row_kept(row);
+	struct arena *keep;
+	struct row_kept *nk;
+
+	if (!k || k->pg != x->pg) {
+		if (!(keep = tbl_row_keep_arena(row, KEEP_CAP))) {
+			row_format(x, rv, row);
+			return;
+		}
+		x->a = keep;
+		nk = arena_alloc(keep, sizeof(*nk));
+		nk->pg = x->pg;
+		row_format(x, &nk->rv, row);
+		x->a = &x->r->arena;
+		tbl_row_keep(row, nk);
+		k = nk;
+	}
+	*rv = k->rv;
+	if (has_clock_cells(x->pg->def))
+		clock_cells(x, rv, row);
+}
+
 /* Formats the page's rows into the arena and points own at them: part-table-rows
  * renders from there (row_ops), inside the page's template. */
 static void rows_view(struct req *r, const struct inv_page *pg, const struct tbl_result *res,
                       struct rv_root *root, struct tpl_own_partial *own)
 {
-	struct rows_ctx x = { r, pg, BUF_INIT, BUF_INIT };
+	struct rows_ctx x = { r, pg, BUF_INIT, BUF_INIT, &r->arena };
 	struct row_view *rows = arena_alloc(&r->arena, (res->n ? res->n : 1) * sizeof(*rows));
 
 	for (size_t i = 0; i < res->n; i++)
@@ -997,7 +1063,7 @@ static int list_page(struct req *r, const char *name)
 	json_t *d;
 
 	memset(&l, 0, sizeof(l));
-	if (scope_load(r, &sc) < 0 || inv_list(r, &sc, name, &l) < 0) {
+	if (scope_load_page(r, &sc) < 0 || inv_list(r, &sc, name, &l) < 0) {
 		inv_listing_free(&l);
 		return router_store_down(r);
 	}

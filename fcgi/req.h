@@ -76,6 +76,7 @@ struct param_val {
 
 struct web_app;
 struct scope;
+struct scope_status;
 struct session;
 struct FCGX_Stream;
 
@@ -107,6 +108,7 @@ struct req {
 
 	struct session *sess;         /* NULL when not logged in; freed by req_reset() */
 	const struct scope *scope_memo; /* the first scope_load() of the request (arena, scope.c) */
+	const struct scope_status *status_memo; /* status records read with it (arena, scope.c) */
 	struct flash flash[REQ_MAX_FLASH];
 	size_t n_flash;
 

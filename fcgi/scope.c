@@ -105,10 +105,32 @@ static void gens_keep(struct req *r, const struct scope *sc)
 	r->scope_memo = m;
 }
 
-int scope_load(struct req *r, struct scope *sc)
+/* The status records read with the generations (scope_load_page), in the arena. */
+struct scope_status {
+	size_t n;
+	const char *ids[SCOPE_MAX];
+	const char *data[SCOPE_MAX];     /* NULL: missing or tampered */
+	size_t len[SCOPE_MAX];
+};
+
+struct status_fill {
+	struct arena *a;
+	struct scope_status *st;
+};
+
+static void status_keep(void *ctx, size_t i, const char *data, size_t len)
+{
+	struct status_fill *f = ctx;
+
+	f->st->data[i] = data ? arena_strndup(f->a, data, len) : NULL;
+	f->st->len[i] = len;
+}
+
+static int load(struct req *r, struct scope *sc, bool status)
 {
 	json_t *v;
 	size_t i;
+	int rc;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->r = r;
@@ -123,12 +145,45 @@ int scope_load(struct req *r, struct scope *sc)
 	scope_select(sc, r);
 	if (gens_reuse(r, sc))
 		return 0;
-	if (view_gens(r->app->store, sc->ids, sc->n, sc->gens) < 0) {
+	if (status && !r->status_memo) {
+		struct status_fill f = { &r->arena, arena_alloc(&r->arena, sizeof(*f.st)) };
+		f.st->n = sc->n;
+		memcpy(f.st->ids, sc->ids, sc->n * sizeof(sc->ids[0]));
+		rc = view_gens_status(r->app->store, sc->ids, sc->n, sc->gens, status_keep, &f);
+		if (rc == 0)
+			r->status_memo = f.st;
+	} else {
+		rc = view_gens(r->app->store, sc->ids, sc->n, sc->gens);
+	}
+	if (rc < 0) {
 		log_error("scope.gens", "error=%s", log_q(r->app->store->errstr));
 		return -1;
 	}
 	gens_keep(r, sc);
 	return 0;
+}
+
+int scope_load(struct req *r, struct scope *sc)
+{
+	return load(r, sc, false);
+}
+
+int scope_load_page(struct req *r, struct scope *sc)
+{
+	return load(r, sc, true);
+}
+
+bool scope_status(const struct req *r, const char *id, const char **data, size_t *len)
+{
+	const struct scope_status *st = r->status_memo;
+
+	for (size_t i = 0; st && i < st->n; i++)
+		if (!strcmp(st->ids[i], id)) {
+			*data = st->data[i];
+			*len = st->len[i];
+			return true;
+		}
+	return false;
 }
 
 int scope_find(const struct scope *sc, const char *vcenter)

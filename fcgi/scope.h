@@ -31,6 +31,13 @@ struct scope {
  * outside the session selects nothing. Returns 0, or -1 when Redis failed (the
  * caller answers router_store_down()). */
 int scope_load(struct req *r, struct scope *sc);
+/* The same for a page with the layout: the status records of the scope's vCenters
+ * come in the generations' round trip and are kept for the layout (scope_status),
+ * which then does not read them again. */
+int scope_load_page(struct req *r, struct scope *sc);
+/* The status record of vCenter id as scope_load_page() read it (raw JSON in the
+ * request's arena; *data NULL when missing): false when it was not read. */
+bool scope_status(const struct req *r, const char *id, const char **data, size_t *len);
 /* Index of vcenter in the scope, or -1 (not in this session). */
 int scope_find(const struct scope *sc, const char *vcenter);
 /* The entry of (vcenter #i, type): NULL when Redis failed. */

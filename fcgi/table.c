@@ -11,12 +11,19 @@
 
 struct tbl_index {
 	const struct tbl_def *def;
+	unsigned long long serial;              /* unique to this build: the memo's key */
 	struct tbl_row *rows;
 	size_t n;
 	union tbl_val *vals;                    /* n * ncols */
 	unsigned *order[TBL_MAX_COLS][2];       /* [col][desc], built on first use */
 	struct arena strings;
+	struct arena keep;                      /* the pages' per-row data (tbl_row_keep) */
 };
+
+/* Serial numbers of the indexes built so far in this process (see the memo). */
+static unsigned long long index_serials;
+
+static void memo_drop_index(unsigned long long serial);
 
 static void *xcalloc(size_t n, size_t size)
 {
@@ -136,6 +143,7 @@ struct tbl_index *tbl_index_build(const struct tbl_def *def, const json_t *recor
 	const json_t *rec;
 
 	ix->def = def;
+	ix->serial = ++index_serials;
 	ix->rows = xcalloc(total, sizeof(*ix->rows));
 	ix->vals = xcalloc(total * (def->ncols ? def->ncols : 1), sizeof(*ix->vals));
 	json_array_foreach(records, i, rec) {
@@ -145,6 +153,7 @@ struct tbl_index *tbl_index_build(const struct tbl_def *def, const json_t *recor
 		row = &ix->rows[ix->n];
 		row->rec = rec;
 		row->id = (unsigned)i;
+		row->ix = ix;
 		row->vals = &ix->vals[ix->n * def->ncols];
 		extract(ix, row, &b);
 		ix->n++;
@@ -157,11 +166,13 @@ void tbl_index_free(struct tbl_index *ix)
 {
 	if (!ix)
 		return;
+	memo_drop_index(ix->serial);
 	for (size_t c = 0; c < TBL_MAX_COLS; c++) {
 		free(ix->order[c][0]);
 		free(ix->order[c][1]);
 	}
 	arena_free(&ix->strings);
+	arena_free(&ix->keep);
 	free(ix->vals);
 	free(ix->rows);
 	free(ix);
@@ -175,6 +186,23 @@ size_t tbl_index_rows(const struct tbl_index *ix)
 const struct tbl_row *tbl_index_row(const struct tbl_index *ix, size_t i)
 {
 	return i < ix->n ? &ix->rows[i] : NULL;
+}
+
+const void *tbl_row_kept(const struct tbl_row *row)
+{
+	return row->kept;
+}
+
+/* The rows are the index's own (rows[]), handed out const so queries cannot
+ * reorder them; the kept slot is the one field a page writes. */
+void tbl_row_keep(const struct tbl_row *row, const void *kept)
+{
+	row->ix->rows[row - row->ix->rows].kept = kept;
+}
+
+struct arena *tbl_row_keep_arena(const struct tbl_row *row, size_t cap)
+{
+	return row->ix->keep.used < cap ? &row->ix->keep : NULL;
 }
 
 int tbl_col_find(const struct tbl_def *def, const char *key)
@@ -343,48 +371,286 @@ static char *lower_opt(const char *s)
 	return out;
 }
 
-int tbl_run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
-            struct tbl_result *res)
+/* A query's lowercased text and filters (NULL: none), owned. */
+struct qkey {
+	char *q;
+	char *f[TBL_MAX_FILTERS];
+};
+
+static void qkey_init(struct qkey *k, const struct tbl_query *q)
+{
+	k->q = lower_opt(q->q);
+	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
+		k->f[f] = lower_opt(q->filter[f]);
+}
+
+static void qkey_free(struct qkey *k)
+{
+	free(k->q);
+	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
+		free(k->f[f]);
+	memset(k, 0, sizeof(*k));
+}
+
+static bool opt_eq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+static bool qkey_eq(const struct qkey *a, const struct qkey *b)
+{
+	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
+		if (!opt_eq(a->f[f], b->f[f]))
+			return false;
+	return opt_eq(a->q, b->q);
+}
+
+/* Each index's matching rows, in sort order (filter_one); the lists are freed
+ * by lists_free(). Returns the total. */
+static size_t lists_fill(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                         const struct qkey *k, struct run_list *lists)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		filter_one(ix[i], (unsigned)i, q, k->q, (const char *const *)k->f, &lists[i]);
+		total += lists[i].n;
+	}
+	return total;
+}
+
+static void lists_free(struct run_list *lists, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lists[i].rows);
+	free(lists);
+}
+
+/* Takes the next row of the merge into *row (its src set); false when done. */
+static bool merge_next(struct run_list *lists, size_t n, const struct tbl_def *def,
+                       const struct tbl_query *q, struct tbl_row **row)
+{
+	int i = def ? next_list(lists, n, def, q->col, q->desc) : -1;
+
+	if (i < 0)
+		return false;
+	*row = list_head(&lists[i]);
+	(*row)->src = lists[i].src;
+	lists[i].pos++;
+	return true;
+}
+
+/* total, pages and the clamped page of res; returns the rows to skip. */
+static size_t res_pages(struct tbl_result *res, const struct tbl_query *q, size_t per)
+{
+	res->pages = res->total ? (res->total + per - 1) / per : 1;
+	res->page = q->page < 1 ? 1 : q->page > res->pages ? res->pages : q->page;
+	res->rows = xcalloc(per, sizeof(*res->rows));
+	return (res->page - 1) * per;
+}
+
+/* The plain query: filter every index, merge up to the page, cut it. */
+static void run_plain(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                      const struct qkey *k, struct tbl_result *res)
 {
 	const struct tbl_def *def = n ? ix[0]->def : NULL;
 	struct run_list *lists = xcalloc(n, sizeof(*lists));
-	char *qlow = lower_opt(q->q), *flow[TBL_MAX_FILTERS] = { 0 };
-	size_t per = q->per_page ? q->per_page : 50, skip, k;
+	size_t per = q->per_page ? q->per_page : 50, skip;
+	struct tbl_row *row;
+
+	res->total = lists_fill(ix, n, q, k, lists);
+	skip = res_pages(res, q, per);
+	for (size_t i = 0; i < skip + per && merge_next(lists, n, def, q, &row); i++)
+		if (i >= skip)
+			res->rows[res->n++] = row;
+	lists_free(lists, n);
+}
+
+/* ---- the query memo ----
+ *
+ * A worker answers the same few queries again and again (a list and its next
+ * pages, HTMX refreshes of the same filter), and at 30,000 VMs a filtered query
+ * tests every row of every vCenter and a deep page merges thousands of rows. So
+ * the merged list of a query's matching rows is kept, keyed by the text and
+ * filters and the sort (not the page: every page of a query is a slice of one
+ * list) and by the serials of the indexes it ran over. A serial belongs to one
+ * build of one index (one vCenter at one generation), so a new generation never
+ * meets an old list, and tbl_index_free() drops the lists that point into it.
+ * Plain unfiltered first pages do not need it (they merge O(page) rows) and skip
+ * it. Bounded: MEMO_SLOTS lists holding MEMO_BYTES of rows in all, the least
+ * recently used dropped first. Workers are single-threaded (server.c). */
+
+#define MEMO_SLOTS 16
+#define MEMO_BYTES ((size_t)8 << 20)
+#define MEMO_MIN_SKIP 200       /* unfiltered pages this deep or deeper use it */
+
+struct memo_hit {
+	struct tbl_row *row;
+	unsigned src;
+};
+
+struct memo {
+	struct qkey key;                        /* owned; key.q == NULL etc. as queried */
+	const struct tbl_def *def;
+	unsigned long long *serial;             /* n, owned; NULL: free slot */
+	size_t n, col;
+	bool desc;
+	struct memo_hit *hits;                  /* total, owned */
+	size_t total;
+	unsigned long long used;                /* LRU clock */
+};
+
+static struct memo memos[MEMO_SLOTS];
+static unsigned long long memo_clock;
+static size_t memo_bytes;
+
+static void memo_clear(struct memo *m)
+{
+	memo_bytes -= m->total * sizeof(*m->hits);
+	qkey_free(&m->key);
+	free(m->serial);
+	free(m->hits);
+	memset(m, 0, sizeof(*m));
+}
+
+static void memo_drop_index(unsigned long long serial)
+{
+	for (size_t s = 0; s < MEMO_SLOTS; s++)
+		for (size_t i = 0; memos[s].serial && i < memos[s].n; i++)
+			if (memos[s].serial[i] == serial) {
+				memo_clear(&memos[s]);
+				break;
+			}
+}
+
+void tbl_memo_reset(void)
+{
+	for (size_t s = 0; s < MEMO_SLOTS; s++)
+		if (memos[s].serial)
+			memo_clear(&memos[s]);
+}
+
+static bool memo_is(const struct memo *m, struct tbl_index *const *ix, size_t n,
+                    const struct tbl_query *q, const struct qkey *k)
+{
+	if (!m->serial || m->n != n || m->def != ix[0]->def || m->col != q->col || m->desc != q->desc)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (m->serial[i] != ix[i]->serial)
+			return false;
+	return qkey_eq(&m->key, k);
+}
+
+static struct memo *memo_find(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                              const struct qkey *k)
+{
+	for (size_t s = 0; s < MEMO_SLOTS; s++)
+		if (memo_is(&memos[s], ix, n, q, k))
+			return &memos[s];
+	return NULL;
+}
+
+/* A free slot, after dropping the least recently used lists until bytes more fit. */
+static struct memo *memo_slot(size_t bytes)
+{
+	for (;;) {
+		struct memo *lru = NULL, *free_slot = NULL;
+		for (size_t s = 0; s < MEMO_SLOTS; s++) {
+			if (!memos[s].serial)
+				free_slot = free_slot ? free_slot : &memos[s];
+			else if (!lru || memos[s].used < lru->used)
+				lru = &memos[s];
+		}
+		if (free_slot && memo_bytes + bytes <= MEMO_BYTES)
+			return free_slot;
+		memo_clear(lru);
+	}
+}
+
+/* Runs the whole query once and keeps its merged rows; NULL when they would not
+ * fit the budget (the caller runs it plainly). Takes over k. */
+static struct memo *memo_fill(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                              struct qkey *k)
+{
+	struct run_list *lists = xcalloc(n, sizeof(*lists));
+	size_t total = lists_fill(ix, n, q, k, lists), bytes = total * sizeof(struct memo_hit);
+	struct tbl_row *row;
+	struct memo *m;
+
+	if (bytes > MEMO_BYTES / 2) {
+		lists_free(lists, n);
+		return NULL;
+	}
+	m = memo_slot(bytes);
+	m->hits = xcalloc(total, sizeof(*m->hits));
+	while (m->total < total && merge_next(lists, n, ix[0]->def, q, &row))
+		m->hits[m->total++] = (struct memo_hit){ row, row->src };
+	lists_free(lists, n);
+	m->serial = xcalloc(n, sizeof(*m->serial));
+	for (size_t i = 0; i < n; i++)
+		m->serial[i] = ix[i]->serial;
+	m->n = n;
+	m->def = ix[0]->def;
+	m->col = q->col;
+	m->desc = q->desc;
+	m->key = *k;
+	memset(k, 0, sizeof(*k));
+	memo_bytes += m->total * sizeof(*m->hits);
+	return m;
+}
+
+/* The page of q out of a memoised list. */
+static void memo_page(struct memo *m, const struct tbl_query *q, struct tbl_result *res)
+{
+	size_t per = q->per_page ? q->per_page : 50, skip;
+
+	m->used = ++memo_clock;
+	res->total = m->total;
+	skip = res_pages(res, q, per);
+	for (size_t i = skip; i < m->total && i < skip + per; i++) {
+		m->hits[i].row->src = m->hits[i].src;
+		res->rows[res->n++] = m->hits[i].row;
+	}
+}
+
+/* Whether q is worth a memo: it filters, or it pages deep. */
+static bool memo_wanted(const struct tbl_def *def, const struct tbl_query *q, const struct qkey *k)
+{
+	size_t per = q->per_page ? q->per_page : 50;
+
+	return any_filter(def, k->q, (const char *const *)k->f) ||
+	       (q->page > 1 && (q->page - 1) * per >= MEMO_MIN_SKIP);
+}
+
+static int run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+               struct tbl_result *res, bool memo)
+{
+	struct qkey k;
+	struct memo *m = NULL;
 
 	memset(res, 0, sizeof(*res));
-	if (def && q->col >= def->ncols) {
-		free(lists);
-		free(qlow);
+	if (n && q->col >= ix[0]->def->ncols)
 		return -1;
-	}
-	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
-		flow[f] = lower_opt(q->filter[f]);
-	for (size_t i = 0; i < n; i++) {
-		filter_one(ix[i], (unsigned)i, q, qlow, (const char *const *)flow, &lists[i]);
-		res->total += lists[i].n;
-	}
-	res->pages = res->total ? (res->total + per - 1) / per : 1;
-	res->page = q->page < 1 ? 1 : q->page > res->pages ? res->pages : q->page;
-	skip = (res->page - 1) * per;
-	res->rows = xcalloc(per, sizeof(*res->rows));
-	for (k = 0; k < skip + per; k++) {
-		int i = def ? next_list(lists, n, def, q->col, q->desc) : -1;
-		if (i < 0)
-			break;
-		if (k >= skip) {
-			struct tbl_row *row = list_head(&lists[i]);
-			row->src = lists[i].src;
-			res->rows[res->n++] = row;
-		}
-		lists[i].pos++;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(lists[i].rows);
-	for (size_t f = 0; f < TBL_MAX_FILTERS; f++)
-		free(flow[f]);
-	free(lists);
-	free(qlow);
+	qkey_init(&k, q);
+	if (memo && n && memo_wanted(ix[0]->def, q, &k) &&
+	    ((m = memo_find(ix, n, q, &k)) || (m = memo_fill(ix, n, q, &k))))
+		memo_page(m, q, res);
+	else
+		run_plain(ix, n, q, &k, res);
+	qkey_free(&k);
 	return 0;
+}
+
+int tbl_run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+            struct tbl_result *res)
+{
+	return run(ix, n, q, res, true);
+}
+
+int tbl_run_plain(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                  struct tbl_result *res)
+{
+	return run(ix, n, q, res, false);
 }
 
 void tbl_result_free(struct tbl_result *res)

@@ -59,6 +59,8 @@ struct tbl_row {
 	const char *text;                       /* q haystack, lowercased, fields joined by \x1f */
 	const char *filt[TBL_MAX_FILTERS];
 	union tbl_val { double num; const char *str; } *vals;
+	struct tbl_index *ix;                   /* the index it belongs to */
+	const void *kept;                       /* the page's (tbl_row_keep), NULL until set */
 };
 
 struct tbl_index;
@@ -68,6 +70,15 @@ struct tbl_index *tbl_index_build(const struct tbl_def *def, const json_t *recor
 void tbl_index_free(struct tbl_index *ix);
 size_t tbl_index_rows(const struct tbl_index *ix);
 const struct tbl_row *tbl_index_row(const struct tbl_index *ix, size_t i);
+
+/* What a page derives from a row once per generation (its formatted cells) and
+ * keeps with the row's index, freed with it: tbl_row_kept() is NULL until
+ * tbl_row_keep() sets it; the memory comes from tbl_row_keep_arena(), which is
+ * NULL once the index's keep arena holds cap bytes (the page then formats per
+ * request). */
+const void *tbl_row_kept(const struct tbl_row *row);
+void tbl_row_keep(const struct tbl_row *row, const void *kept);
+struct arena *tbl_row_keep_arena(const struct tbl_row *row, size_t cap);
 
 struct tbl_query {
 	const char *q;                          /* NULL or "": no text filter */
@@ -86,10 +97,17 @@ struct tbl_result {
 };
 
 /* Runs q over n indexes of one def (one per vCenter, in scope order): filters,
- * sorts (stable: ties keep record order, then vCenter order) and pages.
- * Returns 0, or -1 when q->col is out of range. */
+ * sorts (stable: ties keep record order, then vCenter order) and pages. A query
+ * that filters or pages deep is answered from a memo of its merged rows, kept per
+ * worker and dropped with the indexes it ran over (table.c, "the query memo").
+ * Sets each result row's src. Returns 0, or -1 when q->col is out of range. */
 int tbl_run(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
             struct tbl_result *res);
+/* The same without the memo: every call filters and merges (tests compare). */
+int tbl_run_plain(struct tbl_index *const *ix, size_t n, const struct tbl_query *q,
+                  struct tbl_result *res);
+/* Drops every memoised query (tests; the indexes drop theirs when freed). */
+void tbl_memo_reset(void);
 void tbl_result_free(struct tbl_result *res);
 
 /* The column whose key is key, or -1. */

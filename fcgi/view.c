@@ -35,15 +35,27 @@ void view_cache_reset(void)
 
 int view_gens(struct store *s, const char *const *vcenters, size_t n, long long *gens)
 {
-	char (*keys)[64] = calloc(n ? n : 1, sizeof(*keys));
-	const char **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+	return view_gens_status(s, vcenters, n, gens, NULL, NULL);
+}
+
+int view_gens_status(struct store *s, const char *const *vcenters, size_t n, long long *gens,
+                     void (*fn)(void *ctx, size_t i, const char *data, size_t len), void *ctx)
+{
+	size_t nkeys = fn ? 2 * n : n;
+	char (*keys)[64] = calloc(nkeys ? nkeys : 1, sizeof(*keys));
+	const char **ptrs = calloc(nkeys ? nkeys : 1, sizeof(*ptrs));
 	int rc;
 
+	if (!keys || !ptrs)
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		store_key_gen(keys[i], sizeof(keys[i]), vcenters[i]);
-		ptrs[i] = keys[i];
+		if (fn)
+			store_key_vc(keys[n + i], sizeof(keys[n + i]), vcenters[i], "status");
 	}
-	rc = n ? store_counters(s, ptrs, n, gens) : 0;
+	for (size_t i = 0; i < nkeys; i++)
+		ptrs[i] = keys[i];
+	rc = n ? store_counters_get(s, ptrs, n, gens, nkeys, fn, ctx) : 0;
 	free(keys);
 	free(ptrs);
 	return rc;

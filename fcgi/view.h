@@ -28,6 +28,10 @@ void view_cache_reset(void);
 /* Generations of n vCenters in one round trip (0 for one never written).
  * Returns 0, or -1 when Redis failed. */
 int view_gens(struct store *s, const char *const *vcenters, size_t n, long long *gens);
+/* The same, and in the same round trip their status records (opened), each handed
+ * to fn (i: the vCenter's position; data NULL when missing or tampered). */
+int view_gens_status(struct store *s, const char *const *vcenters, size_t n, long long *gens,
+                     void (*fn)(void *ctx, size_t i, const char *data, size_t len), void *ctx);
 
 /* The entry for (vcenter, type) at generation gen, reloaded when its generation
  * differs (its index is freed then). Borrowed; valid until the next view_* call that

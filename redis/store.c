@@ -529,6 +529,21 @@ static redisReply *mget(struct store *s, const char *const *keys, size_t n)
 	return r;
 }
 
+/* Opens elements from..n of an MGET reply and hands each to fn as element i - from. */
+static void open_each(struct store *s, const char *const *keys, const redisReply *r, size_t from,
+                      size_t n, void (*fn)(void *ctx, size_t i, const char *data, size_t len),
+                      void *ctx)
+{
+	for (size_t i = from; i < n; i++) {
+		char *plain = NULL;
+		size_t len = 0;
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			open_reply(s, keys[i], r->element[i], &plain, &len);
+		fn(ctx, i - from, plain, len);
+		free(plain);
+	}
+}
+
 int store_get_many(struct store *s, const char *const *keys, size_t n,
                    void (*fn)(void *ctx, size_t i, const char *data, size_t len), void *ctx)
 {
@@ -538,14 +553,7 @@ int store_get_many(struct store *s, const char *const *keys, size_t n,
 		return 0;
 	if (!(r = mget(s, keys, n)))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char *plain = NULL;
-		size_t len = 0;
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			open_reply(s, keys[i], r->element[i], &plain, &len);
-		fn(ctx, i, plain, len);
-		free(plain);
-	}
+	open_each(s, keys, r, 0, n, fn, ctx);
 	freeReplyObject(r);
 	return 0;
 }
@@ -580,12 +588,21 @@ long long store_incr(struct store *s, const char *key, int ttl_s)
 
 int store_counters(struct store *s, const char *const *keys, size_t n, long long *out)
 {
+	return store_counters_get(s, keys, n, out, n, NULL, NULL);
+}
+
+int store_counters_get(struct store *s, const char *const *keys, size_t nc, long long *out,
+                       size_t n, void (*fn)(void *ctx, size_t i, const char *data, size_t len),
+                       void *ctx)
+{
 	redisReply *r = mget(s, keys, n);
 
 	if (!r)
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < nc; i++)
 		out[i] = r->element[i]->type == REDIS_REPLY_STRING ? atoll(r->element[i]->str) : 0;
+	if (fn)
+		open_each(s, keys, r, nc, n, fn, ctx);
 	freeReplyObject(r);
 	return 0;
 }

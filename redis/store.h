@@ -102,6 +102,11 @@ long long store_incr(struct store *s, const char *key, int ttl_s);
 long long store_counter(struct store *s, const char *key);
 /* Reads many counters in one round trip; missing ones are 0. Returns 0 or -1. */
 int store_counters(struct store *s, const char *const *keys, size_t n, long long *out);
+/* The same for keys[0..nc), and in the same round trip the sealed values of
+ * keys[nc..n), each handed to fn as store_get_many() does (i counted from nc). */
+int store_counters_get(struct store *s, const char *const *keys, size_t nc, long long *out,
+                       size_t n, void (*fn)(void *ctx, size_t i, const char *data, size_t len),
+                       void *ctx);
 
 /* Sealed lists (audit log, event logs): each element sealed with the list's key
  * name as associated data. store_push appends and keeps the newest max_len. */

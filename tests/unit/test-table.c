@@ -272,5 +272,150 @@ TEST(formatting)
 	ASSERT_EQ(tbl_pct(1, 0), 0);
 }
 
+/* ---- the query memo against the plain scan ---- */
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* n VMs with mixed-case names (some non-ASCII), a few IPs, four power states and
+ * repeated CPU counts, so sorts have ties. */
+static json_t *mixed_vms(int n, int vc)
+{
+	static const char *const stems[] = { "DC1_C3_RP0_VM", "db-Prod-", "Web", "Ünïcødé-ß-", "rp0x", "a" };
+	static const char *const powers[] = { "poweredOn", "poweredOff", "suspended", "poweredOn" };
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++) {
+		char name[64], ip[32];
+		snprintf(name, sizeof(name), "%s%d", stems[(i + vc) % 6], i * 7 % 50);
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", vc, i % 3, i);
+		json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:b,s:[s]}", "name", name, "cpus", i % 5,
+		                                   "power_state", powers[i % 4], "template", i % 11 == 0,
+		                                   "ips", ip));
+	}
+	return a;
+}
+
+/* A query text: a piece of a row's haystack (1 to 6 bytes, cut anywhere, even in a
+ * UTF-8 sequence), its case flipped at random, or one that matches nothing. */
+static const char *gen_q(struct tbl_index *const *ix, size_t n, char *out, size_t cap)
+{
+	const struct tbl_row *row;
+	size_t len, at, take;
+
+	switch (rnd(8)) {
+	case 0:
+		return NULL;
+	case 1:
+		return rnd(2) ? "zz-no-such-vm" : "\xc3\xa9t\xc3\xa9";   /* nothing */
+	case 2:
+		return rnd(2) ? "A" : "10.";                               /* (nearly) everything */
+	default:
+		break;
+	}
+	row = tbl_index_row(ix[rnd((unsigned)n)], rnd(40));
+	len = strlen(row->text);
+	take = 1 + rnd(6);
+	at = rnd((unsigned)len);
+	if (take > len - at)
+		take = len - at;
+	if (take >= cap)
+		take = cap - 1;
+	memcpy(out, row->text + at, take);
+	out[take] = '\0';
+	for (size_t i = 0; i < take; i++)
+		if (rnd(2) && out[i] >= 'a' && out[i] <= 'z')
+			out[i] = (char)(out[i] - 'a' + 'A');
+	return out;
+}
+
+/* The same page, total, rows and vCenters as the plain scan; src is compared as
+ * each run left it, before the next run can set it again. */
+static int same_as_plain(struct tbl_index *const *ix, size_t n, const struct tbl_query *q)
+{
+	struct tbl_result a, b;
+	unsigned src[256];
+	int ok;
+
+	if (tbl_run_plain(ix, n, q, &b) < 0)
+		return 0;
+	for (size_t i = 0; i < b.n; i++)
+		src[i] = b.rows[i]->src;
+	ok = tbl_run(ix, n, q, &a) == 0 && a.total == b.total && a.page == b.page &&
+	     a.pages == b.pages && a.n == b.n;
+	for (size_t i = 0; ok && i < a.n; i++)
+		ok = a.rows[i] == b.rows[i] && a.rows[i]->src == src[i];
+	tbl_result_free(&a);
+	tbl_result_free(&b);
+	return ok;
+}
+
+TEST(memo_matches_plain_scan)
+{
+	static const char *const pw[] = { NULL, "poweredOn", "POWEREDOFF", "suspended", "standBy", "" };
+	static const size_t per[] = { 25, 50, 100, 250 };
+	json_t *recs[3];
+	struct tbl_index *ix[3];
+	char qbuf[16];
+	size_t hits = 0;
+
+	for (int v = 0; v < 3; v++)
+		ix[v] = tbl_index_build(&def, recs[v] = mixed_vms(600 + 150 * v, v));
+	for (int i = 0; i < 4000; i++) {
+		struct tbl_query q = query(rnd(3), rnd(2), 1 + rnd(30), per[rnd(4)]);
+		size_t n = 1 + rnd(3);
+		q.q = gen_q(ix, n, qbuf, sizeof(qbuf));
+		q.filter[0] = pw[rnd(6)];
+		q.filter[1] = rnd(4) ? NULL : rnd(2) ? "true" : "FALSE";
+		ASSERT_MSG(same_as_plain(ix, n, &q), "query %d: q=\"%s\" power=%s col=%zu desc=%d page=%zu per=%zu",
+		           i, q.q ? q.q : "", q.filter[0] ? q.filter[0] : "-", q.col, q.desc, q.page, q.per_page);
+		ASSERT_MSG(same_as_plain(ix, n, &q), "query %d again (from the memo)", i);
+		if (i % 500 == 499) {           /* a new generation of one vCenter */
+			int v = (int)rnd(3);
+			tbl_index_free(ix[v]);
+			json_decref(recs[v]);
+			ix[v] = tbl_index_build(&def, recs[v] = mixed_vms(500 + (int)rnd(400), v + i));
+		}
+		hits++;
+	}
+	ASSERT_EQ(hits, 4000);
+	tbl_memo_reset();
+	for (int v = 0; v < 3; v++) {
+		tbl_index_free(ix[v]);
+		json_decref(recs[v]);
+	}
+}
+
+/* Case and non-ASCII bytes: ASCII letters fold, other bytes must be equal. */
+TEST(text_filter_case_and_utf8)
+{
+	static const struct { const char *q; size_t total; } cases[] = {
+		{ "Ünïcødé", 10 }, { "ÜNïCødé-ß", 10 }, { "ünïcødé", 0 }, { "ÜNÏCØDÉ", 0 },
+		{ "ÜNïCødÉ-ß", 0 }, { "Ünïcødé-SS", 0 }, { "\xc3", 10 }, { "-ß-1", 2 },
+	};
+	json_t *recs = mixed_vms(60, 3);
+	struct tbl_index *ix = tbl_index_build(&def, recs);
+	struct tbl_query q = query(0, false, 1, 250);
+	struct tbl_result res;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		q.q = cases[i].q;
+		ASSERT_EQ(tbl_run(&ix, 1, &q, &res), 0);
+		ASSERT_MSG(res.total == cases[i].total, "q=\"%s\": %zu rows, expected %zu",
+		           q.q, res.total, cases[i].total);
+		tbl_result_free(&res);
+	}
+	tbl_index_free(ix);
+	json_decref(recs);
+}
+
 TEST_MAIN(T(natural_sort_by_name), T(sort_is_stable_both_ways), T(filters_and_text), T(page_edges),
-          T(merge_of_vcenters), T(index_skips_non_objects_and_empty), T(formatting))
+          T(merge_of_vcenters), T(index_skips_non_objects_and_empty), T(formatting),
+          T(memo_matches_plain_scan), T(text_filter_case_and_utf8))
