@@ -93,7 +93,7 @@ int vc_http_get(struct vc_session *s, const char *path, struct buf *out, size_t 
  * transfer along for at most wait_ms; vc_http_release() clears x->hold and parses
  * what was kept;
  * vc_http_finish() turns a done transfer's outcome into 0 or -1 (session error);
- * vc_http_cancel() drops an unfinished one. */
+ * vc_http_cancel() drops an unfinished one and frees what x kept aside. */
 struct vc_xfer *vc_http_lane(struct vc_session *s, size_t i);
 int vc_http_start(struct vc_session *s, struct vc_xfer *x, const struct buf *body,
                   struct vc_parser *p);
