@@ -159,8 +159,9 @@ int vc_collect(struct vc_session *s, const char *type, const char *const *paths,
                size_t npaths, size_t page_size, vc_object_fn fn, void *ctx);
 /* Overlapped collection of every object of a large type (docs/collector.md, "One
  * poll"): vc_bulk_start() lists the objects through a ContainerView, then requests
- * their properties in chunks of `chunk` objects (0: 1000; split when vCenter refuses
- * one as too large) on up to `lanes` (1..4) connections at once. Until
+ * their properties in chunks of `chunk` objects (0: 1000; fewer when a lane would get
+ * less than two chunks, not below 100; split when vCenter refuses one as too large)
+ * on up to `lanes` (1..4) connections at once. Until
  * vc_bulk_finish() no object reaches fn and one connection is left to the caller,
  * whose requests on s (any other call) also carry the chunks' transfers along;
  * vCenter computes the first chunks meanwhile. vc_bulk_finish() hands every object to

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #define DEFAULT_CHUNK 1000
+#define MIN_CHUNK 100
 
 struct range {
 	size_t start, count;
@@ -308,6 +309,17 @@ static int lanes_open(struct vc_bulk *b)
 	return 0;
 }
 
+/* At least two chunks per lane, so that even a small inventory has one chunk to
+ * parse while the next is computed; never below MIN_CHUNK objects a request. */
+static size_t chunk_size(size_t chunk, size_t objects, size_t lanes)
+{
+	size_t fair = (objects + 2 * lanes - 1) / (2 * lanes);
+
+	if (fair < MIN_CHUNK)
+		fair = MIN_CHUNK;
+	return fair < chunk ? fair : chunk;
+}
+
 struct vc_bulk *vc_bulk_start(struct vc_session *s, const char *type, const char *const *paths,
                               size_t npaths, size_t chunk, size_t lanes, vc_object_fn fn,
                               void *ctx)
@@ -325,6 +337,7 @@ struct vc_bulk *vc_bulk_start(struct vc_session *s, const char *type, const char
 	                       .nlanes = lanes ? lanes : 1, .t0 = vc_now_ms() };
 	if (lanes_open(b) || list_refs(b))
 		goto err;
+	b->chunk = chunk_size(b->chunk, json_array_size(b->refs), b->nlanes);
 	for (size_t i = 0; i < json_array_size(b->refs); i += b->chunk)
 		if (push_todo(b, i, json_array_size(b->refs) - i < b->chunk ?
 		                    json_array_size(b->refs) - i : b->chunk))

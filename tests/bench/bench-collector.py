@@ -6,12 +6,14 @@
       types as the collector (ContainerView + PropertyCollector.RetrievePropertiesEx
       pages of 1000, as pyvmomi users write it) and counts the objects. Run it under
       Debian's /usr/bin/python3 (python3-pyvmomi).
-  bench-collector.py replay URL USER PASSFILE CAFILE WORKDIR [CHUNK]
+  bench-collector.py replay URL USER PASSFILE CAFILE WORKDIR [CHUNK [CONNECTIONS]]
       The simulator's own time: logs in, creates the views and lists the VMs
       (untimed), writes the collector's RetrievePropertiesEx bodies to files in the
       order a full poll sends them -- the VM listing (the ContainerView's `view`), one
-      ContainerView pass per other type, then the VMs' properties in chunks of CHUNK
-      (default 1000, the collector's page_size) explicit objects -- and replays them
+      ContainerView pass per other type, then the VMs' properties in chunks of
+      explicit objects as the collector cuts them (CHUNK, default 1000, the
+      collector's page_size, made smaller so that each of CONNECTIONS, default 2, gets
+      two chunks, but not below 100) -- and replays them
       with ONE curl process over one keep-alive connection, one after the other,
       answers discarded; prints the wall seconds of that curl run, then destroys the
       views and logs out.
@@ -149,7 +151,7 @@ def chunk_body(pc, vim_type, paths, morefs):
                     % (pc, propset(vim_type, paths), objs, len(morefs)))
 
 
-def poll_bodies(s, pc, vm, root, chunk):
+def poll_bodies(s, pc, vm, root, chunk, connections):
     """The bodies of one full poll in the collector's order; the views to destroy."""
     views, small, big = [], [], []
     for vim_type, paths in specs():
@@ -163,18 +165,20 @@ def poll_bodies(s, pc, vm, root, chunk):
         listing = listing_body(pc, v)
         refs = re.findall(r'<ManagedObjectReference type="VirtualMachine"[^>]*>([^<]+)<',
                           s.call_body(listing))
-        big = [listing] + [chunk_body(pc, vim_type, paths, refs[i:i + chunk])
-                           for i in range(0, len(refs), chunk)]
+        # vc_bulk's chunk_size(): two chunks per connection at least, 100 objects at least
+        n = min(chunk, max(100, -(-len(refs) // (2 * connections))))
+        big = [listing] + [chunk_body(pc, vim_type, paths, refs[i:i + n])
+                           for i in range(0, len(refs), n)]
     return views, big[:1] + small + big[1:]
 
 
-def replay(url, user, passfile, cafile, workdir, chunk="1000"):
+def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     s = Soap(url, cafile)
     sc = s.call("RetrieveServiceContent", '<_this type="ServiceInstance">ServiceInstance</_this>')
     pc, vm, sm, root = (tag(sc, n) for n in ("propertyCollector", "viewManager", "sessionManager", "rootFolder"))
     s.call("Login", '<_this type="SessionManager">%s</_this><userName>%s</userName><password>%s</password>'
            % (sm, escape(user), escape(read_password(passfile))))
-    views, bodies = poll_bodies(s, pc, vm, root, int(chunk))
+    views, bodies = poll_bodies(s, pc, vm, root, int(chunk), int(connections))
     cfg = []
     for i, body in enumerate(bodies):
         path = os.path.join(workdir, "body-%03d.xml" % i)
@@ -198,7 +202,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "pyvmomi":
         pyvmomi_poll(*sys.argv[2:6])
     elif sys.argv[1] == "replay":
-        replay(*sys.argv[2:8])
+        replay(*sys.argv[2:9])
     elif sys.argv[1] == "specs":
         for t, p in specs():
             print(t, len(p))
