@@ -241,6 +241,7 @@ static void set_targets(struct collector *c, const struct cfg *cfg, const char *
 		if (t && poll_target_same(t, v) && !t->removed) {
 			t->vc.interval = v->interval;
 			t->page_size = cfg->collector.page_size;
+			t->connections = cfg->collector.connections;
 			t->timeout_s = cfg->collector.timeout;
 			t->removed = -1;     /* kept: mark so the sweep below skips it */
 			if (t->last_code == VC_EFAULT_LOGIN)

@@ -34,6 +34,7 @@ struct poll_target *poll_target_new(const struct cfg_vcenter *v, const struct cf
 	t->vc.user = dup_or_null(v->user);
 	t->vc.password_file = dup_or_null(v->password_file);
 	t->page_size = c->collector.page_size;
+	t->connections = c->collector.connections;
 	t->timeout_s = c->collector.timeout;
 	t->alarm_names = json_object();
 	t->last_counts = json_object();
@@ -210,19 +211,22 @@ static int on_object(void *ctx, const char *moref, json_t *props)
 	return 0;
 }
 
-static int collect_spec(struct poll_target *t, const struct inv_spec *sp, struct inv_raw *raw,
-                        struct inv_vms *vms, struct poll_result *res)
+static int collect_failed(struct poll_target *t, const char *type, struct poll_result *res)
 {
-	struct collect_ctx c = { raw, sp->bucket, vms };
+	res->code = vc_errcode(t->session);
+	snprintf(res->error, sizeof(res->error), "collecting %s: %s", type, vc_errstr(t->session));
+	return -1;
+}
+
+static int collect_spec(struct poll_target *t, const struct inv_spec *sp, struct inv_raw *raw,
+                        struct poll_result *res)
+{
+	struct collect_ctx c = { raw, sp->bucket, NULL };
 	int64_t t0 = vc_now_ms();
 
 	if (vc_collect(t->session, sp->vim_type, sp->paths, sp->npaths, (size_t)t->page_size,
-	               on_object, &c)) {
-		res->code = vc_errcode(t->session);
-		snprintf(res->error, sizeof(res->error), "collecting %s: %s", sp->vim_type,
-		         vc_errstr(t->session));
-		return -1;
-	}
+	               on_object, &c))
+		return collect_failed(t, sp->vim_type, res);
 	log_debug("poll.collected", "vcenter=%s type=%s objects=%zu ms=%lld", t->vc.id,
 	          sp->vim_type, json_object_size(json_object_get(raw->buckets, sp->bucket)),
 	          (long long)(vc_now_ms() - t0));
@@ -233,19 +237,45 @@ static int collect_spec(struct poll_target *t, const struct inv_spec *sp, struct
 static int collect_all(struct poll_target *t, struct inv_raw *raw, struct poll_result *res)
 {
 	for (size_t i = 0; i < inv_nspecs; i++)
-		if (strcmp(inv_specs[i].bucket, "vm") && collect_spec(t, &inv_specs[i], raw, NULL, res))
+		if (strcmp(inv_specs[i].bucket, "vm") && collect_spec(t, &inv_specs[i], raw, res))
 			return -1;
 	return 0;
 }
 
-/* The VMs last, built into records as they arrive (their raw properties are dropped
- * object by object). */
-static int collect_vms(struct poll_target *t, struct inv_raw *raw, struct inv_vms *vms,
-                       struct poll_result *res)
+static const struct inv_spec *vm_spec(void)
 {
 	for (size_t i = 0; i < inv_nspecs; i++)
 		if (!strcmp(inv_specs[i].bucket, "vm"))
-			return collect_spec(t, &inv_specs[i], raw, vms, res);
+			return &inv_specs[i];
+	return NULL;
+}
+
+/* The VMs: listed, and their first chunks requested, before everything else is
+ * fetched, so vCenter computes them meanwhile (docs/collector.md, "One poll").
+ * c->vms must be ready before collect_vms_finish(); nothing reaches it earlier. */
+static struct vc_bulk *collect_vms_start(struct poll_target *t, struct collect_ctx *c,
+                                         struct poll_result *res)
+{
+	const struct inv_spec *sp = vm_spec();
+	struct vc_bulk *b = vc_bulk_start(t->session, sp->vim_type, sp->paths, sp->npaths,
+	                                  (size_t)t->page_size, (size_t)t->connections,
+	                                  on_object, c);
+
+	if (!b)
+		collect_failed(t, sp->vim_type, res);
+	return b;
+}
+
+/* The VMs' records are built as the chunks arrive (their raw properties are dropped
+ * object by object). */
+static int collect_vms_finish(struct poll_target *t, struct vc_bulk *b, struct poll_result *res)
+{
+	int64_t t0 = vc_now_ms();
+
+	if (vc_bulk_finish(b))
+		return collect_failed(t, vm_spec()->vim_type, res);
+	log_debug("poll.collected", "vcenter=%s type=VirtualMachine ms=%lld", t->vc.id,
+	          (long long)(vc_now_ms() - t0));
 	return 0;
 }
 
@@ -667,23 +697,30 @@ static json_t *poll_collect_incr(struct poll_target *t, int64_t deadline, struct
 }
 
 /* Collects everything and builds the record arrays; NULL (res filled) on failure.
- * Custom field names and tags come before the VMs, whose records are built on
- * arrival and need them, and serialised at once into vm_text: the "vm" array of the
- * result holds only their summaries (inv.h). */
+ * The VMs' chunks are requested first and parsed last: their records are built on
+ * arrival and need the other types, custom field names and tags, and are serialised
+ * at once into vm_text: the "vm" array of the result holds only their summaries
+ * (inv.h). */
 static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_raw *raw,
                             struct poll_result *res, char *tags_err, size_t errlen,
                             struct buf *vm_text)
 {
 	struct inv_vms vms;
+	struct collect_ctx c = { raw, "vm", &vms };
+	struct vc_bulk *bulk;
 	json_t *types = NULL;
 	int64_t t0;
 
-	if (ensure_session(t, deadline, res) || collect_all(t, raw, res))
+	if (ensure_session(t, deadline, res) || !(bulk = collect_vms_start(t, &c, res)))
 		return NULL;
+	if (collect_all(t, raw, res)) {
+		vc_bulk_free(bulk);
+		return NULL;
+	}
 	collect_fields(t, raw);
 	collect_tags(t, deadline, raw, tags_err, errlen);
 	inv_vms_init(&vms, raw, t->vc.id, t->vc.name);
-	if (collect_vms(t, raw, &vms, res) == 0) {
+	if (collect_vms_finish(t, bulk, res) == 0) {
 		t0 = vc_now_ms();
 		types = inv_build_streamed(raw, &vms);
 		inv_vms_take_text(&vms, vm_text);

@@ -20,6 +20,7 @@
 struct poll_target {
 	struct cfg_vcenter vc;         /* own copy of the configuration */
 	int page_size;
+	int connections;               /* collector.connections: VM chunks in flight */
 	int timeout_s;
 	struct vc_session *session;    /* kept between polls (cookie reuse) */
 	struct store *store;           /* the polling worker's, set by poll_run (borrowed):

@@ -157,6 +157,24 @@ typedef int (*vc_object_fn)(void *ctx, const char *moref, json_t *props);
  * restarts once with a new view; fn never sees an object twice. */
 int vc_collect(struct vc_session *s, const char *type, const char *const *paths,
                size_t npaths, size_t page_size, vc_object_fn fn, void *ctx);
+/* Overlapped collection of every object of a large type (docs/collector.md, "One
+ * poll"): vc_bulk_start() lists the objects through a ContainerView, then requests
+ * their properties in chunks of `chunk` objects (0: 1000; fewer when a lane would get
+ * less than two chunks, not below 100; split when vCenter refuses one as too large)
+ * on up to `lanes` (1..4) connections at once. Until
+ * vc_bulk_finish() no object reaches fn and one connection is left to the caller,
+ * whose requests on s (any other call) also carry the chunks' transfers along;
+ * vCenter computes the first chunks meanwhile. vc_bulk_finish() hands every object to
+ * fn in listing order, exactly once, and frees the collection; objects deleted since
+ * the listing are skipped. NotAuthenticated leads to one re-login (when
+ * vc_login_cb() armed it). Returns NULL / -1 with the session error set;
+ * vc_bulk_free() abandons a started collection (NULL is a no-op). */
+struct vc_bulk;
+struct vc_bulk *vc_bulk_start(struct vc_session *s, const char *type, const char *const *paths,
+                              size_t npaths, size_t chunk, size_t lanes, vc_object_fn fn,
+                              void *ctx);
+int vc_bulk_finish(struct vc_bulk *b);
+void vc_bulk_free(struct vc_bulk *b);
 /* One object's properties. On success *props is a new reference the caller
  * json_decref()s; a missing object fails with VC_EFAULT_NOTFOUND. */
 int vc_retrieve_one(struct vc_session *s, const char *type, const char *moref,

@@ -14,18 +14,27 @@
 #include <string.h>
 #include <strings.h>
 
+/* A held answer is kept in x->spool until vc_http_release(): pausing the transfer
+ * instead (CURL_WRITEFUNC_PAUSE) stalled the session's other transfers for a
+ * second per request with libcurl 7.88. */
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
-	struct vc_session *s = ud;
+	struct vc_xfer *x = ud;
 	size_t len = size * n;
 
-	s->bytes_in += len;
-	if (s->parser)
-		return vc_parser_feed(s->parser, data, len) ? 0 : len;
-	if (s->sink) {
-		if (s->sink->len + len > s->sink_max)
+	x->bytes_in += len;
+	if (x->hold) {
+		if (x->spool.len + len > VC_MAX_RESPONSE)
 			return 0;
-		buf_add(s->sink, data, len);
+		buf_add(&x->spool, data, len);
+		return len;
+	}
+	if (x->parser)
+		return vc_parser_feed(x->parser, data, len) ? 0 : len;
+	if (x->sink) {
+		if (x->sink->len + len > x->sink_max)
+			return 0;
+		buf_add(x->sink, data, len);
 	}
 	return len;
 }
@@ -35,7 +44,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
 	static const char name[] = "set-cookie:";
 	static const char cookie[] = "vmware_soap_session=";
-	struct vc_session *s = ud;
+	struct vc_session *s = ((struct vc_xfer *)ud)->s;
 	size_t len = size * n, off = sizeof(name) - 1, end;
 
 	if (len <= off || strncasecmp(data, name, off))
@@ -56,7 +65,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	struct vc_session *s = ud;
+	struct vc_session *s = ((struct vc_xfer *)ud)->s;
 
 	return s->abort && atomic_load(s->abort) ? 1 : 0;
 }
@@ -97,41 +106,59 @@ static void format_fingerprint(const uint8_t fp[32], char out[96])
 		snprintf(out + i * 3, 4, "%02X%s", fp[i], i < 31 ? ":" : "");
 }
 
+static bool is_pinned(const struct vc_session *s, const char *ip, long port)
+{
+	for (size_t i = 0; i < s->npinned && i < VC_PINNED_MAX; i++)
+		if (s->pinned[i].port == port && !strcmp(s->pinned[i].ip, ip))
+			return true;
+	return false;
+}
+
+static void add_pinned(struct vc_session *s, const char *ip, long port)
+{
+	size_t i = s->npinned++ % VC_PINNED_MAX;
+
+	snprintf(s->pinned[i].ip, sizeof(s->pinned[i].ip), "%s", ip);
+	s->pinned[i].port = port;
+}
+
 /* A fresh connection carries certinfo and must match the pin; a reused one carries
- * none and is accepted only if it is the connection that matched before. */
+ * none and is accepted only if it is one of the connections that matched before
+ * (the slots of a session share their connections). */
 static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
 {
-	struct vc_session *s = ud;
+	struct vc_xfer *x = ud;
+	struct vc_session *s = x->s;
 
 	if (!s->has_pin)
 		return CURL_PREREQFUNC_OK;
-	if (leaf_fingerprint(s->curl, s->seen) == 0) {
+	if (leaf_fingerprint(x->curl, s->seen) == 0) {
 		s->seen_valid = true;
 		if (sodium_memcmp(s->seen, s->pin, 32)) {
-			s->pin_failed = true;
-			s->pinned_ip[0] = '\0';
+			x->pin_failed = true;
+			s->npinned = 0;
 			return CURL_PREREQFUNC_ABORT;
 		}
-		snprintf(s->pinned_ip, sizeof(s->pinned_ip), "%s", ip);
-		s->pinned_port = local_port;
+		if (!is_pinned(s, ip, local_port))
+			add_pinned(s, ip, local_port);
 		return CURL_PREREQFUNC_OK;
 	}
-	if (s->pinned_ip[0] && !strcmp(ip, s->pinned_ip) && s->pinned_port == local_port)
+	if (is_pinned(s, ip, local_port))
 		return CURL_PREREQFUNC_OK;
-	s->pin_failed = true;
+	x->pin_failed = true;
 	s->seen_valid = false;
 	return CURL_PREREQFUNC_ABORT;
 }
 
-static int tls_options(struct vc_session *s)
+static int tls_options(struct vc_session *s, struct vc_xfer *x)
 {
-	CURL *c = s->curl;
+	CURL *c = x->curl;
 
 	if (s->has_pin) {
 		/* Fail closed: a libcurl without these options must not skip the pin. */
 		if (curl_easy_setopt(c, CURLOPT_CERTINFO, 1L) ||
 		    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq) ||
-		    curl_easy_setopt(c, CURLOPT_PREREQDATA, s))
+		    curl_easy_setopt(c, CURLOPT_PREREQDATA, x))
 			return vc_fail(s, VC_EINVAL, "this libcurl cannot check 'fingerprint' (needs "
 			               "7.80+ with certinfo): use 'ca_file' instead");
 		/* A resumed TLS session carries no certificate chain to check. */
@@ -151,7 +178,7 @@ static int tls_options(struct vc_session *s)
  * (about 17 KB) whenever it is drained and allocates it again for the next TLS
  * record: one large malloc per 16 KB of a 60 MB answer, each of which first
  * consolidates every small chunk the parser freed (malloc_consolidate), about 3 % of
- * a poll's CPU. A session has one connection, used back to back: keep the buffer. */
+ * a poll's CPU. Each connection is used back to back: keep its buffer. */
 static CURLcode keep_tls_buffers(CURL *c, void *ssl_ctx, void *ud)
 {
 	SSL_CTX_clear_mode((SSL_CTX *)ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -166,10 +193,11 @@ static bool curl_uses_openssl(void)
 	return v && v->ssl_version && !strncmp(v->ssl_version, "OpenSSL/", 8);
 }
 
-static void base_options(struct vc_session *s)
+static void base_options(struct vc_xfer *x)
 {
-	CURL *c = s->curl;
+	CURL *c = x->curl;
 
+	curl_easy_setopt(c, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -177,12 +205,13 @@ static void base_options(struct vc_session *s)
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->detail);
 	if (curl_uses_openssl())
 		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, keep_tls_buffers);
 }
@@ -202,6 +231,18 @@ int vc_http_set_version(struct vc_session *s, const char *version)
 	return 0;
 }
 
+static int open_xfer(struct vc_session *s, struct vc_xfer *x)
+{
+	x->s = s;
+	x->curl = curl_easy_init();
+	if (!x->curl)
+		return vc_fail(s, VC_EINVAL, "cannot create a libcurl handle (out of memory)");
+	base_options(x);
+	return tls_options(s, x);
+}
+
+/* Every request goes through one multi handle: its connection pool serves all the
+ * session's slots, and while one request is awaited the others move on. */
 int vc_http_open(struct vc_session *s, const struct vc_endpoint *ep)
 {
 	if (ep->fingerprint && *ep->fingerprint) {
@@ -210,18 +251,47 @@ int vc_http_open(struct vc_session *s, const struct vc_endpoint *ep)
 			               "hex digits, colons optional (openssl x509 -fingerprint -sha256)");
 		s->has_pin = true;
 	}
-	s->curl = curl_easy_init();
-	if (!s->curl)
+	s->multi = curl_multi_init();
+	if (!s->multi)
 		return vc_fail(s, VC_EINVAL, "cannot create a libcurl handle (out of memory)");
-	base_options(s);
-	return tls_options(s);
+	/* One request per connection, never HTTP/2 streams on a shared one: a held answer
+	 * must only hold its own connection, and vCenter works on the requests of
+	 * separate connections at the same time. */
+	curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+	return open_xfer(s, &s->main);
+}
+
+struct vc_xfer *vc_http_lane(struct vc_session *s, size_t i)
+{
+	if (i >= VC_LANES_MAX)
+		return vc_fail(s, VC_EINVAL, "at most %d connections", VC_LANES_MAX), NULL;
+	while (s->nlanes <= i) {
+		if (open_xfer(s, &s->lanes[s->nlanes]))
+			return NULL;
+		s->nlanes++;
+	}
+	return &s->lanes[i];
+}
+
+static void close_xfer(struct vc_session *s, struct vc_xfer *x)
+{
+	if (x->active)
+		curl_multi_remove_handle(s->multi, x->curl);
+	if (x->curl)
+		curl_easy_cleanup(x->curl);
+	buf_free(&x->spool);
+	memset(x, 0, sizeof(*x));
 }
 
 void vc_http_close(struct vc_session *s)
 {
-	if (s->curl)
-		curl_easy_cleanup(s->curl);
-	s->curl = NULL;
+	close_xfer(s, &s->main);
+	for (size_t i = 0; i < VC_LANES_MAX; i++)
+		close_xfer(s, &s->lanes[i]);
+	s->nlanes = 0;
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	s->multi = NULL;
 	curl_slist_free_all(s->headers);
 	s->headers = NULL;
 }
@@ -229,7 +299,7 @@ void vc_http_close(struct vc_session *s)
 /* --- one request --- */
 
 /* Sets the timeouts of the next request; -1 when the deadline has already passed. */
-static int set_timeouts(struct vc_session *s)
+static int set_timeouts(struct vc_session *s, CURL *c)
 {
 	long total = s->request_ms;
 
@@ -241,8 +311,8 @@ static int set_timeouts(struct vc_session *s)
 		if (left < total)
 			total = (long)left;
 	}
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, total);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms < total ? s->connect_ms : total);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms < total ? s->connect_ms : total);
 	return 0;
 }
 
@@ -266,10 +336,10 @@ static int fail_tls(struct vc_session *s, CURLcode rc, const char *detail)
 	return vc_fail(s, VC_ETLS, "TLS with %s failed (%s): %s", s->url, detail, hint);
 }
 
-/* Maps a libcurl failure to the session error. */
-static int fail_curl(struct vc_session *s, CURLcode rc, const char *detail)
+/* Maps a libcurl failure of x to the session error. */
+static int fail_curl(struct vc_session *s, const struct vc_xfer *x, const char *detail)
 {
-	switch (rc) {
+	switch (x->rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 		return vc_fail(s, VC_ECONNECT, "cannot connect to %s (%s): check the URL, DNS and "
@@ -282,9 +352,9 @@ static int fail_curl(struct vc_session *s, CURLcode rc, const char *detail)
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
-		return fail_tls(s, rc, detail);
+		return fail_tls(s, x->rc, detail);
 	case CURLE_ABORTED_BY_CALLBACK:
-		if (s->pin_failed)
+		if (x->pin_failed)
 			return fail_pin(s);
 		return vc_fail(s, VC_ECANCELED, "request aborted (shutting down)");
 	default:
@@ -293,46 +363,142 @@ static int fail_curl(struct vc_session *s, CURLcode rc, const char *detail)
 	}
 }
 
-static int perform(struct vc_session *s, const char *what)
+/* Adds x to the multi handle for its next request. */
+static int start_xfer(struct vc_session *s, struct vc_xfer *x)
 {
-	char detail[CURL_ERROR_SIZE] = "";
-	int64_t t0 = vc_now_ms();
-	long conns = 0;
-	CURLcode rc;
-
-	if (set_timeouts(s))
+	if (set_timeouts(s, x->curl))
 		return -1;
-	s->bytes_in = 0;
-	s->status = 0;
-	s->pin_failed = false;
-	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, detail);
-	rc = curl_easy_perform(s->curl);
-	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
-	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns);
-	log_debug("vc.request", "method=%s status=%ld bytes=%zu ms=%lld new_conn=%ld", what,
-	          s->status, s->bytes_in, (long long)(vc_now_ms() - t0), conns);
-	if (rc == CURLE_WRITE_ERROR && s->parser)
-		return 0;      /* the parser stopped the transfer; it holds the reason */
-	if (rc == CURLE_WRITE_ERROR)
-		return vc_fail(s, VC_ETOOBIG, "%s: the answer is larger than expected", what);
-	if (rc)
-		return fail_curl(s, rc, detail[0] ? detail : curl_easy_strerror(rc));
+	x->bytes_in = 0;
+	x->status = 0;
+	x->pin_failed = x->done = false;
+	buf_reset(&x->spool);
+	x->rc = CURLE_OK;
+	x->detail[0] = '\0';
+	x->t0 = vc_now_ms();
+	if (curl_multi_add_handle(s->multi, x->curl))
+		return vc_fail(s, VC_EINVAL, "cannot start a request (libcurl multi handle)");
+	x->active = true;
 	return 0;
 }
 
+/* Takes the finished transfers out of the multi handle, their outcome kept. */
+static void reap(struct vc_session *s)
+{
+	struct vc_xfer *x;
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(s->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		x = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (!x)
+			continue;
+		x->rc = m->data.result;
+		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->status);
+		curl_multi_remove_handle(s->multi, x->curl);
+		x->active = false;
+		x->done = true;
+	}
+}
+
+int vc_http_drive(struct vc_session *s, int wait_ms)
+{
+	int running = 0;
+
+	if (curl_multi_perform(s->multi, &running))
+		return vc_fail(s, VC_ECONNECT, "libcurl multi handle failed");
+	reap(s);
+	if (running && curl_multi_poll(s->multi, NULL, 0, wait_ms, NULL))
+		return vc_fail(s, VC_ECONNECT, "libcurl multi handle failed");
+	return 0;
+}
+
+int vc_http_finish(struct vc_session *s, struct vc_xfer *x, const char *what)
+{
+	long conns = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_NUM_CONNECTS, &conns);
+	log_debug("vc.request", "method=%s status=%ld bytes=%zu ms=%lld new_conn=%ld", what,
+	          x->status, x->bytes_in, (long long)(vc_now_ms() - x->t0), conns);
+	x->done = false;
+	if (x->rc == CURLE_WRITE_ERROR && x->parser)
+		return 0;      /* the parser stopped the transfer; it holds the reason */
+	if (x->rc == CURLE_WRITE_ERROR)
+		return vc_fail(s, VC_ETOOBIG, "%s: the answer is larger than expected", what);
+	if (x->rc)
+		return fail_curl(s, x, x->detail[0] ? x->detail : curl_easy_strerror(x->rc));
+	return 0;
+}
+
+void vc_http_cancel(struct vc_session *s, struct vc_xfer *x)
+{
+	if (x->active)
+		curl_multi_remove_handle(s->multi, x->curl);
+	x->active = x->done = x->hold = false;
+	x->parser = NULL;
+	buf_free(&x->spool);
+}
+
+/* The kept bytes go to the parser in pieces the size libcurl hands over (libxml2's
+ * push parser copies what it is given into an input buffer of its own). The spool
+ * keeps its memory for the lane's next chunk: fresh pages cost a fault each (filling
+ * one 1,000-VM chunk's spool was about a tenth of a 1,000-VM poll's CPU, measured);
+ * vc_http_cancel() frees it at the end of the collection. A
+ * parse failure stays in the parser: the next bytes fail the transfer, or
+ * vc_parser_finish() reports it. */
+void vc_http_release(struct vc_xfer *x)
+{
+	const size_t piece = CURL_MAX_WRITE_SIZE;
+
+	x->hold = false;
+	for (size_t off = 0; x->parser && off < x->spool.len; off += piece)
+		if (vc_parser_feed(x->parser, x->spool.data + off,
+		                   x->spool.len - off < piece ? x->spool.len - off : piece))
+			break;
+	buf_reset(&x->spool);
+}
+
+/* Runs x's request to its end; the session's other transfers move along meanwhile. */
+static int perform(struct vc_session *s, struct vc_xfer *x, const char *what)
+{
+	int rc = start_xfer(s, x);
+
+	while (rc == 0 && !x->done)
+		rc = vc_http_drive(s, 1000);
+	if (rc) {
+		vc_http_cancel(s, x);
+		return -1;
+	}
+	s->status = x->status;
+	return vc_http_finish(s, x, what);
+}
+
 /* Sends the session cookie, if any; the stack copy is wiped. */
-static void set_cookie(struct vc_session *s)
+static void set_cookie(struct vc_session *s, CURL *c)
 {
 	char cookie[sizeof(s->cookie) + 32];
 
 	if (!s->cookie[0]) {
-		curl_easy_setopt(s->curl, CURLOPT_COOKIE, NULL);
+		curl_easy_setopt(c, CURLOPT_COOKIE, NULL);
 		return;
 	}
 	snprintf(cookie, sizeof(cookie), "vmware_soap_session=%s", s->cookie);
-	curl_easy_setopt(s->curl, CURLOPT_COOKIE, cookie);
+	curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
 	sodium_memzero(cookie, sizeof(cookie));
+}
+
+static void set_post(struct vc_session *s, struct vc_xfer *x, const struct buf *body,
+                     struct vc_parser *p)
+{
+	curl_easy_setopt(x->curl, CURLOPT_URL, s->url);
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, s->headers);
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, buf_str(body));
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+	set_cookie(s, x->curl);
+	x->parser = p;
+	x->sink = NULL;
 }
 
 int vc_http_post(struct vc_session *s, const char *method, const struct buf *body,
@@ -340,32 +506,36 @@ int vc_http_post(struct vc_session *s, const char *method, const struct buf *bod
 {
 	int rc;
 
-	curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, buf_str(body));
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-	set_cookie(s);
-	s->parser = p;
-	rc = perform(s, method);
-	s->parser = NULL;
+	set_post(s, &s->main, body, p);
+	rc = perform(s, &s->main, method);
+	s->main.parser = NULL;
 	return rc;
+}
+
+int vc_http_start(struct vc_session *s, struct vc_xfer *x, const struct buf *body,
+                  struct vc_parser *p)
+{
+	set_post(s, x, body, p);
+	return start_xfer(s, x);
 }
 
 /* The SDK URL with its last path segment replaced: .../sdk -> .../sdk/<path>. */
 int vc_http_get(struct vc_session *s, const char *path, struct buf *out, size_t max)
 {
+	struct vc_xfer *x = &s->main;
 	struct buf url = BUF_INIT;
 	int rc;
 
 	buf_printf(&url, "%s%s%s", s->url, s->url[strlen(s->url) - 1] == '/' ? "" : "/", path);
-	curl_easy_setopt(s->curl, CURLOPT_URL, buf_str(&url));
-	curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(s->curl, CURLOPT_COOKIE, NULL);
-	s->sink = out;
-	s->sink_max = max;
-	rc = perform(s, path);
-	s->sink = NULL;
+	curl_easy_setopt(x->curl, CURLOPT_URL, buf_str(&url));
+	curl_easy_setopt(x->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(x->curl, CURLOPT_COOKIE, NULL);
+	x->sink = out;
+	x->sink_max = max;
+	x->parser = NULL;
+	rc = perform(s, x, path);
+	x->sink = NULL;
 	buf_free(&url);
 	return rc;
 }

@@ -8,18 +8,45 @@
 
 #include <curl/curl.h>
 
-struct vc_session {
+#define VC_LANES_MAX 4              /* connections of an overlapped collection */
+#define VC_PINNED_MAX (VC_LANES_MAX + 2)
+
+/* One transfer slot: an easy handle and what its current request streams into. All
+ * slots of a session sit in the session's multi handle and share its connections. */
+struct vc_xfer {
+	struct vc_session *s;
 	CURL *curl;
+	struct vc_parser *parser;       /* POST: the answer's parser, borrowed */
+	struct buf *sink;               /* GET: raw body */
+	size_t sink_max, bytes_in;
+	long status;
+	bool hold;                      /* answer held back in spool, not parsed yet */
+	struct buf spool;
+	bool pin_failed;                /* this transfer met a certificate off the pin */
+	bool active, done;              /* in the multi handle / finished (rc is set) */
+	CURLcode rc;
+	int64_t t0;
+	char detail[CURL_ERROR_SIZE];
+};
+
+struct vc_session {
+	CURLM *multi;
+	struct vc_xfer main;            /* every ordinary request */
+	struct vc_xfer lanes[VC_LANES_MAX];  /* vc_bulk's extra slots, created on demand */
+	size_t nlanes;
 	struct curl_slist *headers;     /* Content-Type, SOAPAction, Expect */
 	char *url;                      /* .../sdk */
 	char *ca_file;
 	bool verify_tls;
 	bool has_pin;
 	uint8_t pin[32];
-	char pinned_ip[64];             /* the connection whose certificate matched */
-	long pinned_port;
+	struct {                        /* connections whose certificate matched, by */
+		char ip[64];                /* (peer address, local port); a ring */
+		long port;
+	} pinned[VC_PINNED_MAX];
+	size_t npinned;
 	uint8_t seen[32];               /* fingerprint of the last certificate seen */
-	bool seen_valid, pin_failed;
+	bool seen_valid;
 	long connect_ms, request_ms;
 	int64_t deadline_ms;
 	const atomic_int *abort;
@@ -35,10 +62,7 @@ struct vc_session {
 	const struct vc_prune *prune;   /* vc_session_set_prune(), borrowed */
 	size_t nprune;
 	/* per request */
-	struct vc_parser *parser;
-	struct buf *sink;               /* GET: raw body */
-	size_t sink_max, bytes_in;
-	long status;
+	long status;                    /* HTTP status of the last ordinary request */
 	enum vc_err err;
 	char errstr[VC_ERRSTR_MAX];
 	char fault_type[64];
@@ -62,8 +86,25 @@ int vc_http_post(struct vc_session *s, const char *method, const struct buf *bod
                  struct vc_parser *p);
 /* GETs path (relative to the host of the SDK URL) into out, at most max bytes. */
 int vc_http_get(struct vc_session *s, const char *path, struct buf *out, size_t max);
+/* Overlapped requests (vc_bulk.c). vc_http_lane() creates lane i's easy handle on
+ * first use (NULL with the session error set). vc_http_start() sends body (borrowed
+ * until the transfer is done) on x, the answer streaming into p (or kept aside while
+ * x->hold); -1 when the deadline passed. vc_http_drive() moves every
+ * transfer along for at most wait_ms; vc_http_release() clears x->hold and parses
+ * what was kept;
+ * vc_http_finish() turns a done transfer's outcome into 0 or -1 (session error);
+ * vc_http_cancel() drops an unfinished one and frees what x kept aside. */
+struct vc_xfer *vc_http_lane(struct vc_session *s, size_t i);
+int vc_http_start(struct vc_session *s, struct vc_xfer *x, const struct buf *body,
+                  struct vc_parser *p);
+int vc_http_drive(struct vc_session *s, int wait_ms);
+void vc_http_release(struct vc_xfer *x);
+int vc_http_finish(struct vc_session *s, struct vc_xfer *x, const char *what);
+void vc_http_cancel(struct vc_session *s, struct vc_xfer *x);
 
 /* vc_soap.c: envelopes and requests. */
+/* The SOAP envelope around <method xmlns="urn:vim25">inner</method>, into b. */
+void vc_envelope(struct buf *b, const char *method, const char *inner);
 /* Appends a <tag type="T">value</tag> managed object reference, escaped. */
 void vc_add_moref(struct buf *b, const char *tag, const char *type, const char *value);
 /* Runs method with inner XML, parsing into p; on NotAuthenticated re-logs in once
@@ -75,5 +116,25 @@ int vc_soap_once(struct vc_session *s, const char *method, const char *inner,
                  struct vc_parser *p);
 /* vc_session.c: the re-login used by vc_soap(). */
 int vc_relogin(struct vc_session *s);
+
+/* vc_props.c: pieces vc_bulk.c shares. */
+struct vc_spec {
+	const char *type;
+	const char *const *paths;
+	size_t npaths;
+	const char *obj_type;   /* "ContainerView" or the object's own type */
+	const char *obj;
+	bool via_view;
+};
+void vc_add_elem(struct buf *b, const char *tag, const char *text);
+/* _this, then <specSet><propSet>..</propSet> without the closing </specSet>. */
+void vc_add_propset(struct vc_session *s, struct buf *b, const struct vc_spec *sp);
+int vc_create_view(struct vc_session *s, const char *type, char *view, size_t cap);
+void vc_destroy_view(struct vc_session *s, const char *view);
+/* RetrievePropertiesEx of sp in pages of `page`, halved while vCenter refuses it. */
+int vc_first_page(struct vc_session *s, const struct vc_spec *sp, size_t page,
+                  struct vc_parser *p);
+/* Whether the session's error says the page asked for was too large. */
+bool vc_page_too_large(const struct vc_session *s);
 
 #endif

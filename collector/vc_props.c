@@ -20,31 +20,28 @@
 #define DEFAULT_PAGE 1000
 #define METHOD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789"
 
-struct spec {
-	const char *type;
-	const char *const *paths;
-	size_t npaths;
-	const char *obj_type;   /* "ContainerView" or the object's own type */
-	const char *obj;
-	bool via_view;
-};
-
-static void add_elem(struct buf *b, const char *tag, const char *text)
+void vc_add_elem(struct buf *b, const char *tag, const char *text)
 {
 	buf_printf(b, "<%s>", tag);
 	buf_add_xml(b, text);
 	buf_printf(b, "</%s>", tag);
 }
 
-static void add_spec(struct vc_session *s, struct buf *b, const struct spec *sp)
+void vc_add_propset(struct vc_session *s, struct buf *b, const struct vc_spec *sp)
 {
 	vc_add_moref(b, "_this", "PropertyCollector", s->sc.property_collector);
 	buf_adds(b, "<specSet><propSet>");
-	add_elem(b, "type", sp->type);
+	vc_add_elem(b, "type", sp->type);
 	buf_adds(b, "<all>false</all>");
 	for (size_t i = 0; i < sp->npaths; i++)
-		add_elem(b, "pathSet", sp->paths[i]);
-	buf_adds(b, "</propSet><objectSet>");
+		vc_add_elem(b, "pathSet", sp->paths[i]);
+	buf_adds(b, "</propSet>");
+}
+
+static void add_spec(struct vc_session *s, struct buf *b, const struct vc_spec *sp)
+{
+	vc_add_propset(s, b, sp);
+	buf_adds(b, "<objectSet>");
 	vc_add_moref(b, "obj", sp->obj_type, sp->obj);
 	if (sp->via_view)
 		buf_adds(b, "<skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
@@ -56,7 +53,7 @@ static void add_spec(struct vc_session *s, struct buf *b, const struct spec *sp)
 
 /* --- container views --- */
 
-static int create_view(struct vc_session *s, const char *type, char *view, size_t cap)
+int vc_create_view(struct vc_session *s, const char *type, char *view, size_t cap)
 {
 	struct buf in = BUF_INIT;
 	struct vc_parser *p = vc_parser_new(NULL, NULL);
@@ -67,7 +64,7 @@ static int create_view(struct vc_session *s, const char *type, char *view, size_
 		return vc_fail(s, VC_EINVAL, "out of memory");
 	vc_add_moref(&in, "_this", "ViewManager", s->sc.view_manager);
 	vc_add_moref(&in, "container", "Folder", s->sc.root_folder);
-	add_elem(&in, "type", type);
+	vc_add_elem(&in, "type", type);
 	buf_adds(&in, "<recursive>true</recursive>");
 	rc = vc_soap(s, "CreateContainerView", buf_str(&in), p);
 	v = json_string_value(json_object_get(vc_parser_result(p), "value"));
@@ -81,7 +78,7 @@ static int create_view(struct vc_session *s, const char *type, char *view, size_
 }
 
 /* Best effort: keeps the session's error of the collection, if any. */
-static void destroy_view(struct vc_session *s, const char *view)
+void vc_destroy_view(struct vc_session *s, const char *view)
 {
 	enum vc_err err = s->err;
 	char errstr[VC_ERRSTR_MAX], fault[sizeof(s->fault_type)];
@@ -103,7 +100,7 @@ static void destroy_view(struct vc_session *s, const char *view)
 /* --- paging --- */
 
 /* vCenter refuses pages that are too large with a fault about limits or sizes. */
-static bool page_too_large(const struct vc_session *s)
+bool vc_page_too_large(const struct vc_session *s)
 {
 	static const char *const words[] = { "too many", "too large", "maximum", "exceed", "limit" };
 
@@ -117,7 +114,7 @@ static bool page_too_large(const struct vc_session *s)
 	return false;
 }
 
-static int first_page(struct vc_session *s, const struct spec *sp, size_t page, struct vc_parser *p)
+int vc_first_page(struct vc_session *s, const struct vc_spec *sp, size_t page, struct vc_parser *p)
 {
 	struct buf in = BUF_INIT;
 	int rc;
@@ -127,7 +124,7 @@ static int first_page(struct vc_session *s, const struct spec *sp, size_t page, 
 		add_spec(s, &in, sp);
 		buf_printf(&in, "<options><maxObjects>%zu</maxObjects></options>", page);
 		rc = vc_soap(s, "RetrievePropertiesEx", buf_str(&in), p);
-		if (rc == 0 || page <= 1 || !page_too_large(s))
+		if (rc == 0 || page <= 1 || !vc_page_too_large(s))
 			break;
 		page /= 2;
 		log_info("vc.page_halved", "type=%s page=%zu error=%s", log_q(sp->type), page,
@@ -149,7 +146,7 @@ static int next_pages(struct vc_session *s, struct vc_parser *p)
 			return vc_fail(s, VC_EINVAL, "out of memory");
 		buf_reset(&in);
 		vc_add_moref(&in, "_this", "PropertyCollector", s->sc.property_collector);
-		add_elem(&in, "token", token);
+		vc_add_elem(&in, "token", token);
 		free(token);
 		rc = vc_soap(s, "ContinueRetrievePropertiesEx", buf_str(&in), p);
 	}
@@ -157,7 +154,7 @@ static int next_pages(struct vc_session *s, struct vc_parser *p)
 	return rc;
 }
 
-static int collect_view(struct vc_session *s, const struct spec *sp, size_t page,
+static int collect_view(struct vc_session *s, const struct vc_spec *sp, size_t page,
                         vc_object_fn fn, void *ctx)
 {
 	struct vc_parser *p = vc_parser_new(fn, ctx);
@@ -165,7 +162,7 @@ static int collect_view(struct vc_session *s, const struct spec *sp, size_t page
 
 	if (!p)
 		return vc_fail(s, VC_EINVAL, "out of memory");
-	rc = first_page(s, sp, page, p);
+	rc = vc_first_page(s, sp, page, p);
 	if (rc == 0)
 		rc = next_pages(s, p);
 	vc_parser_free(p);
@@ -187,18 +184,18 @@ static int count_object(void *ctx, const char *moref, json_t *props)
 }
 
 /* One view, its pages, its destruction. */
-static int collect_once(struct vc_session *s, const struct spec *base, size_t page,
+static int collect_once(struct vc_session *s, const struct vc_spec *base, size_t page,
                         struct counted *cnt)
 {
 	char view[VC_MOREF_MAX];
-	struct spec sp = *base;
+	struct vc_spec sp = *base;
 	int rc;
 
-	if (create_view(s, sp.type, view, sizeof(view)))
+	if (vc_create_view(s, sp.type, view, sizeof(view)))
 		return -1;
 	sp.obj = view;
 	rc = collect_view(s, &sp, page, count_object, cnt);
-	destroy_view(s, view);
+	vc_destroy_view(s, view);
 	return rc;
 }
 
@@ -207,7 +204,7 @@ static int collect_once(struct vc_session *s, const struct spec *base, size_t pa
 int vc_collect(struct vc_session *s, const char *type, const char *const *paths,
                size_t npaths, size_t page_size, vc_object_fn fn, void *ctx)
 {
-	struct spec sp = { type, paths, npaths, "ContainerView", NULL, true };
+	struct vc_spec sp = { type, paths, npaths, "ContainerView", NULL, true };
 	struct counted cnt = { fn, ctx, 0 };
 	unsigned logins = s->logins;
 	int64_t t0 = vc_now_ms();
@@ -241,7 +238,7 @@ static int keep_one(void *ctx, const char *moref, json_t *props)
 int vc_retrieve_one(struct vc_session *s, const char *type, const char *moref,
                     const char *const *paths, size_t npaths, json_t **props)
 {
-	struct spec sp = { type, paths, npaths, type, moref, false };
+	struct vc_spec sp = { type, paths, npaths, type, moref, false };
 	struct vc_parser *p;
 	json_t *got = NULL;
 	int rc;
@@ -252,7 +249,7 @@ int vc_retrieve_one(struct vc_session *s, const char *type, const char *moref,
 	p = vc_parser_new(keep_one, &got);
 	if (!p)
 		return vc_fail(s, VC_EINVAL, "out of memory");
-	rc = first_page(s, &sp, 1, p);
+	rc = vc_first_page(s, &sp, 1, p);
 	vc_parser_free(p);
 	if (rc == 0 && !got)
 		rc = vc_fail(s, VC_EFAULT_NOTFOUND, "%.60s %.60s not found: it may have been deleted",

@@ -85,7 +85,7 @@ void vc_add_moref(struct buf *b, const char *tag, const char *type, const char *
 	buf_printf(b, "</%s>", tag);
 }
 
-static void envelope(struct buf *b, const char *method, const char *inner)
+void vc_envelope(struct buf *b, const char *method, const char *inner)
 {
 	buf_reset(b);
 	/* One allocation up front: a realloc would leave an unwiped copy of a password. */
@@ -107,7 +107,7 @@ int vc_soap_once(struct vc_session *s, const char *method, const char *inner,
 	vc_parser_reset(p);
 	if (s->nprune)
 		vc_parser_set_prune(p, s->prune, s->nprune);
-	envelope(&s->req, method, inner);
+	vc_envelope(&s->req, method, inner);
 	rc = vc_http_post(s, method, &s->req, p);
 	/* The Login body holds a password: wipe it whatever happened. */
 	buf_free_ex(&s->req, 1);

@@ -316,7 +316,7 @@ static int parse_web(struct walk *w, json_t *root, struct cfg *c)
 static int parse_collector(struct walk *w, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = { "concurrency", "interval", "timeout", "page_size",
-		"incremental", "full_interval", "lease_ms", "perf", NULL };
+		"connections", "incremental", "full_interval", "lease_ms", "perf", NULL };
 	json_t *v = json_object_get(root, "collector");
 
 	if (!v)
@@ -329,6 +329,7 @@ static int parse_collector(struct walk *w, json_t *root, struct cfg *c)
 	            CFG_INTERVAL_MIN, CFG_INTERVAL_MAX) ||
 	    get_int(w, v, "$.collector", "timeout", &c->collector.timeout, 30, 5, 3600) ||
 	    get_int(w, v, "$.collector", "page_size", &c->collector.page_size, 1000, 10, 10000) ||
+	    get_int(w, v, "$.collector", "connections", &c->collector.connections, 2, 1, 4) ||
 	    get_bool(w, v, "$.collector", "incremental", &c->collector.incremental, true) ||
 	    get_int(w, v, "$.collector", "full_interval", &c->collector.full_interval, 3600, 300, 86400) ||
 	    get_int(w, v, "$.collector", "lease_ms", &c->collector.lease_ms, 30000,

@@ -73,6 +73,7 @@ struct cfg {
 		int interval;           /* 60..600, default 120 */
 		int timeout;            /* seconds per poll, 5..3600, default 30 */
 		int page_size;          /* RetrievePropertiesEx maxObjects, 10..10000, default 1000 */
+		int connections;        /* per vCenter during a full poll, 1..4, default 2 */
 		bool incremental;       /* WaitForUpdatesEx between full retrievals, default true */
 		int full_interval;      /* seconds between full retrievals, 300..86400, default 3600 */
 		int lease_ms;           /* vCenter lease time, CFG_LEASE_MIN..MAX, default 30000 */

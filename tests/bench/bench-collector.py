@@ -6,11 +6,17 @@
       types as the collector (ContainerView + PropertyCollector.RetrievePropertiesEx
       pages of 1000, as pyvmomi users write it) and counts the objects. Run it under
       Debian's /usr/bin/python3 (python3-pyvmomi).
-  bench-collector.py replay URL USER PASSFILE CAFILE WORKDIR
-      The simulator's own time: logs in and creates the views (untimed), writes the
-      collector's RetrievePropertiesEx bodies to files and replays them with ONE curl
-      process over one keep-alive connection, answers discarded; prints the wall
-      seconds of that curl run, then destroys the views and logs out.
+  bench-collector.py replay URL USER PASSFILE CAFILE WORKDIR [CHUNK [CONNECTIONS]]
+      The simulator's own time: logs in, creates the views and lists the VMs
+      (untimed), writes the collector's RetrievePropertiesEx bodies to files in the
+      order a full poll sends them -- the VM listing (the ContainerView's `view`), one
+      ContainerView pass per other type, then the VMs' properties in chunks of
+      explicit objects as the collector cuts them (CHUNK, default 1000, the
+      collector's page_size, made smaller so that each of CONNECTIONS, default 2, gets
+      two chunks, but not below 100) -- and replays them
+      with ONE curl process over one keep-alive connection, one after the other,
+      answers discarded; prints the wall seconds of that curl run, then destroys the
+      views and logs out.
 
 The types and property paths are read from collector/inv_specs.c, so all three runs
 ask for exactly what the collector asks for.
@@ -84,7 +90,9 @@ class Soap:
         self.ctx = ssl.create_default_context(cafile=cafile)
 
     def call(self, method, inner):
-        body = envelope(method, inner)
+        return self.call_body(envelope(method, inner))
+
+    def call_body(self, body):
         req = urllib.request.Request(self.url, data=body.encode(), method="POST")
         req.add_header("Content-Type", "text/xml; charset=utf-8")
         req.add_header("SOAPAction", "urn:vim25/6.5")
@@ -108,26 +116,72 @@ def tag(xml, name):
     return re.search(r"<%s[^>]*>([^<]*)</%s>" % (name, name), xml).group(1)
 
 
-def replay(url, user, passfile, cafile, workdir):
+def propset(vim_type, paths):
+    return "<propSet><type>%s</type><all>false</all>%s</propSet>" % (
+        vim_type, "".join("<pathSet>%s</pathSet>" % p for p in paths))
+
+
+def view_body(pc, vim_type, paths, view):
+    """One ContainerView pass (vc_collect)."""
+    return envelope("RetrievePropertiesEx",
+                    '<_this type="PropertyCollector">%s</_this><specSet>%s<objectSet>'
+                    '<obj type="ContainerView">%s</obj><skip>true</skip><selectSet xsi:type='
+                    '"TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path>'
+                    '<skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1000'
+                    '</maxObjects></options>' % (pc, propset(vim_type, paths), escape(view)))
+
+
+def listing_body(pc, view):
+    """The VM listing (vc_bulk): the ContainerView's own `view` property."""
+    return envelope("RetrievePropertiesEx",
+                    '<_this type="PropertyCollector">%s</_this><specSet>%s<objectSet>'
+                    '<obj type="ContainerView">%s</obj><skip>false</skip></objectSet></specSet>'
+                    '<options><maxObjects>1</maxObjects></options>'
+                    % (pc, propset("ContainerView", ["view"]), escape(view)))
+
+
+def chunk_body(pc, vim_type, paths, morefs):
+    """One chunk of explicit objects (vc_bulk)."""
+    objs = "".join('<objectSet><obj type="%s">%s</obj><skip>false</skip></objectSet>'
+                   % (vim_type, escape(m)) for m in morefs)
+    return envelope("RetrievePropertiesEx",
+                    '<_this type="PropertyCollector">%s</_this><specSet>%s%s'
+                    '<reportMissingObjectsInResults>true</reportMissingObjectsInResults></specSet>'
+                    '<options><maxObjects>%d</maxObjects></options>'
+                    % (pc, propset(vim_type, paths), objs, len(morefs)))
+
+
+def poll_bodies(s, pc, vm, root, chunk, connections):
+    """The bodies of one full poll in the collector's order; the views to destroy."""
+    views, small, big = [], [], []
+    for vim_type, paths in specs():
+        v = tag(s.call("CreateContainerView", '<_this type="ViewManager">%s</_this><container type="Folder">'
+                       '%s</container><type>%s</type><recursive>true</recursive>' % (vm, root, vim_type)),
+                "returnval")
+        views.append(v)
+        if vim_type != "VirtualMachine":
+            small.append(view_body(pc, vim_type, paths, v))
+            continue
+        listing = listing_body(pc, v)
+        refs = re.findall(r'<ManagedObjectReference type="VirtualMachine"[^>]*>([^<]+)<',
+                          s.call_body(listing))
+        # vc_bulk's chunk_size(): two chunks per connection at least, 100 objects at least
+        n = min(chunk, max(100, -(-len(refs) // (2 * connections))))
+        big = [listing] + [chunk_body(pc, vim_type, paths, refs[i:i + n])
+                           for i in range(0, len(refs), n)]
+    return views, big[:1] + small + big[1:]
+
+
+def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     s = Soap(url, cafile)
     sc = s.call("RetrieveServiceContent", '<_this type="ServiceInstance">ServiceInstance</_this>')
     pc, vm, sm, root = (tag(sc, n) for n in ("propertyCollector", "viewManager", "sessionManager", "rootFolder"))
     s.call("Login", '<_this type="SessionManager">%s</_this><userName>%s</userName><password>%s</password>'
            % (sm, escape(user), escape(read_password(passfile))))
-    views, cfg = [], []
-    for i, (vim_type, paths) in enumerate(specs()):
-        v = tag(s.call("CreateContainerView", '<_this type="ViewManager">%s</_this><container type="Folder">'
-                       '%s</container><type>%s</type><recursive>true</recursive>' % (vm, root, vim_type)),
-                "returnval")
-        views.append(v)
-        body = envelope("RetrievePropertiesEx",
-                        '<_this type="PropertyCollector">%s</_this><specSet><propSet><type>%s</type>%s'
-                        '</propSet><objectSet><obj type="ContainerView">%s</obj><skip>true</skip>'
-                        '<selectSet xsi:type="TraversalSpec"><type>ContainerView</type><path>view</path>'
-                        '<skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1000'
-                        '</maxObjects></options>' % (pc, vim_type, "".join(
-                            "<pathSet>%s</pathSet>" % p for p in paths), escape(v)))
-        path = os.path.join(workdir, "body-%02d.xml" % i)
+    views, bodies = poll_bodies(s, pc, vm, root, int(chunk), int(connections))
+    cfg = []
+    for i, body in enumerate(bodies):
+        path = os.path.join(workdir, "body-%03d.xml" % i)
         with open(path, "w") as f:
             f.write(body)
         cfg.append('url = "%s"\ndata-binary = "@%s"\nheader = "Content-Type: text/xml; charset=utf-8"\n'
@@ -148,7 +202,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "pyvmomi":
         pyvmomi_poll(*sys.argv[2:6])
     elif sys.argv[1] == "replay":
-        replay(*sys.argv[2:7])
+        replay(*sys.argv[2:9])
     elif sys.argv[1] == "specs":
         for t, p in specs():
             print(t, len(p))

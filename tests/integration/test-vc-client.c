@@ -118,6 +118,27 @@ static json_t *collect(struct vc_session *s, const char *type, const char *const
 	return seen.objs;
 }
 
+/* Morefs in the order the callback saw them; a repeated one counts as bad. */
+struct ordered {
+	json_t *morefs;
+	int bad;
+};
+
+static int remember_order(void *ctx, const char *moref, json_t *props)
+{
+	struct ordered *o = ctx;
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(o->morefs, i, m)
+		if (!strcmp(json_string_value(m), moref))
+			o->bad++;
+	if (!json_is_string(json_object_get(props, "name")))
+		o->bad++;
+	json_array_append_new(o->morefs, json_string(moref));
+	return 0;
+}
+
 /* An independent count: the `view` property of a ContainerView, read with vc_call. */
 static long count_by_view(struct vc_session *s, const char *type)
 {
@@ -422,7 +443,7 @@ struct fake {
 	int fd, port;
 	pthread_t thread;
 	atomic_int stop;
-	int destroys, refused, bad_action;
+	int destroys, refused, bad_action, notfound, chunks;
 	int gen;        /* session generation: cookie "fake-<gen>", view "view-<gen>" */
 	int forget;     /* lose the session at the next RetrievePropertiesEx */
 };
@@ -491,12 +512,60 @@ static bool has_view(const struct fake *f, const char *body)
 	return strstr(body, view) != NULL;
 }
 
+/* The view's listing: vm-0..vm-9 with "vm-gone" (deleted since) after vm-4. */
+static void fake_listing(int c, int gen)
+{
+	char rv[4000];
+	int n = snprintf(rv, sizeof(rv), "<returnval><objects><obj type=\"ContainerView\">view-%d"
+	                 "</obj><propSet><name>view</name><val xsi:type=\"ArrayOfManagedObjectReference\">",
+	                 gen);
+
+	for (int i = 0; i < FAKE_OBJECTS; i++)
+		n += snprintf(rv + n, sizeof(rv) - (size_t)n, "%s<ManagedObjectReference type=\""
+		              "VirtualMachine\" xsi:type=\"ManagedObjectReference\">vm-%d"
+		              "</ManagedObjectReference>", i == 5 ? "<ManagedObjectReference type=\""
+		              "VirtualMachine\" xsi:type=\"ManagedObjectReference\">vm-gone"
+		              "</ManagedObjectReference>" : "", i);
+	snprintf(rv + n, sizeof(rv) - (size_t)n, "</val></propSet></objects></returnval>");
+	fake_ok(c, "RetrievePropertiesEx", rv);
+}
+
+/* Explicit objects, as vc_bulk asks: a vCenter that faults on a deleted one. */
+static void fake_chunk(struct fake *f, int c, const char *body, int page)
+{
+	char rv[6000];
+	const char *p = body;
+	int n = snprintf(rv, sizeof(rv), "<returnval>"), i;
+
+	f->chunks++;
+	if (strstr(body, ">vm-gone<")) {
+		f->notfound++;
+		fake_fault(c, "ManagedObjectNotFound", "The object has already been deleted");
+		return;
+	}
+	if (page > FAKE_MAX_PAGE) {
+		f->refused++;
+		fake_fault(c, "SystemError", "The maximum number of objects per page was exceeded");
+		return;
+	}
+	while ((p = strstr(p, "\">vm-")) && sscanf(p + 5, "%d", &i) == 1 && p++)
+		n += snprintf(rv + n, sizeof(rv) - (size_t)n, "<objects><obj type=\"VirtualMachine\">"
+		              "vm-%d</obj><propSet><name>name</name><val xsi:type=\"xsd:string\">VM %d"
+		              "</val></propSet></objects>", i, i);
+	snprintf(rv + n, sizeof(rv) - (size_t)n, "</returnval>");
+	fake_ok(c, "RetrievePropertiesEx", rv);
+}
+
 static void fake_retrieve(struct fake *f, int c, const char *body)
 {
 	const char *m = strstr(body, "<maxObjects>");
 	int page = m ? atoi(m + 12) : 1000;
 
-	if (f->forget) {
+	if (strstr(body, "<pathSet>view</pathSet>") && has_view(f, body)) {
+		fake_listing(c, f->gen);
+	} else if (strstr(body, "<obj type=\"VirtualMachine\">")) {
+		fake_chunk(f, c, body, page);
+	} else if (f->forget) {
 		f->forget = 0;
 		f->gen++;
 		fake_fault(c, "NotAuthenticated", "");
@@ -601,6 +670,23 @@ static void *fake_serve(void *arg)
 	return NULL;
 }
 
+/* vc_bulk against a vCenter that faults on a deleted object and refuses pages over
+ * FAKE_MAX_PAGE: chunks are split until every object but the deleted one came. */
+static void bulk_on_the_scripted_server(struct vc_session *s, struct fake *f)
+{
+	struct ordered got = { json_array(), 0 };
+	struct vc_bulk *b = vc_bulk_start(s, "VirtualMachine", vm_paths, 1, 1000, 1, remember_order, &got);
+
+	ASSERT_MSG(b, "%s", vc_errstr(s));
+	ASSERT_EQ(vc_bulk_finish(b), 0);
+	ASSERT_EQ(json_array_size(got.morefs), FAKE_OBJECTS);
+	for (size_t i = 0; i < FAKE_OBJECTS; i++)
+		ASSERT_EQ(atoi(json_string_value(json_array_get(got.morefs, i)) + 3), (int)i);
+	ASSERT(f->notfound >= 4);    /* 11 objects halved down to vm-gone alone */
+	ASSERT(f->refused >= 1);     /* and halved again below FAKE_MAX_PAGE */
+	json_decref(got.morefs);
+}
+
 TEST(paging_tokens_halving_and_fallbacks_on_a_scripted_server)
 {
 	struct fake f = { .gen = 1 };
@@ -642,6 +728,7 @@ TEST(paging_tokens_halving_and_fallbacks_on_a_scripted_server)
 	ASSERT_EQ(vc_call(s, "Unknown", "", &res), -1);
 	ASSERT_EQ(vc_errcode(s), VC_EHTTP);
 	ASSERT_CONTAINS(vc_errstr(s), "503");
+	bulk_on_the_scripted_server(s, &f);
 	vc_session_free(s);
 	atomic_store(&f.stop, 1);
 	shutdown(f.fd, SHUT_RDWR);
@@ -649,9 +736,97 @@ TEST(paging_tokens_halving_and_fallbacks_on_a_scripted_server)
 	pthread_join(f.thread, NULL);
 }
 
+/* Chunks of 7 on two connections: the same objects in the same order as one
+ * ContainerView pass, none before vc_bulk_finish() though other calls ran. */
+TEST(bulk_matches_collect_in_order)
+{
+	struct vc_session *s = logged_in();
+	struct ordered ref = { json_array(), 0 }, got = { json_array(), 0 };
+	const char *const name[] = { "name" };
+	struct vc_bulk *b;
+	json_t *hosts;
+
+	ASSERT(s);
+	ASSERT_EQ(vc_collect(s, "VirtualMachine", vm_paths, 3, 0, remember_order, &ref), 0);
+	b = vc_bulk_start(s, "VirtualMachine", vm_paths, 3, 7, 2, remember_order, &got);
+	ASSERT_MSG(b, "%s", vc_errstr(s));
+	hosts = collect(s, "HostSystem", name, 1, 0);
+	ASSERT(hosts);
+	ASSERT_EQ(json_array_size(got.morefs), 0);
+	ASSERT_EQ(vc_bulk_finish(b), 0);
+	ASSERT_EQ(got.bad, 0);
+	ASSERT_EQ(json_array_size(got.morefs), atol(test_env("RIG_VCSIM_VC1_VMS")));
+	ASSERT(json_equal(ref.morefs, got.morefs));
+	vc_bulk_free(NULL);
+	json_decref(hosts);
+	json_decref(ref.morefs);
+	json_decref(got.morefs);
+	vc_session_free(s);
+}
+
+/* Runs a VM task and waits (the simulator runs tasks on their own) until the VM's
+ * runtime.powerState is `until`, or until it is gone when `until` is NULL. */
+static int vm_task(struct vc_session *s, const char *method, const char *moref, const char *until)
+{
+	static const char *const state[] = { "runtime.powerState" };
+	char in[256];
+	json_t *task = NULL, *props = NULL;
+	int done = 0;
+
+	snprintf(in, sizeof(in), "<_this type=\"VirtualMachine\">%s</_this>", moref);
+	if (vc_call(s, method, in, &task))
+		return -1;
+	json_decref(task);
+	for (int i = 0; i < 100 && !done; i++) {
+		if (vc_retrieve_one(s, "VirtualMachine", moref, state, 1, &props))
+			return !until && vc_errcode(s) == VC_EFAULT_NOTFOUND ? 0 : -1;
+		done = until && !strcmp(json_string_value(json_object_get(props, state[0])) ?
+		                        json_string_value(json_object_get(props, state[0])) : "", until);
+		json_decref(props);
+		usleep(50000);
+	}
+	return done ? 0 : -1;
+}
+
+static int destroy_vm(struct vc_session *s, const char *moref)
+{
+	if (vm_task(s, "PowerOffVM_Task", moref, "poweredOff"))
+		return -1;
+	return vm_task(s, "Destroy_Task", moref, NULL);
+}
+
+/* A VM destroyed between the listing and its chunk's request: the simulator (asked
+ * to report missing objects) leaves it out, the others all come. Runs last: the
+ * inventory has one VM less afterwards. */
+TEST(bulk_skips_a_vm_destroyed_after_listing)
+{
+	struct vc_session *s = logged_in();
+	struct ordered ref = { json_array(), 0 }, got = { json_array(), 0 };
+	const char *gone;
+	struct vc_bulk *b;
+
+	ASSERT(s);
+	ASSERT_EQ(vc_collect(s, "VirtualMachine", vm_paths, 1, 0, remember_order, &ref), 0);
+	ASSERT(json_array_size(ref.morefs) >= 10);
+	b = vc_bulk_start(s, "VirtualMachine", vm_paths, 1, 3, 2, remember_order, &got);
+	ASSERT_MSG(b, "%s", vc_errstr(s));
+	gone = json_string_value(json_array_get(ref.morefs, json_array_size(ref.morefs) - 2));
+	ASSERT_MSG(destroy_vm(s, gone) == 0, "Destroy_Task %s: %s", gone, vc_errstr(s));
+	ASSERT_EQ(vc_bulk_finish(b), 0);
+	ASSERT_EQ(got.bad, 0);
+	ASSERT_EQ(json_array_size(got.morefs), json_array_size(ref.morefs) - 1);
+	json_array_remove(ref.morefs, json_array_size(ref.morefs) - 2);
+	ASSERT(json_equal(ref.morefs, got.morefs));
+	ASSERT_EQ(count_by_view(s, "VirtualMachine"), (long)json_array_size(got.morefs));
+	json_decref(ref.morefs);
+	json_decref(got.morefs);
+	vc_session_free(s);
+}
+
 TEST_MAIN(T(login_ok_and_service_content), T(wrong_password_is_invalid_login),
           T(collect_vms_and_hosts), T(paging_gives_the_same_objects), T(retrieve_one_and_call),
           T(fingerprint_pin_right_and_wrong), T(tls_modes), T(cookie_resume_and_relogin),
           T(closed_port_is_econnect), T(silent_listener_times_out_at_deadline),
           T(abort_flag_stops_a_request),
-          T(paging_tokens_halving_and_fallbacks_on_a_scripted_server))
+          T(paging_tokens_halving_and_fallbacks_on_a_scripted_server),
+          T(bulk_matches_collect_in_order), T(bulk_skips_a_vm_destroyed_after_listing))
