@@ -9,6 +9,40 @@
 #include <string.h>
 #include <time.h>
 
+/* Filter values (power state, cluster, type) are few and repeat on every row: each
+ * distinct one is stored once per index, so a row's value and a query's match by
+ * pointer. A filter pass then costs a load and a compare per row instead of a
+ * strcmp (a third of a filtered page's CPU before). Open addressing, FNV-1a. */
+struct fvals {
+	const char **slot;
+	size_t cap, n;
+};
+
+static size_t fval_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The slot holding s, or the empty one where it would go. */
+static const char **fval_slot(const struct fvals *fv, const char *s)
+{
+	size_t i = fval_hash(s) & (fv->cap - 1);
+
+	while (fv->slot[i] && strcmp(fv->slot[i], s))
+		i = (i + 1) & (fv->cap - 1);
+	return &fv->slot[i];
+}
+
+/* The stored value equal to s (which the caller owns), or NULL. */
+static const char *fval_find(const struct fvals *fv, const char *s)
+{
+	return fv->cap ? *fval_slot(fv, s) : NULL;
+}
+
 struct tbl_index {
 	const struct tbl_def *def;
 	unsigned long long serial;              /* unique to this build: the memo's key */
@@ -18,6 +52,7 @@ struct tbl_index {
 	unsigned *order[TBL_MAX_COLS][2];       /* [col][desc], built on first use */
 	struct arena strings;
 	struct arena keep;                      /* the pages' per-row data (tbl_row_keep) */
+	struct fvals fvals;                     /* the rows' filter values, each once */
 };
 
 /* Serial numbers of the indexes built so far in this process (see the memo). */
@@ -112,6 +147,40 @@ static const char *haystack(struct tbl_index *ix, const json_t *rec, struct buf_
 	return b->len ? tbl_lower_dup(&ix->strings, b->p) : "";
 }
 
+static void fval_grow(struct fvals *fv)
+{
+	struct fvals bigger = { NULL, fv->cap ? fv->cap * 2 : 16, fv->n };
+
+	bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
+	for (size_t i = 0; i < fv->cap; i++)
+		if (fv->slot[i])
+			*fval_slot(&bigger, fv->slot[i]) = fv->slot[i];
+	free(fv->slot);
+	*fv = bigger;
+}
+
+/* raw's lowercased form, stored once per index ("" for an empty value). */
+static const char *fval_intern(struct tbl_index *ix, const char *raw)
+{
+	size_t len = strlen(raw);
+	char small[256], *low = small;
+	const char **slot;
+
+	if (!len)
+		return "";
+	if (len >= sizeof(small))
+		low = arena_alloc(&ix->strings, len + 1);
+	tbl_lower(low, raw, len);
+	if ((ix->fvals.n + 1) * 2 > ix->fvals.cap)
+		fval_grow(&ix->fvals);
+	slot = fval_slot(&ix->fvals, low);
+	if (!*slot) {
+		*slot = low == small ? arena_strndup(&ix->strings, low, len) : low;
+		ix->fvals.n++;
+	}
+	return *slot;
+}
+
 static void extract(struct tbl_index *ix, struct tbl_row *row, struct buf_lite *b)
 {
 	const struct tbl_def *def = ix->def;
@@ -129,9 +198,8 @@ static void extract(struct tbl_index *ix, struct tbl_row *row, struct buf_lite *
 			                                           : scalar_text(v, tmp, sizeof(tmp)));
 	}
 	for (size_t f = 0; f < def->nfilters && f < TBL_MAX_FILTERS; f++)
-		row->filt[f] = tbl_lower_dup(&ix->strings,
-		                         scalar_text(json_object_get(row->rec, def->filters[f].field),
-		                                     tmp, sizeof(tmp)));
+		row->filt[f] = fval_intern(ix, scalar_text(json_object_get(row->rec, def->filters[f].field),
+		                                           tmp, sizeof(tmp)));
 	row->text = haystack(ix, row->rec, b);
 }
 
@@ -173,6 +241,7 @@ void tbl_index_free(struct tbl_index *ix)
 	}
 	arena_free(&ix->strings);
 	arena_free(&ix->keep);
+	free(ix->fvals.slot);
 	free(ix->vals);
 	free(ix->rows);
 	free(ix);
@@ -290,11 +359,23 @@ static const unsigned *order_of(struct tbl_index *ix, size_t col, bool desc)
 	return *slot;
 }
 
+/* want[f]: the index's own copy of filter f's value (fval_find), NULL for no
+ * filter; false when a value was asked that no row of the index has. */
+static bool filter_values(const struct tbl_index *ix, const char *const *flow, const char **want)
+{
+	for (size_t f = 0; f < TBL_MAX_FILTERS; f++) {
+		want[f] = NULL;
+		if (f < ix->def->nfilters && flow[f] && !(want[f] = fval_find(&ix->fvals, flow[f])))
+			return false;
+	}
+	return true;
+}
+
 static bool row_matches(const struct tbl_index *ix, const struct tbl_row *row,
-                        const char *qlow, const char *const *flow)
+                        const char *qlow, const char *const *want)
 {
 	for (size_t f = 0; f < ix->def->nfilters && f < TBL_MAX_FILTERS; f++)
-		if (flow[f] && strcmp(row->filt[f], flow[f]))
+		if (want[f] && row->filt[f] != want[f])
 			return false;
 	return !qlow || strstr(row->text, qlow);
 }
@@ -327,6 +408,8 @@ static void filter_one(struct tbl_index *ix, unsigned src, const struct tbl_quer
                        const char *qlow, const char *const *flow, struct run_list *out)
 {
 	const unsigned *order = order_of(ix, q->col, q->desc);
+	const char *want[TBL_MAX_FILTERS];
+	unsigned char *hit;
 
 	out->order = order;
 	out->all = ix->rows;
@@ -338,11 +421,17 @@ static void filter_one(struct tbl_index *ix, unsigned src, const struct tbl_quer
 		return;
 	out->rows = xcalloc(ix->n, sizeof(*out->rows));
 	out->n = 0;
-	for (size_t i = 0; i < ix->n; i++) {
-		struct tbl_row *row = &ix->rows[order[i]];
-		if (row_matches(ix, row, qlow, flow))
-			out->rows[out->n++] = row;
-	}
+	if (!filter_values(ix, flow, want))
+		return;
+	/* rows in storage order (their haystacks lie one after the other), then the
+	 * matches in sort order */
+	hit = xcalloc(ix->n, 1);
+	for (size_t i = 0; i < ix->n; i++)
+		hit[i] = row_matches(ix, &ix->rows[i], qlow, want);
+	for (size_t i = 0; i < ix->n; i++)
+		if (hit[order[i]])
+			out->rows[out->n++] = &ix->rows[order[i]];
+	free(hit);
 }
 
 /* The list whose head comes next: smallest key, then lower vCenter, then record. */

@@ -5,6 +5,7 @@
 #include "table.h"
 
 #include <jansson.h>
+#include <strings.h>
 
 static const struct tbl_col cols[] = {
 	{ "name", "Name", TBL_TEXT, true, 0, NULL, NULL, NULL },
@@ -393,6 +394,73 @@ TEST(memo_matches_plain_scan)
 	}
 }
 
+/* Totals against the records themselves, not the index: a row matches when each
+ * asked filter equals its field whatever the case (power_state a string, template a
+ * boolean) and its lowercased haystack holds q. Filter values are stored once per
+ * index and matched by pointer, so values one vCenter lacks, case variants and a
+ * value longer than the interning's stack buffer are asked too. */
+static size_t expected_total(struct tbl_index *const *ix, size_t n, const struct tbl_query *q)
+{
+	char qlow[64] = "";
+	size_t total = 0;
+
+	if (q->q)
+		tbl_lower(qlow, q->q, strlen(q->q));
+	for (size_t v = 0; v < n; v++)
+		for (size_t i = 0; i < tbl_index_rows(ix[v]); i++) {
+			const struct tbl_row *row = tbl_index_row(ix[v], i);
+			const char *power = json_string_value(json_object_get(row->rec, "power_state"));
+			const char *tpl = json_is_true(json_object_get(row->rec, "template")) ? "true" : "false";
+			if (q->filter[0] && *q->filter[0] && strcasecmp(power, q->filter[0]))
+				continue;
+			if (q->filter[1] && *q->filter[1] && strcasecmp(tpl, q->filter[1]))
+				continue;
+			total += !*qlow || strstr(row->text, qlow);
+		}
+	return total;
+}
+
+TEST(filters_match_records)
+{
+	static char long_value[400];
+	static const char *const pw[] = { "poweredOn", "POWEREDOFF", "Suspended", "standBy", "",
+	                                  long_value, "poweredon ", "poweredO" };
+	json_t *recs[3];
+	struct tbl_index *ix[3];
+	struct tbl_result res;
+	char qbuf[16];
+
+	memset(long_value, 'p', sizeof(long_value) - 1);
+	for (int v = 0; v < 3; v++) {
+		recs[v] = mixed_vms(300 + 100 * v, v);
+		if (v == 2)     /* one vCenter without suspended VMs */
+			for (size_t i = 0; i < json_array_size(recs[v]); i++)
+				if (!strcmp(json_string_value(json_object_get(json_array_get(recs[v], i),
+				                                              "power_state")), "suspended"))
+					json_object_set_new(json_array_get(recs[v], i), "power_state",
+					                    json_string("poweredOff"));
+		ix[v] = tbl_index_build(&def, recs[v]);
+	}
+	for (int i = 0; i < 2000; i++) {
+		struct tbl_query q = query(rnd(3), rnd(2), 1, 50);
+		size_t n = 1 + rnd(3), want;
+		q.q = gen_q(ix, n, qbuf, sizeof(qbuf));
+		q.filter[0] = rnd(5) ? pw[rnd(8)] : NULL;
+		q.filter[1] = rnd(3) ? NULL : rnd(2) ? "True" : "false";
+		want = expected_total(ix, n, &q);
+		ASSERT_EQ(tbl_run(ix, n, &q, &res), 0);
+		ASSERT_MSG(res.total == want, "query %d: q=\"%s\" power=%s tpl=%s: %zu rows, expected %zu",
+		           i, q.q ? q.q : "", q.filter[0] ? q.filter[0] : "-",
+		           q.filter[1] ? q.filter[1] : "-", res.total, want);
+		tbl_result_free(&res);
+	}
+	tbl_memo_reset();
+	for (int v = 0; v < 3; v++) {
+		tbl_index_free(ix[v]);
+		json_decref(recs[v]);
+	}
+}
+
 /* Case and non-ASCII bytes: ASCII letters fold, other bytes must be equal. */
 TEST(text_filter_case_and_utf8)
 {
@@ -418,4 +486,4 @@ TEST(text_filter_case_and_utf8)
 
 TEST_MAIN(T(natural_sort_by_name), T(sort_is_stable_both_ways), T(filters_and_text), T(page_edges),
           T(merge_of_vcenters), T(index_skips_non_objects_and_empty), T(formatting),
-          T(memo_matches_plain_scan), T(text_filter_case_and_utf8))
+          T(memo_matches_plain_scan), T(filters_match_records), T(text_filter_case_and_utf8))
