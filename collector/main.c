@@ -540,6 +540,22 @@ static void stop_workers(struct collector *c)
 	free(c->workers);
 }
 
+/* Under c->lock: until a poll finishes (finish() broadcasts) or ms pass, so --once
+ * exits as soon as its last poll is done instead of at the next tick. */
+static void wait_done(struct collector *c, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&c->done, &c->lock, &ts);
+}
+
 /* --once: each vCenter is polled as soon as its lease is taken; one still held by
  * another collector after a lease time (it may have died without releasing) counts
  * as a failure. */
@@ -567,9 +583,10 @@ static int run_once(struct collector *c)
 			}
 		}
 		finished = c->finished;
-		pthread_mutex_unlock(&c->lock);
 		if (finished + skipped < total)
-			usleep(TICK_MS * 1000);
+			wait_done(c, TICK_MS);
+		finished = c->finished;
+		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_lock(&c->lock);
 	failed = c->failed || skipped || c->finished + skipped < total;
