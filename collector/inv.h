@@ -71,8 +71,6 @@ struct inv_vms {
 	json_t *dvpg_by_key;           /* distributed portgroup key -> name */
 	struct buf text;               /* the full records, stamped, exactly as
 	                                * json_dumps(records, JSON_COMPACT) writes them */
-	struct buf scratch;            /* one record's text: the dump's many small appends
-	                                * stay in a few cache-hot kilobytes, then one copy */
 	bool closed;                   /* text ends with the array's ']' */
 	const char *vcenter, *vc_name; /* borrowed: the stamp */
 };
@@ -94,7 +92,8 @@ json_t *inv_vm_summary(const json_t *rec);
  * inv_vms_take_text() gives. */
 json_t *inv_build_streamed(const struct inv_raw *r, struct inv_vms *v);
 
-/* Appends v's JSON_COMPACT text to out (the stored form of records); 0 or -1. */
+/* Appends v's JSON_COMPACT text to out (the stored form of records; json_out.h);
+ * 0, or -1 with out unchanged. */
 int inv_dump_append(struct buf *out, const json_t *v);
 
 /* Helpers shared by the builders (inv_util.c). */

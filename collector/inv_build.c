@@ -3,6 +3,7 @@
  * portgroups here; VMs and hosts in inv_vm.c and inv_host.c). */
 #include "inv.h"
 #include "inv_build.h"
+#include "json_out.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -346,7 +347,6 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcente
 	v->snapshots = json_array();
 	v->dvpg_by_key = inv_dvpg_keys(r);
 	v->text = (struct buf)BUF_INIT;
-	v->scratch = (struct buf)BUF_INIT;
 	buf_grow(&v->text, VMS_TEXT_RESERVE);
 	buf_addc(&v->text, '[');
 	v->closed = false;
@@ -364,15 +364,9 @@ json_t *inv_vm_summary(const json_t *rec)
 	return sum;
 }
 
-static int add_to_buf(const char *s, size_t n, void *ctx)
-{
-	buf_add(ctx, s, n);
-	return 0;
-}
-
 int inv_dump_append(struct buf *out, const json_t *v)
 {
-	return json_dump_callback(v, add_to_buf, out, JSON_COMPACT);
+	return json_out(out, v);
 }
 
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props)
@@ -380,19 +374,25 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 	/* the record is built, written out and freed now; the raw model keeps only the
 	 * name (other records name their VMs), not the whole property set: memory
 	 * stays flat, and the same few kilobytes serve every VM's record */
-	size_t nsnaps = json_array_size(v->snapshots);
+	size_t nsnaps = json_array_size(v->snapshots), mark;
 	json_t *rec = inv_vm_record(r, moref, props, v->dvpg_by_key, v->snapshots);
 	json_t *name_only = json_object();
 
 	inv_stamp(rec, v->vcenter, v->vc_name);
 	for (size_t i = nsnaps; i < json_array_size(v->snapshots); i++)
 		inv_stamp(json_array_get(v->snapshots, i), v->vcenter, v->vc_name);
-	buf_reset(&v->scratch);
+	/* written straight after the previous record; a record that cannot be written
+	 * (a string that is not UTF-8, which libxml2 does not hand over) is left out
+	 * with its summary, so the text stays valid JSON */
+	mark = v->text.len;
 	if (json_array_size(v->records))
-		buf_addc(&v->scratch, ',');
-	inv_dump_append(&v->scratch, rec);
-	buf_add(&v->text, v->scratch.data, v->scratch.len);
-	json_array_append_new(v->records, inv_vm_summary(rec));
+		buf_addc(&v->text, ',');
+	if (inv_dump_append(&v->text, rec) == 0) {
+		json_array_append_new(v->records, inv_vm_summary(rec));
+	} else {
+		v->text.len = mark;
+		v->text.data[mark] = '\0';
+	}
 	json_decref(rec);
 	inv_set_str(name_only, "name", inv_str(props, "name"));
 	inv_raw_add(r, "vm", moref, name_only);
@@ -406,7 +406,6 @@ void inv_vms_free(struct inv_vms *v)
 	json_decref(v->dvpg_by_key);
 	v->records = v->snapshots = v->dvpg_by_key = NULL;
 	buf_free(&v->text);
-	buf_free(&v->scratch);
 }
 
 void inv_vms_take_text(struct inv_vms *v, struct buf *out)

@@ -25,11 +25,10 @@ static int rebuild_one(struct inv_cache *c, struct inv_raw *r, const char *moref
                        const json_t *props, const json_t *dvpg_by_key, const char *vcenter,
                        const char *vc_name)
 {
-	struct buf deps = BUF_INIT;
+	struct buf deps = BUF_INIT, text = BUF_INIT;
 	json_t *snaps = json_array(), *rec, *snap, *old = json_object_get(c->vms, moref);
 	const char *was = json_string_value(json_object_get(old, "text"));
-	size_t i, len;
-	char *text;
+	size_t i;
 	int differs;
 
 	buf_addc(&deps, '\n');       /* every moref sits between two '\n': see depends_on */
@@ -39,13 +38,13 @@ static int rebuild_one(struct inv_cache *c, struct inv_raw *r, const char *moref
 	inv_stamp(rec, vcenter, vc_name);
 	json_array_foreach(snaps, i, snap)
 		inv_stamp(snap, vcenter, vc_name);
-	text = json_dumps(rec, JSON_COMPACT);
-	len = text ? strlen(text) : 0;
-	differs = !was || !text || strcmp(was, text);
+	if (inv_dump_append(&text, rec))
+		buf_adds(&text, "null");
+	differs = !was || strcmp(was, text.data);
 	json_object_set_new(c->vms, moref, json_pack("{s:o, s:o, s:o, s:o}", "rec", rec,
-	                    "text", json_stringn_nocheck(text ? text : "null", text ? len : 4),
+	                    "text", json_stringn_nocheck(text.data, text.len),
 	                    "snaps", snaps, "deps", json_stringn_nocheck(deps.data, deps.len)));
-	free(text);
+	buf_free(&text);
 	buf_free(&deps);
 	return differs;
 }

@@ -3,6 +3,7 @@
  * at most web.max_body bytes of arena plus a bounded number of slots. */
 #include "req.h"
 #include "session.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,35 +43,6 @@ void req_free(struct req *r)
 }
 
 /* ---- UTF-8 and percent-decoding ---- */
-
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-	unsigned c = p[0];
-	size_t n;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 bool req_utf8_valid(const char *s, size_t len)
 {

@@ -22,6 +22,9 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 const char *test_tmpdir(void);
 /* Environment variable or fail the case (returns NULL then). */
 const char *test_env(const char *name);
+/* A number below n from the xorshift generator *state (non-zero): the same seed
+ * gives the same cases on every run. */
+unsigned test_rnd(unsigned long long *state, unsigned n);
 
 #define TEST(name) static void test_##name(void)
 #define T(name) { #name, test_##name }

@@ -16,7 +16,9 @@
       two chunks, but not below 100) -- and replays them
       with ONE curl process over one keep-alive connection, one after the other,
       answers discarded; prints the wall seconds of that curl run, then destroys the
-      views and logs out.
+      views and logs out. With BENCH_SAVE=1 in the environment the answers are kept
+      instead, as WORKDIR/answer-NNN.xml (for bench-parse; the time then includes
+      writing them).
 
 The types and property paths are read from collector/inv_specs.c, so all three runs
 ask for exactly what the collector asks for.
@@ -172,6 +174,12 @@ def poll_bodies(s, pc, vm, root, chunk, connections):
     return views, big[:1] + small + big[1:]
 
 
+def out_path(workdir, i):
+    if os.environ.get("BENCH_SAVE") == "1":
+        return os.path.join(workdir, "answer-%03d.xml" % i)
+    return "/dev/null"
+
+
 def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     s = Soap(url, cafile)
     sc = s.call("RetrieveServiceContent", '<_this type="ServiceInstance">ServiceInstance</_this>')
@@ -186,7 +194,7 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
             f.write(body)
         cfg.append('url = "%s"\ndata-binary = "@%s"\nheader = "Content-Type: text/xml; charset=utf-8"\n'
                    'header = "SOAPAction: urn:vim25/6.5"\nheader = "Cookie: %s"\ncacert = "%s"\n'
-                   'output = "/dev/null"\nsilent\n' % (url, path, s.cookie, cafile))
+                   'output = "%s"\nsilent\n' % (url, path, s.cookie, cafile, out_path(workdir, i)))
     conf = os.path.join(workdir, "replay.curl")
     with open(conf, "w") as f:
         f.write("next\n".join(cfg))

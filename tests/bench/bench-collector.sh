@@ -11,7 +11,9 @@
 # Usage: bench-collector.sh BUILD_DIR. BENCH_SIZES ("1000 5000 10000") picks sizes;
 # BENCH_PYVMOMI=0 skips the (slow) pyvmomi runs; BENCH_INCREMENTAL=1 polls with the
 # default settings (incremental, performance history) instead of a plain full
-# retrieval. Figures: docs/performance.md.
+# retrieval. BENCH_PARSE=1 also saves the simulator's answers and times the parser
+# and the record builders on them alone (bench-parse: no network, no simulator,
+# best of 5 rounds). Figures: docs/performance.md.
 set -euo pipefail
 build=$(cd "${1:?usage: bench-collector.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,6 +87,13 @@ bench_one() { # bench_one N
 		timed "$RIG_DIR/p-$n" "$PY" "$HELPER" pyvmomi $(sim_args "$name")
 		read -r pcpu _ _ <"$RIG_DIR/p-$n"
 		ratio=$(awk -v a="$pcpu" -v b="$cpu" 'BEGIN { printf "%.0fx", (b > 0 ? a / b : 0) }')
+	fi
+	if [ "${BENCH_PARSE:-0}" = 1 ]; then
+		rm -f "$RIG_DIR"/answer-*.xml
+		# shellcheck disable=SC2046
+		BENCH_SAVE=1 "$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR" >/dev/null
+		echo "  parse + build alone ($n): $("$build/tests/bench-parse" 5 "$RIG_DIR"/answer-*.xml)"
+		rm -f "$RIG_DIR"/answer-*.xml
 	fi
 	rp=$(awk -v a="$wall" -v b="$r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "$n" "$vms" "$cpu" "$wall" "$rss" \

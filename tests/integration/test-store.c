@@ -289,6 +289,64 @@ TEST(counters_and_batches)
 	store_free(w);
 }
 
+/* Values of 64 KB and more go to the socket directly, between commands hiredis
+ * queues: order, contents, the TTL and the replies all hold. */
+TEST(large_values_in_a_batch)
+{
+	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
+	const char *keys[] = { "vc:{L}:gen" };
+	long long gen = -1;
+	size_t sizes[] = { 3u << 20, 64u << 10, 100 }, len;
+	struct store_batch *b;
+	redisContext *a = admin();
+	redisReply *r;
+	char *big[3], *val = NULL;
+
+	ASSERT(c && w && a && !a->err);
+	b = store_batch_new(c);
+	for (int i = 0; i < 3; i++) {
+		char key[32];
+		big[i] = malloc(sizes[i]);
+		ASSERT(big[i]);
+		for (size_t k = 0; k < sizes[i]; k++)
+			big[i][k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+		snprintf(key, sizeof(key), "vc:{L}:t%d", i);
+		store_batch_put(b, key, big[i], sizes[i], i == 1 ? 600 : 0);
+		store_batch_incr(b, "vc:{L}:gen");
+	}
+	ASSERT_EQ(store_batch_exec(b), 0);
+	for (int i = 0; i < 3; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "vc:{L}:t%d", i);
+		ASSERT_EQ(store_get(w, key, &val, &len), 1);
+		ASSERT_EQ(len, sizes[i]);
+		ASSERT(!memcmp(val, big[i], len));
+		free(val);
+	}
+	ASSERT_EQ(store_counters(w, keys, 1, &gen), 0);
+	ASSERT_EQ(gen, 3);
+	r = redisCommand(a, "TTL vc:{L}:t1");
+	ASSERT(r && r->type == REDIS_REPLY_INTEGER && r->integer > 500 && r->integer <= 600);
+	freeReplyObject(r);
+	r = redisCommand(a, "TTL vc:{L}:t0");
+	ASSERT(r && r->type == REDIS_REPLY_INTEGER && r->integer == -1);
+	freeReplyObject(r);
+	/* a forbidden large write: nothing applied, the error read, the connection usable */
+	b = store_batch_new(w);
+	store_batch_put(b, "sess:big", big[0], sizes[0], 60);
+	store_batch_put(b, "vc:{L}:t0", big[1], sizes[1], 0);
+	ASSERT_EQ(store_batch_exec(b), -1);
+	ASSERT_EQ(store_get(w, "sess:big", &val, &len), 0);
+	ASSERT_EQ(store_get(w, "vc:{L}:t0", &val, &len), 1);
+	ASSERT_EQ(len, sizes[0]);
+	free(val);
+	for (int i = 0; i < 3; i++)
+		free(big[i]);
+	redisFree(a);
+	store_free(c);
+	store_free(w);
+}
+
 TEST(leases)
 {
 	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
@@ -446,7 +504,7 @@ TEST(redis_restart_under_a_connected_client)
 
 TEST_MAIN(T(round_trip_and_acl), T(wrong_password), T(tampered_and_moved_values), T(rotation),
           T(reseal_after_rotation),
-          T(counters_and_batches), T(leases), T(fenced_batches),
+          T(counters_and_batches), T(large_values_in_a_batch), T(leases), T(fenced_batches),
           T(redis_restart_under_a_connected_client))
 
 __attribute__((constructor)) static void make_keys(void)

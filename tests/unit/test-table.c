@@ -279,10 +279,7 @@ static unsigned long long rng = 88172645463325252ULL;
 
 static unsigned rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return test_rnd(&rng, n);
 }
 
 /* n VMs with mixed-case names (some non-ASCII), a few IPs, four power states and

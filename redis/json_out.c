@@ -1,0 +1,169 @@
+/* Compact JSON text of a jansson value, appended to a buf: the collector writes
+ * every record of a poll this way (tens of MB per poll), and jansson's own dumper
+ * spends most of that time in per-token callbacks and in its cycle check, which
+ * formats and hashes each container's address. The text is byte for byte what
+ * json_dumps(v, JSON_COMPACT) gives (keys in insertion order, "\uXXXX" for other
+ * control characters, reals as "%.17g" with ".0" added and the exponent trimmed),
+ * so stored values and their digests do not change with the writer. */
+#include "json_out.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define JSON_OUT_MAX_DEPTH 2048   /* deeper than any record; stops a cycle */
+
+static const char *escape_of(unsigned char c)
+{
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\b': return "\\b";
+	case '\f': return "\\f";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	default: return NULL;
+	}
+}
+
+/* Appends s as a JSON string; runs that need no escape are copied whole. */
+static int add_string(struct buf *b, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0, i = 0;
+
+	buf_grow(b, len + 2);
+	b->data[b->len++] = '"';
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			if (!(n = utf8_seq(s + i, len - i)))
+				return -1;
+			i += n;
+			continue;
+		}
+		buf_add(b, s + run, i - run);
+		if (escape_of(c))
+			buf_adds(b, escape_of(c));
+		else
+			buf_printf(b, "\\u%04X", c);
+		run = ++i;
+	}
+	buf_add(b, s + run, i - run);
+	buf_addc(b, '"');
+	return 0;
+}
+
+static void add_integer(struct buf *b, json_int_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* "%.17g", then what jansson does to it: a ".0" when there is neither a point nor
+ * an exponent, no '+' and no leading zeros in the exponent. The C locale's point
+ * is assumed (the daemons never call setlocale). */
+static void add_real(struct buf *b, double v)
+{
+	char tmp[40], *e, *d;
+
+	snprintf(tmp, sizeof(tmp), "%.17g", v);
+	e = strchr(tmp, 'e');
+	if (!e && !strchr(tmp, '.')) {
+		buf_adds(b, tmp);
+		buf_add(b, ".0", 2);
+		return;
+	}
+	if (e) {
+		d = e + 1;
+		if (*d == '-')
+			d++;
+		char *digits = d;
+		if (*d == '+')
+			digits = d + 1;
+		while (*digits == '0' && digits[1])
+			digits++;
+		memmove(d, digits, strlen(digits) + 1);
+	}
+	buf_adds(b, tmp);
+}
+
+static int add_value(struct buf *b, const json_t *v, int depth);
+
+static int add_object(struct buf *b, const json_t *o, int depth)
+{
+	void *it = json_object_iter((json_t *)o);
+	int first = 1;
+
+	buf_addc(b, '{');
+	for (; it; it = json_object_iter_next((json_t *)o, it)) {
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		if (add_string(b, json_object_iter_key(it), json_object_iter_key_len(it)))
+			return -1;
+		buf_addc(b, ':');
+		if (add_value(b, json_object_iter_value(it), depth + 1))
+			return -1;
+	}
+	buf_addc(b, '}');
+	return 0;
+}
+
+static int add_array(struct buf *b, const json_t *a, int depth)
+{
+	size_t n = json_array_size(a);
+
+	buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		if (add_value(b, json_array_get(a, i), depth + 1))
+			return -1;
+	}
+	buf_addc(b, ']');
+	return 0;
+}
+
+static int add_value(struct buf *b, const json_t *v, int depth)
+{
+	if (!v || depth > JSON_OUT_MAX_DEPTH)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return add_object(b, v, depth);
+	case JSON_ARRAY: return add_array(b, v, depth);
+	case JSON_STRING: return add_string(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER: add_integer(b, json_integer_value(v)); return 0;
+	case JSON_REAL: add_real(b, json_real_value(v)); return 0;
+	case JSON_TRUE: buf_add(b, "true", 4); return 0;
+	case JSON_FALSE: buf_add(b, "false", 5); return 0;
+	case JSON_NULL: buf_add(b, "null", 4); return 0;
+	}
+	return -1;
+}
+
+int json_out(struct buf *b, const json_t *v)
+{
+	size_t start = b->len;
+
+	if (add_value(b, v, 0) == 0)
+		return 0;
+	b->len = start;
+	if (b->data)
+		b->data[start] = '\0';
+	return -1;
+}
