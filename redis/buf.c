@@ -6,6 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+void mem_hint_huge(void *p, size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (len >= HUGE_HINT_MIN && end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
 
 void buf_grow(struct buf *b, size_t extra)
 {
@@ -23,6 +35,7 @@ void buf_grow(struct buf *b, size_t extra)
 	if (!b->data)
 		abort();
 	b->cap = cap;
+	mem_hint_huge(b->data, cap);
 }
 
 void buf_add(struct buf *b, const void *data, size_t len)

@@ -16,6 +16,13 @@ struct buf {
 #define BUF_INIT { NULL, 0, 0 }
 
 void buf_grow(struct buf *b, size_t extra);
+/* Asks for transparent huge pages over the 2 MB-aligned part of [p, p+len) when len
+ * is at least HUGE_HINT_MIN: a poll writes tens of MB into fresh buffers (records'
+ * text, held answers, sealed values), and faulting them in 4 KB at a time cost
+ * more than writing them. Only a hint (THP in "madvise" mode honours it, "never"
+ * ignores it); buf_grow() applies it to every large buffer. */
+#define HUGE_HINT_MIN (4u << 20)
+void mem_hint_huge(void *p, size_t len);
 void buf_add(struct buf *b, const void *data, size_t len);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);

@@ -27,37 +27,48 @@ static const char *escape_of(unsigned char c)
 	}
 }
 
+/* One byte, without the NUL buf_addc() writes each time: the writer puts commas,
+ * colons and brackets by the million, and json_out() terminates once at the end. */
+static inline void put(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+}
+
+/* Bytes a string cannot hold as they are: control characters, '"', '\\' (1),
+ * and the lead bytes of multi-byte UTF-8, which are checked (2). */
+static const unsigned char special[256] = {
+	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
+};
+
 /* Appends s as a JSON string; runs that need no escape are copied whole. */
 static int add_string(struct buf *b, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t run = 0, i = 0;
+	size_t run = 0, i = 0, n;
 
-	buf_grow(b, len + 2);
-	b->data[b->len++] = '"';
+	put(b, '"');
 	while (i < len) {
 		unsigned char c = s[i];
-		size_t n;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+		if (!special[c]) {
 			i++;
-			continue;
-		}
-		if (c >= 0x80) {
+		} else if (special[c] == 2) {
 			if (!(n = utf8_seq(s + i, len - i)))
 				return -1;
 			i += n;
-			continue;
+		} else {
+			buf_add(b, s + run, i - run);
+			if (escape_of(c))
+				buf_adds(b, escape_of(c));
+			else
+				buf_printf(b, "\\u%04X", c);
+			run = ++i;
 		}
-		buf_add(b, s + run, i - run);
-		if (escape_of(c))
-			buf_adds(b, escape_of(c));
-		else
-			buf_printf(b, "\\u%04X", c);
-		run = ++i;
 	}
 	buf_add(b, s + run, i - run);
-	buf_addc(b, '"');
+	put(b, '"');
 	return 0;
 }
 
@@ -109,18 +120,18 @@ static int add_object(struct buf *b, const json_t *o, int depth)
 	void *it = json_object_iter((json_t *)o);
 	int first = 1;
 
-	buf_addc(b, '{');
+	put(b, '{');
 	for (; it; it = json_object_iter_next((json_t *)o, it)) {
 		if (!first)
-			buf_addc(b, ',');
+			put(b, ',');
 		first = 0;
 		if (add_string(b, json_object_iter_key(it), json_object_iter_key_len(it)))
 			return -1;
-		buf_addc(b, ':');
+		put(b, ':');
 		if (add_value(b, json_object_iter_value(it), depth + 1))
 			return -1;
 	}
-	buf_addc(b, '}');
+	put(b, '}');
 	return 0;
 }
 
@@ -128,14 +139,14 @@ static int add_array(struct buf *b, const json_t *a, int depth)
 {
 	size_t n = json_array_size(a);
 
-	buf_addc(b, '[');
+	put(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			buf_addc(b, ',');
+			put(b, ',');
 		if (add_value(b, json_array_get(a, i), depth + 1))
 			return -1;
 	}
-	buf_addc(b, ']');
+	put(b, ']');
 	return 0;
 }
 
@@ -160,10 +171,11 @@ int json_out(struct buf *b, const json_t *v)
 {
 	size_t start = b->len;
 
-	if (add_value(b, v, 0) == 0)
-		return 0;
-	b->len = start;
+	int rc = add_value(b, v, 0);
+
+	if (rc)
+		b->len = start;
 	if (b->data)
-		b->data[start] = '\0';
-	return -1;
+		b->data[b->len] = '\0';
+	return rc;
 }

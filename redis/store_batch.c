@@ -6,6 +6,7 @@
  * then applies nothing when the lease changed in between. */
 #include "store.h"
 #include "log.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <hiredis/hiredis.h>
@@ -68,6 +69,7 @@ int store_batch_put(struct store_batch *b, const char *key, const void *data, si
 
 	if (!sealed)
 		abort();
+	mem_hint_huge(sealed, len + SEAL_OVERHEAD);
 	if (seal(b->s->ring, key, data, len, sealed)) {
 		free(sealed);
 		b->failed = 1;
