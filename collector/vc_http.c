@@ -14,14 +14,15 @@
 #include <string.h>
 #include <strings.h>
 
-/* A held answer is kept in x->spool until vc_http_release(): pausing the transfer
- * instead (CURL_WRITEFUNC_PAUSE) stalled the session's other transfers for a
- * second per request with libcurl 7.88. */
 /* Address space a spool starts with: about a 1,000-VM chunk's answer. glibc maps
  * it on its own (only the pages written get backed) and buf_grow() asks for huge
  * pages over it, where doubling from 64 bytes copied the answer at every step and
  * faulted in each copy 4 KB at a time (a third of a poll's page faults). */
 #define SPOOL_RESERVE (16u << 20)
+
+/* A held answer is kept in x->spool until vc_http_release(): pausing the transfer
+ * instead (CURL_WRITEFUNC_PAUSE) stalled the session's other transfers for a
+ * second per request with libcurl 7.88. */
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
 	struct vc_xfer *x = ud;

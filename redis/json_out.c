@@ -1,6 +1,6 @@
 /* Compact JSON text of a jansson value, appended to a buf: the collector writes
  * every record of a poll this way (tens of MB per poll), and jansson's own dumper
- * spends most of that time in per-token callbacks and in its cycle check, which
+ * spends much of that time in per-token callbacks and in its cycle check, which
  * formats and hashes each container's address. The text is byte for byte what
  * json_dumps(v, JSON_COMPACT) gives (keys in insertion order, "\uXXXX" for other
  * control characters, reals as "%.17g" with ".0" added and the exponent trimmed),
@@ -86,30 +86,28 @@ static void add_integer(struct buf *b, json_int_t v)
 }
 
 /* "%.17g", then what jansson does to it: a ".0" when there is neither a point nor
- * an exponent, no '+' and no leading zeros in the exponent. The C locale's point
- * is assumed (the daemons never call setlocale). */
+ * an exponent, no '+' and no leading zeros in the exponent ("1e+20" -> "1e20",
+ * "1e-05" -> "1e-5"). The C locale's point is assumed (the daemons never call
+ * setlocale). */
 static void add_real(struct buf *b, double v)
 {
-	char tmp[40], *e, *d;
+	char tmp[40], *exp, *from;
 
 	snprintf(tmp, sizeof(tmp), "%.17g", v);
-	e = strchr(tmp, 'e');
-	if (!e && !strchr(tmp, '.')) {
+	exp = strchr(tmp, 'e');
+	if (!exp) {
 		buf_adds(b, tmp);
-		buf_add(b, ".0", 2);
+		if (!strchr(tmp, '.'))
+			buf_add(b, ".0", 2);
 		return;
 	}
-	if (e) {
-		d = e + 1;
-		if (*d == '-')
-			d++;
-		char *digits = d;
-		if (*d == '+')
-			digits = d + 1;
-		while (*digits == '0' && digits[1])
-			digits++;
-		memmove(d, digits, strlen(digits) + 1);
-	}
+	exp++;                          /* the exponent's sign or first digit */
+	if (*exp == '-')
+		exp++;
+	from = *exp == '+' ? exp + 1 : exp;
+	while (from[0] == '0' && from[1])
+		from++;
+	memmove(exp, from, strlen(from) + 1);
 	buf_adds(b, tmp);
 }
 
@@ -170,7 +168,6 @@ static int add_value(struct buf *b, const json_t *v, int depth)
 int json_out(struct buf *b, const json_t *v)
 {
 	size_t start = b->len;
-
 	int rc = add_value(b, v, 0);
 
 	if (rc)
