@@ -100,8 +100,16 @@ static const char *const device_keep[] = {
 	"connectable.connected", "connectable.startConnected",
 };
 
+/* Of the guest's NICs only their addresses, of its disks the three figures a
+ * partition shows (inv_vm.c add_guest): a real vCenter's guest.net also carries each
+ * NIC's ipConfig (every address again, with prefix, origin and state), DNS and
+ * routing, and guest.disk each file system's mappings. */
+static const char *const guest_net_keep[] = { "ipAddress" };
+static const char *const guest_disk_keep[] = { "diskPath", "capacity", "freeSpace" };
 const struct vc_prune inv_prune[] = {
 	{ "config.hardware.device", device_keep, N(device_keep) },
+	{ "guest.net", guest_net_keep, N(guest_net_keep) },
+	{ "guest.disk", guest_disk_keep, N(guest_disk_keep) },
 };
 
 const size_t inv_nprune = N(inv_prune);

@@ -334,6 +334,19 @@ static const char vm_xml[] =
 	"<network type=\"Network\">network-7</network></backing><connectable><startConnected>false"
 	"</startConnected><connected>true</connected></connectable><macAddress>00:50:56:00:00:01</macAddress>"
 	"</VirtualDevice></val></propSet>"
+	"<propSet><name>guest.ipAddress</name><val xsi:type=\"xsd:string\">10.0.0.5</val></propSet>"
+	"<propSet><name>guest.net</name><val xsi:type=\"ArrayOfGuestNicInfo\"><GuestNicInfo>"
+	"<network>VM Network</network><ipAddress>10.0.0.5</ipAddress><ipAddress>fe80::5</ipAddress>"
+	"<macAddress>00:50:56:00:00:01</macAddress><connected>true</connected><deviceConfigId>4001"
+	"</deviceConfigId><dnsConfig><dhcp>false</dhcp><hostName>web01</hostName></dnsConfig><ipConfig>"
+	"<ipAddress><ipAddress>10.0.0.5</ipAddress><prefixLength>24</prefixLength><state>preferred</state>"
+	"</ipAddress><ipAddress><ipAddress>fe80::5</ipAddress><prefixLength>64</prefixLength></ipAddress>"
+	"</ipConfig></GuestNicInfo><GuestNicInfo><ipAddress>192.168.7.9</ipAddress><connected>true"
+	"</connected></GuestNicInfo></val></propSet>"
+	"<propSet><name>guest.disk</name><val xsi:type=\"ArrayOfGuestDiskInfo\"><GuestDiskInfo>"
+	"<diskPath>/</diskPath><capacity>21474836480</capacity><freeSpace>5368709120</freeSpace>"
+	"<filesystemType>ext4</filesystemType><mappings><key>2000</key></mappings></GuestDiskInfo>"
+	"</val></propSet>"
 	"</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>";
 
 static int keep_props(void *ctx, const char *moref, json_t *props)
@@ -370,6 +383,9 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	/* the rules did prune: a device's key is nothing a record shows */
 	ASSERT(json_object_get(json_array_get(json_object_get(whole, "config.hardware.device"), 0), "key"));
 	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "config.hardware.device"), 0), "key"));
+	ASSERT(json_object_get(json_array_get(json_object_get(whole, "guest.net"), 0), "ipConfig"));
+	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "guest.net"), 0), "ipConfig"));
+	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "guest.disk"), 0), "mappings"));
 	a = inv_vm_record(&r, "vm-42", whole, dvpg, flat);
 	b = inv_vm_record(&r, "vm-42", pruned, dvpg, flat);
 	ASSERT(json_equal(a, b));
@@ -379,6 +395,9 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(b, "nics"), 1), "network")), "VM Network");
 	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(b, "disks"), 0), "datastore")), "ds1");
 	ASSERT_EQ(json_integer_value(json_object_get(json_array_get(json_object_get(b, "disks"), 0), "capacity_bytes")), 1048576);
+	ASSERT_EQ(json_array_size(json_object_get(b, "ips")), 3);
+	ASSERT_STREQ(json_string_value(json_array_get(json_object_get(b, "ips"), 2)), "192.168.7.9");
+	ASSERT_EQ(json_integer_value(json_object_get(json_array_get(json_object_get(b, "partitions"), 0), "free_bytes")), 5368709120LL);
 	json_decref(a);
 	json_decref(b);
 	json_decref(whole);
