@@ -192,11 +192,16 @@ struct vc_parser;
  * "config.hardware.device"), only the elements on the dotted paths in keep (relative
  * to the value; array items add no name, as in the JSON) and everything below them;
  * the value's other elements are skipped unread. Element types (xsi:type -> "_type")
- * of what is kept stay. The caller owns the rules and keeps them valid (static). */
+ * of what is kept stay. When the value is an array, its items whose xsi:type is one
+ * of skip_types are skipped whole (a deny list: an item of a type not listed is kept,
+ * so a type a newer vCenter adds is never lost). The caller owns the rules and keeps
+ * them valid (static). */
 struct vc_prune {
 	const char *path;
 	const char *const *keep;
 	size_t nkeep;
+	const char *const *skip_types;
+	size_t nskip_types;
 };
 
 /* fn may be NULL: ObjectContent elements then stay in the result as converted JSON

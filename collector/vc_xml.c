@@ -437,6 +437,30 @@ static bool prune_keeps(struct vc_parser *p, const struct frame *parent, const c
 	return path_kept(p->rule, p->path, len + n);
 }
 
+/* An item of the pruned array value whose xsi:type the rule skips. */
+static bool item_skipped(const struct vc_parser *p, const struct frame *parent, int nattr,
+                         const xmlChar **a)
+{
+	if (!p->rule->nskip_types || !parent || !parent->is_array || p->depth != p->rule_depth + 1)
+		return false;
+	for (int i = 0; i < nattr; i++, a += 5) {
+		const char *val = (const char *)a[3], *colon;
+		size_t len = (size_t)(a[4] - a[3]);
+
+		if (!a[2] || strcmp((const char *)a[0], "type") || strcmp((const char *)a[2], XSI_NS))
+			continue;
+		if ((colon = memchr(val, ':', len))) {
+			len -= (size_t)(colon + 1 - val);
+			val = colon + 1;
+		}
+		for (size_t k = 0; k < p->rule->nskip_types; k++)
+			if (strlen(p->rule->skip_types[k]) == len && !memcmp(p->rule->skip_types[k], val, len))
+				return true;
+		return false;
+	}
+	return false;
+}
+
 static void start_frame(struct vc_parser *p, const char *local, int nattr, const xmlChar **attrs)
 {
 	struct frame *parent = p->nframes > 0 ? &p->stack[p->nframes - 1] : NULL;
@@ -444,7 +468,7 @@ static void start_frame(struct vc_parser *p, const char *local, int nattr, const
 	unsigned short plen = 0;
 	struct frame *f;
 
-	if (p->rule && !prune_keeps(p, parent, local, &plen)) {
+	if (p->rule && (item_skipped(p, parent, nattr, attrs) || !prune_keeps(p, parent, local, &plen))) {
 		p->ignore_from = p->depth;     /* nobody asked for this subtree */
 		return;
 	}

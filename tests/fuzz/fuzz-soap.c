@@ -51,7 +51,7 @@ static void check_helpers(const struct vc_parser *p, const char *data, size_t le
 }
 
 static const char *const keep_hw[] = { "device.deviceInfo.label", "numCPU", "device.backing" };
-static struct vc_prune rules[2] = { { "config.hardware", keep_hw, 3 } };
+static struct vc_prune rules[2] = { { "config.hardware", keep_hw, 3, NULL, 0 } };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

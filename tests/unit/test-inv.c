@@ -383,6 +383,9 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	/* the rules did prune: a device's key is nothing a record shows */
 	ASSERT(json_object_get(json_array_get(json_object_get(whole, "config.hardware.device"), 0), "key"));
 	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "config.hardware.device"), 0), "key"));
+	/* controllers and the CD drive are skipped by type: the disk and the two NICs stay */
+	ASSERT_EQ(json_array_size(json_object_get(whole, "config.hardware.device")), 6);
+	ASSERT_EQ(json_array_size(json_object_get(pruned, "config.hardware.device")), 3);
 	ASSERT(json_object_get(json_array_get(json_object_get(whole, "guest.net"), 0), "ipConfig"));
 	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "guest.net"), 0), "ipConfig"));
 	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "guest.disk"), 0), "mappings"));

@@ -182,6 +182,10 @@ static const char prune_xml[] = ENV_OPEN
 	"<backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\"><fileName>[ds] a.vmdk</fileName>"
 	"<datastore type=\"Datastore\">datastore-1</datastore><split>false</split></backing>"
 	"<controllerKey>202</controllerKey><capacityInKB>1024</capacityInKB></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualIDEController\"><key>200</key><deviceInfo xsi:type=\"Description\">"
+	"<label>IDE 0</label></deviceInfo><device>3000</device></VirtualDevice>"
+	"<VirtualDevice xmlns:v=\"urn:vim25\" xsi:type=\"v:VirtualCdrom\"><key>3000</key><backing><fileName>"
+	"[ds] a.iso</fileName></backing><macAddress>not-a-nic</macAddress></VirtualDevice>"
 	"<VirtualDevice xsi:type=\"VirtualE1000\"><key>4000</key><backing xsi:type=\"X\"><port>"
 	"<switchUuid>fe a9</switchUuid><portgroupKey>dvportgroup-13</portgroupKey></port></backing>"
 	"<slotInfo xsi:type=\"VirtualDevicePciBusSlotInfo\"><pciSlotNumber>32</pciSlotNumber></slotInfo>"
@@ -195,7 +199,9 @@ static const char *const keep_dev[] = {
 	"deviceInfo.label", "capacityInKB", "macAddress", "backing.fileName", "backing.datastore",
 	"backing.port.portgroupKey",
 };
-static const struct vc_prune dev_rule[] = { { "config.hardware.device", keep_dev, 6 } };
+/* device types skipped whole, the second one written with a namespace prefix */
+static const char *const skip_dev[] = { "VirtualIDEController", "VirtualCdrom" };
+static const struct vc_prune dev_rule[] = { { "config.hardware.device", keep_dev, 6, skip_dev, 2 } };
 
 static void check_pruned(json_t *vm)
 {
@@ -238,6 +244,7 @@ TEST(prune_keeps_only_named_paths)
 		vc_parser_reset(p);
 		ASSERT_EQ(feed(p, prune_xml, sizeof(prune_xml) - 1, chunks[i], 200), 0);
 		dev0 = json_array_get(json_object_get(json_object_get(got, "vm-1"), "config.hardware.device"), 0);
+		ASSERT_EQ(json_array_size(json_object_get(json_object_get(got, "vm-1"), "config.hardware.device")), 4);
 		ASSERT_STREQ(json_string_value(json_object_get(json_object_get(dev0, "deviceInfo"), "summary")), "1 KB");
 		vc_parser_free(p);
 		json_decref(got);
