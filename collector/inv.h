@@ -109,6 +109,10 @@ size_t inv_count(const json_t *v);
 json_t *inv_at(const json_t *v, size_t i);
 /* Sets key to a copy of a string, or null. */
 void inv_set_str(json_t *rec, const char *key, const char *s);
+/* rec[key] = the string at obj's dotted path, shared rather than copied (jansson
+ * strings are never modified here), or null when there is none: a VM record takes
+ * some twenty strings from its properties, two allocations each when copied. */
+void inv_set_from(json_t *rec, const char *key, const json_t *obj, const char *dotted);
 /* Name of the object a moref points to (any bucket), or NULL. */
 const char *inv_name_of(const struct inv_raw *r, const char *moref);
 /* First ancestor (following "parent") whose moref starts with prefix. */

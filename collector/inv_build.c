@@ -51,10 +51,10 @@ static json_t *tag_records(const struct inv_raw *r)
 
 	json_array_foreach(json_object_get(r->tags, "tags"), i, tag) {
 		json_t *rec = json_object();
-		inv_set_str(rec, "moref", inv_str(tag, "id"));
-		inv_set_str(rec, "name", inv_str(tag, "name"));
-		inv_set_str(rec, "category", inv_str(tag, "category"));
-		inv_set_str(rec, "description", inv_str(tag, "description"));
+		inv_set_from(rec, "moref", tag, "id");
+		inv_set_from(rec, "name", tag, "name");
+		inv_set_from(rec, "category", tag, "category");
+		inv_set_from(rec, "description", tag, "description");
 		json_object_set_new(rec, "object_count", json_integer(inv_int(tag, "object_count", 0)));
 		json_array_append_new(out, rec);
 	}
@@ -71,7 +71,7 @@ static json_t *base_record(const char *moref, const json_t *props)
 	json_t *rec = json_object();
 
 	inv_set_str(rec, "moref", moref);
-	inv_set_str(rec, "name", inv_str(props, "name"));
+	inv_set_from(rec, "name", props, "name");
 	return rec;
 }
 
@@ -127,8 +127,8 @@ static json_t *clusters(const struct inv_raw *r)
 		json_object_set_new(rec, "effective_memory_mb", json_integer(inv_int(props, "summary.effectiveMemory", 0)));
 		json_object_set_new(rec, "ha_enabled", json_boolean(inv_bool(props, "configuration.dasConfig.enabled") == 1));
 		json_object_set_new(rec, "drs_enabled", json_boolean(inv_bool(props, "configuration.drsConfig.enabled") == 1));
-		inv_set_str(rec, "drs_behavior", inv_str(props, "configuration.drsConfig.defaultVmBehavior"));
-		inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
+		inv_set_from(rec, "drs_behavior", props, "configuration.drsConfig.defaultVmBehavior");
+		inv_set_from(rec, "overall_status", props, "overallStatus");
 		json_object_set_new(rec, "custom", inv_custom(r, props));
 		json_object_set_new(rec, "tags", inv_tags(r, moref));
 		json_array_append_new(out, rec);
@@ -159,24 +159,24 @@ static json_t *datastores(const struct inv_raw *r)
 		json_int_t free_b = inv_int(props, "summary.freeSpace", 0);
 		const char *pod = inv_ancestor(r, inv_mor(json_object_get(props, "parent")), "pod");
 		json_t *hosts = mount_hosts(r, json_object_get(props, "host"));
-		inv_set_str(rec, "type", inv_str(props, "summary.type"));
+		inv_set_from(rec, "type", props, "summary.type");
 		json_object_set_new(rec, "capacity_bytes", json_integer(cap));
 		json_object_set_new(rec, "free_bytes", json_integer(free_b));
 		json_object_set_new(rec, "used_bytes", json_integer(cap - free_b));
 		json_object_set_new(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.uncommitted", 0)));
 		json_object_set_new(rec, "used_pct", json_integer(cap > 0 ? (cap - free_b) * 100 / cap : 0));
 		json_object_set_new(rec, "accessible", json_boolean(inv_bool(props, "summary.accessible") != 0));
-		inv_set_str(rec, "maintenance", inv_str(props, "summary.maintenanceMode"));
+		inv_set_from(rec, "maintenance", props, "summary.maintenanceMode");
 		json_object_set_new(rec, "shared", json_boolean(inv_bool(props, "summary.multipleHostAccess") == 1 ||
 		                                                json_array_size(hosts) > 1));
-		inv_set_str(rec, "url", inv_str(props, "summary.url"));
+		inv_set_from(rec, "url", props, "summary.url");
 		inv_set_str(rec, "pod", pod);
 		inv_set_str(rec, "pod_name", inv_name_of(r, pod));
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 		json_object_set_new(rec, "host_count", json_integer((json_int_t)json_array_size(hosts)));
 		json_object_set_new(rec, "hosts", hosts);
 		json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
-		inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
+		inv_set_from(rec, "overall_status", props, "overallStatus");
 		json_object_set_new(rec, "custom", inv_custom(r, props));
 		json_object_set_new(rec, "tags", inv_tags(r, moref));
 		json_array_append_new(out, rec);
@@ -236,12 +236,12 @@ static json_t *dv_portgroups(const struct inv_raw *r)
 		json_t *rec = base_record(moref, props);
 		const char *dvs = inv_mor(json_object_get(props, "config.distributedVirtualSwitch"));
 		inv_set_str(rec, "kind", "distributed");
-		inv_set_str(rec, "key", inv_str(props, "key"));
+		inv_set_from(rec, "key", props, "key");
 		inv_set_str(rec, "switch", inv_name_of(r, dvs));
 		inv_set_str(rec, "dvs", dvs);
 		json_object_set_new(rec, "ports", json_integer(inv_int(props, "config.numPorts", 0)));
 		json_object_set_new(rec, "uplink", json_boolean(inv_bool(props, "config.uplink") == 1));
-		inv_set_str(rec, "binding", inv_str(props, "config.type"));
+		inv_set_from(rec, "binding", props, "config.type");
 		dv_vlan(rec, props);
 		json_array_append_new(out, rec);
 	}
@@ -275,8 +275,8 @@ static json_t *switches(const struct inv_raw *r, const json_t *dvpgs)
 		size_t i;
 		json_array_foreach(dvpgs, i, pg)
 			npg += !strcmp(inv_s(json_object_get(pg, "dvs")), moref);
-		inv_set_str(rec, "uuid", inv_str(props, "uuid"));
-		inv_set_str(rec, "version", inv_str(props, "summary.productInfo.version"));
+		inv_set_from(rec, "uuid", props, "uuid");
+		inv_set_from(rec, "version", props, "summary.productInfo.version");
 		json_object_set_new(rec, "ports", json_integer(inv_int(props, "summary.numPorts", 0)));
 		json_object_set_new(rec, "mtu", json_integer(inv_int(props, "config.maxMtu", 1500)));
 		json_object_set_new(rec, "hosts", inv_names(r, json_object_get(props, "summary.hostMember")));
@@ -394,7 +394,7 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 		v->text.data[mark] = '\0';
 	}
 	json_decref(rec);
-	inv_set_str(name_only, "name", inv_str(props, "name"));
+	inv_set_from(name_only, "name", props, "name");
 	inv_raw_add(r, "vm", moref, name_only);
 	json_decref(name_only);
 }

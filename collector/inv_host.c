@@ -57,12 +57,12 @@ static void add_vmks(json_t *vmks, const char *host, const char *hname, const js
 		json_t *v = inv_at(vnics, i);
 		json_t *rec = sub_record(host, hname, inv_str(v, "device"));
 		json_t *services = json_object_get(svc, inv_str(v, "device") ? inv_str(v, "device") : "");
-		inv_set_str(rec, "portgroup", inv_str(v, "portgroup"));
-		inv_set_str(rec, "dv_portgroup", inv_str(v, "spec.distributedVirtualPort.portgroupKey"));
-		inv_set_str(rec, "ip", inv_str(v, "spec.ip.ipAddress"));
-		inv_set_str(rec, "netmask", inv_str(v, "spec.ip.subnetMask"));
+		inv_set_from(rec, "portgroup", v, "portgroup");
+		inv_set_from(rec, "dv_portgroup", v, "spec.distributedVirtualPort.portgroupKey");
+		inv_set_from(rec, "ip", v, "spec.ip.ipAddress");
+		inv_set_from(rec, "netmask", v, "spec.ip.subnetMask");
 		json_object_set_new(rec, "dhcp", json_boolean(inv_bool(v, "spec.ip.dhcp") == 1));
-		inv_set_str(rec, "mac", inv_str(v, "spec.mac"));
+		inv_set_from(rec, "mac", v, "spec.mac");
 		json_object_set_new(rec, "mtu", json_integer(inv_int(v, "spec.mtu", 1500)));
 		json_object_set_new(rec, "services", services ? json_incref(services) : json_array());
 		json_array_append_new(vmks, rec);
@@ -103,7 +103,7 @@ static void add_switches(json_t *vswitches, json_t *portgroups, const char *host
 		json_t *pg = inv_at(pgs, i), *rec = sub_record(host, hname, inv_str(pg, "spec.name"));
 		json_int_t vlan = inv_int(pg, "spec.vlanId", 0);
 		inv_set_str(rec, "kind", "standard");
-		inv_set_str(rec, "switch", inv_str(pg, "spec.vswitchName"));
+		inv_set_from(rec, "switch", pg, "spec.vswitchName");
 		json_object_set_new(rec, "vlan", json_integer(vlan));
 		inv_set_str(rec, "vlan_type", vlan == 4095 ? "trunk" : vlan ? "vlan" : "none");
 		json_array_append_new(portgroups, rec);
@@ -116,8 +116,8 @@ static void add_pnics(json_t *out, const char *host, const char *hname, const js
 
 	for (size_t i = 0; i < inv_count(pnics); i++) {
 		json_t *p = inv_at(pnics, i), *rec = sub_record(host, hname, inv_str(p, "device"));
-		inv_set_str(rec, "mac", inv_str(p, "mac"));
-		inv_set_str(rec, "driver", inv_str(p, "driver"));
+		inv_set_from(rec, "mac", p, "mac");
+		inv_set_from(rec, "driver", p, "driver");
 		json_object_set_new(rec, "speed_mb", json_integer(inv_int(p, "linkSpeed.speedMb", 0)));
 		json_array_append_new(out, rec);
 	}
@@ -128,10 +128,10 @@ static void add_hardware(json_t *rec, const json_t *props)
 	json_int_t cores = inv_int(props, "summary.hardware.numCpuCores", 0);
 	json_int_t mhz = inv_int(props, "summary.hardware.cpuMhz", 0);
 
-	inv_set_str(rec, "vendor", inv_str(props, "hardware.systemInfo.vendor"));
-	inv_set_str(rec, "model", inv_str(props, "hardware.systemInfo.model"));
-	inv_set_str(rec, "uuid", inv_str(props, "hardware.systemInfo.uuid"));
-	inv_set_str(rec, "cpu_model", inv_str(props, "summary.hardware.cpuModel"));
+	inv_set_from(rec, "vendor", props, "hardware.systemInfo.vendor");
+	inv_set_from(rec, "model", props, "hardware.systemInfo.model");
+	inv_set_from(rec, "uuid", props, "hardware.systemInfo.uuid");
+	inv_set_from(rec, "cpu_model", props, "summary.hardware.cpuModel");
 	json_object_set_new(rec, "cpu_sockets", json_integer(inv_int(props, "summary.hardware.numCpuPkgs", 0)));
 	json_object_set_new(rec, "cpu_cores", json_integer(cores));
 	json_object_set_new(rec, "cpu_threads", json_integer(inv_int(props, "summary.hardware.numCpuThreads", 0)));
@@ -156,7 +156,7 @@ static void add_ssh(json_t *rec, const json_t *props)
 		if (!key || strcmp(key, "TSM-SSH"))
 			continue;
 		json_object_set_new(rec, "ssh_running", json_boolean(inv_bool(s, "running") == 1));
-		inv_set_str(rec, "ssh_policy", inv_str(s, "policy"));
+		inv_set_from(rec, "ssh_policy", s, "policy");
 		return;
 	}
 	json_object_set_new(rec, "ssh_running", json_null());
@@ -172,14 +172,14 @@ json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t
 
 	inv_set_str(rec, "moref", moref);
 	inv_set_str(rec, "name", name);
-	inv_set_str(rec, "connection_state", inv_str(props, "runtime.connectionState"));
-	inv_set_str(rec, "power_state", inv_str(props, "runtime.powerState"));
+	inv_set_from(rec, "connection_state", props, "runtime.connectionState");
+	inv_set_from(rec, "power_state", props, "runtime.powerState");
 	json_object_set_new(rec, "maintenance", json_boolean(inv_bool(props, "runtime.inMaintenanceMode") == 1));
-	inv_set_str(rec, "version", inv_str(props, "summary.config.product.version"));
-	inv_set_str(rec, "build", inv_str(props, "summary.config.product.build"));
-	inv_set_str(rec, "product", inv_str(props, "summary.config.product.fullName"));
-	inv_set_str(rec, "boot_time", inv_str(props, "runtime.bootTime"));
-	inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
+	inv_set_from(rec, "version", props, "summary.config.product.version");
+	inv_set_from(rec, "build", props, "summary.config.product.build");
+	inv_set_from(rec, "product", props, "summary.config.product.fullName");
+	inv_set_from(rec, "boot_time", props, "runtime.bootTime");
+	inv_set_from(rec, "overall_status", props, "overallStatus");
 	inv_set_str(rec, "cluster", cluster);
 	inv_set_str(rec, "cluster_name", inv_name_of(r, cluster));
 	inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));

@@ -104,6 +104,13 @@ void inv_set_str(json_t *rec, const char *key, const char *s)
 	json_object_set_new(rec, key, s ? json_string(s) : json_null());
 }
 
+void inv_set_from(json_t *rec, const char *key, const json_t *obj, const char *dotted)
+{
+	json_t *v = inv_path(obj, dotted);
+
+	json_object_set_new(rec, key, json_is_string(v) ? json_incref(v) : json_null());
+}
+
 void inv_raw_init(struct inv_raw *r)
 {
 	r->buckets = json_object();

@@ -13,11 +13,11 @@ static void add_disk(json_t *disks, const struct inv_raw *r, const json_t *dev)
 
 	if (bytes < 0)
 		bytes = inv_int(dev, "capacityInKB", 0) * 1024;
-	inv_set_str(d, "label", inv_str(dev, "deviceInfo.label"));
+	inv_set_from(d, "label", dev, "deviceInfo.label");
 	json_object_set_new(d, "capacity_bytes", json_integer(bytes));
 	json_object_set_new(d, "thin", json_boolean(inv_bool(dev, "backing.thinProvisioned") == 1));
-	inv_set_str(d, "mode", inv_str(dev, "backing.diskMode"));
-	inv_set_str(d, "file", inv_str(dev, "backing.fileName"));
+	inv_set_from(d, "mode", dev, "backing.diskMode");
+	inv_set_from(d, "file", dev, "backing.fileName");
 	inv_set_str(d, "datastore", inv_name_of(r, inv_mor(inv_path(dev, "backing.datastore"))));
 	json_array_append_new(disks, d);
 }
@@ -32,9 +32,9 @@ static void add_nic(json_t *nics, const struct inv_raw *r, const json_t *dev,
 
 	if (!net && pgkey)
 		net = json_string_value(json_object_get(dvpg_by_key, pgkey));
-	inv_set_str(n, "label", inv_str(dev, "deviceInfo.label"));
+	inv_set_from(n, "label", dev, "deviceInfo.label");
 	inv_set_str(n, "adapter", type && !strncmp(type, "Virtual", 7) ? type + 7 : type);
-	inv_set_str(n, "mac", inv_str(dev, "macAddress"));
+	inv_set_from(n, "mac", dev, "macAddress");
 	inv_set_str(n, "network", net);
 	json_object_set_new(n, "connected", json_boolean(inv_bool(dev, "connectable.connected") == 1));
 	json_object_set_new(n, "start_connected", json_boolean(inv_bool(dev, "connectable.startConnected") == 1));
@@ -83,7 +83,7 @@ static void add_guest(json_t *rec, const json_t *props)
 	}
 	for (size_t i = 0; i < inv_count(disks); i++) {
 		json_t *d = inv_at(disks, i), *p = json_object();
-		inv_set_str(p, "path", inv_str(d, "diskPath"));
+		inv_set_from(p, "path", d, "diskPath");
 		json_object_set_new(p, "capacity_bytes", json_integer(inv_int(d, "capacity", 0)));
 		json_object_set_new(p, "free_bytes", json_integer(inv_int(d, "freeSpace", 0)));
 		json_array_append_new(parts, p);
@@ -91,11 +91,11 @@ static void add_guest(json_t *rec, const json_t *props)
 	inv_set_str(rec, "ip", primary ? primary : json_string_value(json_array_get(ips, 0)));
 	json_object_set_new(rec, "ips", ips);
 	json_object_set_new(rec, "partitions", parts);
-	inv_set_str(rec, "dns_name", inv_str(props, "guest.hostName"));
-	inv_set_str(rec, "guest_os_running", inv_str(props, "guest.guestFullName"));
-	inv_set_str(rec, "tools_status", inv_str(props, "guest.toolsStatus"));
-	inv_set_str(rec, "tools_running", inv_str(props, "guest.toolsRunningStatus"));
-	inv_set_str(rec, "tools_version_status", inv_str(props, "guest.toolsVersionStatus2"));
+	inv_set_from(rec, "dns_name", props, "guest.hostName");
+	inv_set_from(rec, "guest_os_running", props, "guest.guestFullName");
+	inv_set_from(rec, "tools_status", props, "guest.toolsStatus");
+	inv_set_from(rec, "tools_running", props, "guest.toolsRunningStatus");
+	inv_set_from(rec, "tools_version_status", props, "guest.toolsVersionStatus2");
 }
 
 /* Walks the snapshot tree depth first, into the VM's own list and the flat list. */
@@ -106,9 +106,9 @@ static void walk_snapshots(const json_t *nodes, const char *current, int depth,
 		json_t *n = inv_at(nodes, i), *s = json_object();
 		const char *moref = inv_mor(json_object_get(n, "snapshot"));
 		inv_set_str(s, "moref", moref);
-		inv_set_str(s, "name", inv_str(n, "name"));
-		inv_set_str(s, "description", inv_str(n, "description"));
-		inv_set_str(s, "created", inv_str(n, "createTime"));
+		inv_set_from(s, "name", n, "name");
+		inv_set_from(s, "description", n, "description");
+		inv_set_from(s, "created", n, "createTime");
 		inv_set_str(s, "parent", parent);
 		json_object_set_new(s, "depth", json_integer(depth));
 		json_object_set_new(s, "current", json_boolean(moref && current && !strcmp(moref, current)));
@@ -158,22 +158,22 @@ json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *
 	json_t *rec = json_object();
 
 	inv_set_str(rec, "moref", moref);
-	inv_set_str(rec, "name", inv_str(props, "name"));
-	inv_set_str(rec, "uuid", inv_str(props, "config.uuid"));
-	inv_set_str(rec, "instance_uuid", inv_str(props, "config.instanceUuid"));
-	inv_set_str(rec, "power_state", inv_str(props, "runtime.powerState"));
-	inv_set_str(rec, "connection_state", inv_str(props, "runtime.connectionState"));
+	inv_set_from(rec, "name", props, "name");
+	inv_set_from(rec, "uuid", props, "config.uuid");
+	inv_set_from(rec, "instance_uuid", props, "config.instanceUuid");
+	inv_set_from(rec, "power_state", props, "runtime.powerState");
+	inv_set_from(rec, "connection_state", props, "runtime.connectionState");
 	json_object_set_new(rec, "template", json_boolean(inv_bool(props, "config.template") == 1));
 	json_object_set_new(rec, "cpus", json_integer(inv_int(props, "config.hardware.numCPU", 0)));
 	json_object_set_new(rec, "cores_per_socket", json_integer(inv_int(props, "config.hardware.numCoresPerSocket", 1)));
 	json_object_set_new(rec, "memory_mb", json_integer(inv_int(props, "config.hardware.memoryMB", 0)));
-	inv_set_str(rec, "guest_id", inv_str(props, "config.guestId"));
-	inv_set_str(rec, "guest_os", inv_str(props, "config.guestFullName"));
-	inv_set_str(rec, "hw_version", inv_str(props, "config.version"));
-	inv_set_str(rec, "tools_version", inv_str(props, "config.tools.toolsVersion"));
-	inv_set_str(rec, "annotation", inv_str(props, "config.annotation"));
-	inv_set_str(rec, "boot_time", inv_str(props, "runtime.bootTime"));
-	inv_set_str(rec, "overall_status", inv_str(props, "overallStatus"));
+	inv_set_from(rec, "guest_id", props, "config.guestId");
+	inv_set_from(rec, "guest_os", props, "config.guestFullName");
+	inv_set_from(rec, "hw_version", props, "config.version");
+	inv_set_from(rec, "tools_version", props, "config.tools.toolsVersion");
+	inv_set_from(rec, "annotation", props, "config.annotation");
+	inv_set_from(rec, "boot_time", props, "runtime.bootTime");
+	inv_set_from(rec, "overall_status", props, "overallStatus");
 	json_object_set_new(rec, "committed_bytes", json_integer(inv_int(props, "summary.storage.committed", 0)));
 	json_object_set_new(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.storage.uncommitted", 0)));
 	json_object_set_new(rec, "cpu_usage_mhz", json_integer(inv_int(props, "summary.quickStats.overallCpuUsage", 0)));
