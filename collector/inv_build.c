@@ -3,6 +3,7 @@
  * portgroups here; VMs and hosts in inv_vm.c and inv_host.c). */
 #include "inv.h"
 #include "inv_build.h"
+#include "json_arena.h"
 #include "json_out.h"
 
 #include <stdio.h>
@@ -373,30 +374,43 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 {
 	/* the record is built, written out and freed now; the raw model keeps only the
 	 * name (other records name their VMs), not the whole property set: memory
-	 * stays flat, and the same few kilobytes serve every VM's record */
-	size_t nsnaps = json_array_size(v->snapshots), mark;
-	json_t *rec = inv_vm_record(r, moref, props, v->dvpg_by_key, v->snapshots);
-	json_t *name_only = json_object();
+	 * stays flat, and the same few kilobytes serve every VM's record. props and
+	 * everything built from them may sit in a json_arena scope (vc_bulk's objects),
+	 * so what outlives this call -- summary, snapshot entries, name -- is copied out
+	 * of it rather than shared */
+	json_t *snaps = json_array(), *rec = inv_vm_record(r, moref, props, v->dvpg_by_key, snaps);
+	json_t *summary = NULL, *snap, *name_only;
+	size_t mark = v->text.len, i;
+	int was;
 
 	inv_stamp(rec, v->vcenter, v->vc_name);
-	for (size_t i = nsnaps; i < json_array_size(v->snapshots); i++)
-		inv_stamp(json_array_get(v->snapshots, i), v->vcenter, v->vc_name);
 	/* written straight after the previous record; a record that cannot be written
 	 * (a string that is not UTF-8, which libxml2 does not hand over) is left out
 	 * with its summary, so the text stays valid JSON */
-	mark = v->text.len;
 	if (json_array_size(v->records))
 		buf_addc(&v->text, ',');
 	if (inv_dump_append(&v->text, rec) == 0) {
-		json_array_append_new(v->records, inv_vm_summary(rec));
+		summary = inv_vm_summary(rec);
 	} else {
 		v->text.len = mark;
 		v->text.data[mark] = '\0';
 	}
-	json_decref(rec);
-	inv_set_from(name_only, "name", props, "name");
+	was = json_arena_suspend();
+	if (summary)
+		json_array_append_new(v->records, json_deep_copy(summary));
+	json_array_foreach(snaps, i, snap) {
+		json_t *kept = json_deep_copy(snap);
+		inv_stamp(kept, v->vcenter, v->vc_name);
+		json_array_append_new(v->snapshots, kept);
+	}
+	name_only = json_object();
+	inv_set_str(name_only, "name", inv_str(props, "name"));
 	inv_raw_add(r, "vm", moref, name_only);
 	json_decref(name_only);
+	json_arena_resume(was);
+	json_decref(summary);
+	json_decref(snaps);
+	json_decref(rec);
 }
 
 void inv_vms_free(struct inv_vms *v)

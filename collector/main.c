@@ -7,6 +7,7 @@
  * takes and renews the vCenters' leases (lease.h): only a vCenter whose lease this
  * process holds is polled, so several collectors can run against one Redis. */
 #include "cfg.h"
+#include "json_arena.h"
 #include "lease.h"
 #include "log.h"
 #include "poll.h"
@@ -699,6 +700,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* before any thread: the VMs' short-lived values come from chunks (json_arena.h);
+	 * without the reserved range jansson simply keeps malloc */
+	if (json_arena_install())
+		fprintf(stderr, "collector: no address range for json_arena, using malloc\n");
 	if (cfg_load(&c.cfg, c.config_path, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

@@ -166,8 +166,10 @@ int vc_collect(struct vc_session *s, const char *type, const char *const *paths,
  * whose requests on s (any other call) also carry the chunks' transfers along;
  * vCenter computes the first chunks meanwhile. vc_bulk_finish() hands every object to
  * fn in listing order, exactly once, and frees the collection; objects deleted since
- * the listing are skipped. NotAuthenticated leads to one re-login (when
- * vc_login_cb() armed it). Returns NULL / -1 with the session error set;
+ * the listing are skipped. The props fn receives are built in a json_arena scope
+ * (vc_parser_set_arena): fn should copy what it keeps beyond the call. NotAuthenticated
+ * leads to one re-login (when vc_login_cb() armed it). Returns NULL / -1 with the
+ * session error set;
  * vc_bulk_free() abandons a started collection (NULL is a no-op). */
 struct vc_bulk;
 struct vc_bulk *vc_bulk_start(struct vc_session *s, const char *type, const char *const *paths,
@@ -220,6 +222,11 @@ void vc_parser_reset(struct vc_parser *p);
 /* Prunes property values by rules (n of them, borrowed; NULL or 0 clears) in the
  * responses parsed from now on. */
 void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n);
+/* With on, the values of each streamed object are allocated in a json_arena scope
+ * (json_arena.h) that ends when the callback returned and the object was freed: for
+ * a callback that copies whatever it keeps (a reference kept instead stays valid but
+ * holds arena memory until it is freed). Kept across resets. */
+void vc_parser_set_arena(struct vc_parser *p, bool on);
 enum vc_err vc_parser_errcode(const struct vc_parser *p);
 const char *vc_parser_errstr(const struct vc_parser *p);
 const char *vc_parser_fault_type(const struct vc_parser *p);  /* "" when none */

@@ -308,6 +308,7 @@ static int lanes_open(struct vc_bulk *b)
 		l->p = vc_parser_new(deliver, l);
 		if (!l->p)
 			return vc_fail(b->s, VC_EINVAL, "out of memory");
+		vc_parser_set_arena(l->p, true);    /* see vc_bulk_start() in vc.h */
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
  * detail no record shows, so this is where a poll's parse time goes otherwise. */
 #include "vc.h"
 #include "buf.h"
+#include "json_arena.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -42,6 +43,26 @@
 #define MAX_NODES (4u << 20)
 #define PATH_LEN 256            /* a pruned value's element path beyond this is kept */
 #define MAX_NAMES 4096          /* type names shared per parser (see type_name) */
+#define MAX_NS 256              /* namespace prefixes declared in scope at once */
+#define NS_NAMES 4096           /* bytes of those prefixes */
+
+/* A namespace prefix declared on an open element (xmlns:P="..."): the parser reads
+ * libxml2's SAX1 events, which leave namespaces alone -- SAX2 resolves every one, and
+ * the simulator declares one on every <val>, each of which libxml2 then also parses as
+ * a URI (a sixth of its instructions on a VM answer). Element names are matched by
+ * their local part, so the one thing to resolve is which prefixes mean XSI. */
+struct ns_decl {
+	int depth;              /* the declaring element's level */
+	bool xsi;               /* bound to XSI_NS */
+	unsigned short off, len;/* the prefix in vc_parser.ns_names */
+};
+
+/* What an element's attributes say, namespaces resolved. */
+struct elem_attrs {
+	const char *xtype;      /* xsi:type without its prefix, or NULL */
+	const char *mtype;      /* unprefixed `type`: a managed object reference's type */
+	bool nil;               /* xsi:nil="true" */
+};
 
 struct frame {
 	char name[NAME_LEN];
@@ -65,6 +86,12 @@ struct vc_parser {
 	int ignore_from;        /* level of an ignored subtree (Header, extra Body child) */
 	bool seen_envelope, seen_response, is_fault, have_fault, failed, finished;
 	bool stream_returnval;  /* RetrieveProperties: every returnval is an ObjectContent */
+	bool arena;             /* streamed objects' values in json_arena (set_arena) */
+	bool in_object;         /* inside a streamed object (its arena scope is open) */
+	struct ns_decl ns[MAX_NS];
+	int nns;
+	char ns_names[NS_NAMES];
+	size_t ns_used;
 	const struct vc_prune *prune;  /* rules (borrowed) and the one in force, if any */
 	size_t nprune;
 	const struct vc_prune *rule;
@@ -148,11 +175,15 @@ static json_t *type_name(struct vc_parser *p, const char *name)
 {
 	json_t *v = json_object_get(p->names, name);
 
+	int was;
+
 	if (v)
 		return json_incref(v);
+	was = json_arena_suspend();         /* kept by the parser beyond the object */
 	v = json_string(name);
 	if (v && json_object_size(p->names) < MAX_NAMES)
 		json_object_set_nocheck(p->names, name, v);
+	json_arena_resume(was);
 	return v;
 }
 
@@ -344,25 +375,75 @@ static void take_fault(struct vc_parser *p, json_t *fault)
 
 /* --- SAX callbacks --- */
 
-static void read_attrs(struct frame *f, int nattr, const xmlChar **a)
+static const char *local_part(const char *qname)
 {
-	for (int i = 0; i < nattr; i++, a += 5) {
-		const char *name = (const char *)a[0], *uri = (const char *)a[2];
-		const char *val = (const char *)a[3];
-		size_t len = (size_t)(a[4] - a[3]);
-		const char *colon;
+	const char *colon = strchr(qname, ':');
 
-		if (uri && !strcmp(uri, XSI_NS) && !strcmp(name, "type")) {
-			colon = memchr(val, ':', len);
-			if (colon) {
-				len -= (size_t)(colon + 1 - val);
-				val = colon + 1;
-			}
-			copy_str(f->xtype, sizeof(f->xtype), val, len);
-		} else if (uri && !strcmp(uri, XSI_NS) && !strcmp(name, "nil")) {
-			f->nil = (len == 4 && !memcmp(val, "true", 4)) || (len == 1 && *val == '1');
-		} else if (!uri && !strcmp(name, "type")) {
-			copy_str(f->mtype, sizeof(f->mtype), val, len);
+	return colon ? colon + 1 : qname;
+}
+
+/* Records the prefixes the element declares (xmlns:P="uri"); the default namespace
+ * (xmlns=) never applies to attributes. -1 with the parser failed past the limits. */
+static int declare_ns(struct vc_parser *p, const xmlChar **atts)
+{
+	for (const xmlChar **a = atts; a && a[0]; a += 2) {
+		const char *name = (const char *)a[0], *uri = (const char *)a[1];
+		size_t len;
+		struct ns_decl *d;
+
+		if (strncmp(name, "xmlns:", 6))
+			continue;
+		name += 6;
+		len = strlen(name);
+		if (p->nns == MAX_NS || len > NS_NAMES - p->ns_used) {
+			pfail(p, VC_EPARSE, "more than %d namespace declarations in scope", MAX_NS);
+			return -1;
+		}
+		d = &p->ns[p->nns++];
+		d->depth = p->depth;
+		d->xsi = uri && !strcmp(uri, XSI_NS);
+		d->off = (unsigned short)p->ns_used;
+		d->len = (unsigned short)len;
+		memcpy(p->ns_names + p->ns_used, name, len);
+		p->ns_used += len;
+	}
+	return 0;
+}
+
+/* Forgets the declarations of the element closing at level depth. */
+static void undeclare_ns(struct vc_parser *p, int depth)
+{
+	while (p->nns > 0 && p->ns[p->nns - 1].depth >= depth) {
+		p->nns--;
+		p->ns_used = p->ns[p->nns].off;
+	}
+}
+
+/* Whether the attribute name P:local has a prefix bound to XSI (innermost wins). */
+static bool is_xsi(const struct vc_parser *p, const char *name, const char *colon)
+{
+	size_t len = (size_t)(colon - name);
+
+	for (int i = p->nns - 1; i >= 0; i--)
+		if (p->ns[i].len == len && !memcmp(p->ns_names + p->ns[i].off, name, len))
+			return p->ns[i].xsi;
+	return false;
+}
+
+static void read_attrs(const struct vc_parser *p, const xmlChar **atts, struct elem_attrs *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (const xmlChar **a = atts; a && a[0]; a += 2) {
+		const char *name = (const char *)a[0], *val = a[1] ? (const char *)a[1] : "";
+		const char *colon = strchr(name, ':');
+
+		if (!colon) {
+			if (!strcmp(name, "type"))
+				out->mtype = val;
+		} else if (!strcmp(colon + 1, "type") && is_xsi(p, name, colon)) {
+			out->xtype = local_part(val);
+		} else if (!strcmp(colon + 1, "nil") && is_xsi(p, name, colon)) {
+			out->nil = !strcmp(val, "true") || !strcmp(val, "1");
 		}
 	}
 }
@@ -438,37 +519,28 @@ static bool prune_keeps(struct vc_parser *p, const struct frame *parent, const c
 }
 
 /* An item of the pruned array value whose xsi:type the rule skips. */
-static bool item_skipped(const struct vc_parser *p, const struct frame *parent, int nattr,
-                         const xmlChar **a)
+static bool item_skipped(const struct vc_parser *p, const struct frame *parent,
+                         const struct elem_attrs *a)
 {
-	if (!p->rule->nskip_types || !parent || !parent->is_array || p->depth != p->rule_depth + 1)
+	if (!p->rule->nskip_types || !parent || !parent->is_array || p->depth != p->rule_depth + 1 ||
+	    !a->xtype)
 		return false;
-	for (int i = 0; i < nattr; i++, a += 5) {
-		const char *val = (const char *)a[3], *colon;
-		size_t len = (size_t)(a[4] - a[3]);
-
-		if (!a[2] || strcmp((const char *)a[0], "type") || strcmp((const char *)a[2], XSI_NS))
-			continue;
-		if ((colon = memchr(val, ':', len))) {
-			len -= (size_t)(colon + 1 - val);
-			val = colon + 1;
-		}
-		for (size_t k = 0; k < p->rule->nskip_types; k++)
-			if (strlen(p->rule->skip_types[k]) == len && !memcmp(p->rule->skip_types[k], val, len))
-				return true;
-		return false;
-	}
+	for (size_t k = 0; k < p->rule->nskip_types; k++)
+		if (!strcmp(p->rule->skip_types[k], a->xtype))
+			return true;
 	return false;
 }
 
-static void start_frame(struct vc_parser *p, const char *local, int nattr, const xmlChar **attrs)
+static bool is_streamed(const struct vc_parser *p, const struct frame *f);
+
+static void start_frame(struct vc_parser *p, const char *local, const struct elem_attrs *a)
 {
 	struct frame *parent = p->nframes > 0 ? &p->stack[p->nframes - 1] : NULL;
 	const struct vc_prune *rule = p->rule ? NULL : rule_for(p, local, parent);
 	unsigned short plen = 0;
 	struct frame *f;
 
-	if (p->rule && (item_skipped(p, parent, nattr, attrs) || !prune_keeps(p, parent, local, &plen))) {
+	if (p->rule && (item_skipped(p, parent, a) || !prune_keeps(p, parent, local, &plen))) {
 		p->ignore_from = p->depth;     /* nobody asked for this subtree */
 		return;
 	}
@@ -479,10 +551,18 @@ static void start_frame(struct vc_parser *p, const char *local, int nattr, const
 	f = &p->stack[p->nframes++];
 	f->plen = plen;
 	copy_str(f->name, sizeof(f->name), local, strlen(local));
-	read_attrs(f, nattr, attrs);
+	if (a->xtype)
+		copy_str(f->xtype, sizeof(f->xtype), a->xtype, strlen(a->xtype));
+	if (a->mtype)
+		copy_str(f->mtype, sizeof(f->mtype), a->mtype, strlen(a->mtype));
+	f->nil = a->nil;
 	if (parent && parent->is_array && !f->xtype[0])
 		copy_str(f->xtype, sizeof(f->xtype), local, strlen(local));
 	f->is_array = !strncmp(f->xtype, "ArrayOf", 7);
+	if (p->arena && !p->in_object && is_streamed(p, f)) {
+		p->in_object = true;
+		json_arena_enter();
+	}
 	if (p->depth == 3) {
 		p->seen_response = true;
 		p->is_fault = !strcmp(local, "Fault");
@@ -490,10 +570,11 @@ static void start_frame(struct vc_parser *p, const char *local, int nattr, const
 	}
 }
 
-static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
-                     int nns, const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **attrs)
+static void on_start(void *ud, const xmlChar *qname, const xmlChar **atts)
 {
 	struct vc_parser *p = ud;
+	const char *local = local_part((const char *)qname);
+	struct elem_attrs a;
 
 	if (p->failed)
 		return;
@@ -501,14 +582,16 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
 		pfail(p, VC_EPARSE, "XML nested deeper than %d levels", VC_MAX_DEPTH);
 		return;
 	}
-	if (p->ignore_from)
+	if (p->ignore_from || declare_ns(p, atts))
 		return;
-	if (p->depth <= 2)
-		start_envelope(p, (const char *)local);
-	else if (p->depth == 3 && p->seen_response)
+	if (p->depth <= 2) {
+		start_envelope(p, local);
+	} else if (p->depth == 3 && p->seen_response) {
 		p->ignore_from = p->depth;
-	else
-		start_frame(p, (const char *)local, nattr, attrs);
+	} else {
+		read_attrs(p, atts, &a);
+		start_frame(p, local, &a);
+	}
 }
 
 /* Whether frame i (0: the response element) is an ObjectContent handed to the
@@ -584,6 +667,15 @@ static void close_response(struct vc_parser *p, json_t *v)
 	json_decref(v);
 }
 
+/* Closes a streamed object's arena scope (set_arena). */
+static void leave_object(struct vc_parser *p)
+{
+	if (p->in_object) {
+		p->in_object = false;
+		json_arena_leave();
+	}
+}
+
 static void end_frame(struct vc_parser *p)
 {
 	struct frame *f = &p->stack[p->nframes - 1];
@@ -600,6 +692,7 @@ static void end_frame(struct vc_parser *p)
 		emit_object(p, v);
 		json_decref(v);
 		p->nodes = 0;
+		leave_object(p);
 	} else if (take_property(p, f, v)) {
 		/* consumed */
 	} else if (add_child(f - 1, f->name, v)) {
@@ -611,12 +704,13 @@ static void end_frame(struct vc_parser *p)
 	p->nframes--;
 }
 
-static void on_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+static void on_end(void *ud, const xmlChar *qname)
 {
 	struct vc_parser *p = ud;
 
 	if (p->failed)
 		return;
+	undeclare_ns(p, p->depth);
 	if (p->ignore_from) {
 		if (p->depth == p->ignore_from)
 			p->ignore_from = 0;
@@ -643,9 +737,10 @@ static void on_dtd(void *ud, const xmlChar *name, const xmlChar *eid, const xmlC
 	pfail(ud, VC_EPARSE, "the answer carries a DTD, which SOAP forbids");
 }
 
-static void on_error(void *ud, xmlErrorPtr e)
+static void on_message(void *ud, const char *fmt, ...)
 {
-	/* Reported from the parser context after xmlParseChunk(); silence stderr. */
+	/* Errors are read from the parser context after xmlParseChunk() (check_ctxt);
+	 * this only keeps libxml2 from printing them to stderr. */
 }
 
 /* --- public parser API --- */
@@ -656,13 +751,16 @@ static xmlParserCtxtPtr new_ctxt(struct vc_parser *p)
 	xmlParserCtxtPtr c;
 
 	memset(&sax, 0, sizeof(sax));
-	sax.initialized = XML_SAX2_MAGIC;
-	sax.startElementNs = on_start;
-	sax.endElementNs = on_end;
+	/* SAX1 (struct ns_decl): libxml2 then reads only the version 1 part of the
+	 * handler, so errors reach the version 1 callbacks */
+	sax.startElement = on_start;
+	sax.endElement = on_end;
 	sax.characters = on_text;
 	sax.cdataBlock = on_text;
 	sax.internalSubset = on_dtd;
-	sax.serror = on_error;
+	sax.warning = on_message;
+	sax.error = on_message;
+	sax.fatalError = on_message;
 	c = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
 	if (c)
 		xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOCDATA);
@@ -696,6 +794,7 @@ void vc_parser_reset(struct vc_parser *p)
 	const struct vc_prune *prune = p->prune;
 	size_t nprune = p->nprune;
 	json_t *names = p->names;   /* kept from answer to answer: the same names recur */
+	bool arena = p->arena;
 
 	while (p->nframes > 0)
 		frame_clear(&stack[--p->nframes]);
@@ -710,6 +809,12 @@ void vc_parser_reset(struct vc_parser *p)
 	p->prune = prune;
 	p->nprune = nprune;
 	p->names = names;
+	p->arena = arena;
+}
+
+void vc_parser_set_arena(struct vc_parser *p, bool on)
+{
+	p->arena = on;
 }
 
 void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n)
@@ -756,6 +861,20 @@ static void check_ctxt(struct vc_parser *p)
 	pfail(p, VC_EPARSE, "malformed XML at line %d: %s", e ? e->line : 0, msg);
 }
 
+/* One xmlParseChunk(). An object that began in an earlier chunk reopens its arena
+ * scope for the call, and every scope is closed again on return: between chunks the
+ * thread allocates as usual (libcurl, the caller), and an object cut short by an
+ * error leaves no scope open. */
+static void parse_chunk(struct vc_parser *p, const char *data, int len, int terminate)
+{
+	if (p->in_object)
+		json_arena_enter();
+	xmlParseChunk(p->ctxt, data, len, terminate);
+	if (p->in_object)
+		json_arena_leave();
+	check_ctxt(p);
+}
+
 int vc_parser_feed(struct vc_parser *p, const char *data, size_t len)
 {
 	if (p->failed || p->finished)
@@ -772,8 +891,7 @@ int vc_parser_feed(struct vc_parser *p, const char *data, size_t len)
 	p->bytes += len;
 	while (len > 0 && !p->failed) {
 		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
-		xmlParseChunk(p->ctxt, data, chunk, 0);
-		check_ctxt(p);
+		parse_chunk(p, data, chunk, 0);
 		data += chunk;
 		len -= (size_t)chunk;
 	}
@@ -795,10 +913,8 @@ static int finish_http(struct vc_parser *p, long status)
 
 int vc_parser_finish(struct vc_parser *p, long http_status)
 {
-	if (!p->failed && !p->finished && p->ctxt) {
-		xmlParseChunk(p->ctxt, NULL, 0, 1);
-		check_ctxt(p);
-	}
+	if (!p->failed && !p->finished && p->ctxt)
+		parse_chunk(p, NULL, 0, 1);
 	p->finished = true;
 	if (p->have_fault) {
 		p->failed = true;

@@ -9,6 +9,7 @@
  * FILE... (bench-collector.sh BENCH_PARSE=1 saves the answers and runs it). */
 #include "inv.h"
 #include "inv_build.h"
+#include "json_arena.h"
 #include "vc.h"
 
 #include <libxml/parser.h>
@@ -126,6 +127,7 @@ static int round_once(char **data, size_t *len, int n, size_t *objects, size_t *
 			if ((len[i] >= (2u << 20)) != (pass == 1))
 				continue;
 			c.to_vms = pass == 1;
+			vc_parser_set_arena(p, c.to_vms);        /* as vc_bulk's parsers */
 			vc_parser_reset(p);
 			for (size_t off = 0; off < len[i] && !rc; off += 16384)
 				rc = vc_parser_feed(p, data[i] + off, len[i] - off < 16384 ? len[i] - off : 16384);
@@ -151,7 +153,14 @@ int main(int argc, char **argv)
 	char **data = calloc((size_t)(n > 0 ? n : 1), sizeof(*data));
 	size_t *len = calloc((size_t)(n > 0 ? n : 1), sizeof(*len)), bytes = 0, objects = 0, text = 0;
 	double best = 1e9, bare = 1e9;
+	bool bare_off;
 
+	/* BENCH_BARE=0 leaves the bare libxml2 rounds out (instruction counts under
+	 * valgrind --tool=cachegrind, which the host's speed does not move) */
+	bare_off = getenv("BENCH_BARE") && !strcmp(getenv("BENCH_BARE"), "0");
+	/* as the collector does; BENCH_ARENA=0 measures plain malloc */
+	if (!getenv("BENCH_ARENA") || strcmp(getenv("BENCH_ARENA"), "0"))
+		json_arena_install();
 	if (rounds < 1 || n < 1) {
 		fprintf(stderr, "usage: bench-parse ROUNDS FILE...\n");
 		return 2;
@@ -168,7 +177,8 @@ int main(int argc, char **argv)
 		if (round_once(data, len, n, &objects, &text))
 			return 1;
 		t1 = cpu_now();
-		round_bare(data, len, n);
+		if (!bare_off)
+			round_bare(data, len, n);
 		if (t1 - t0 < best)
 			best = t1 - t0;
 		if (cpu_now() - t1 < bare)

@@ -3,6 +3,7 @@
  * ends), every fault type, and broken inputs (truncated, HTML, empty, DTD, deep). */
 #include "test.h"
 #include "vc.h"
+#include "buf.h"
 
 #define ENV_OPEN "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<soapenv:Envelope xmlns:soapenc=\"http://schemas.xmlsoap.org/soap/encoding/\" " \
@@ -407,6 +408,63 @@ TEST(dtd_and_deep_nesting_rejected)
 	vc_parser_free(p);
 }
 
+/* Namespaces are resolved by the parser itself (libxml2's SAX1 events): the XSI
+ * prefix may be any name, declared on the Envelope or on each element (the simulator
+ * declares xmlns:XMLSchema-instance on every <val>), and an inner declaration wins; a
+ * prefix bound to another namespace, or to none, gives an ordinary attribute. */
+static const char ns_xml[] = "<?xml version=\"1.0\"?>"
+	"<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+	"xmlns:xsi=\"urn:not-xsi\"><S:Body><RetrievePropertiesExResponse xmlns=\"urn:vim25\">"
+	"<returnval><objects><obj type=\"VirtualMachine\">vm-5</obj>"
+	"<propSet><name>own.prefix</name><val xmlns:XMLSchema-instance="
+	"\"http://www.w3.org/2001/XMLSchema-instance\" XMLSchema-instance:type=\"xsd:int\">"
+	"5</val></propSet>"
+	"<propSet><name>envelope.xsi.is.other</name><val xsi:type=\"xsd:int\">6</val></propSet>"
+	"<propSet><name>rebound</name><val xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
+	"<a xsi:type=\"xsd:int\">7</a><b xmlns:xsi=\"urn:other\" xsi:type=\"xsd:int\">8</b>"
+	"<c xsi:nil=\"true\"/></val></propSet>"
+	"<propSet><name>undeclared</name><val q:type=\"xsd:int\">9</val></propSet>"
+	"<propSet><name>after.scope</name><val xsi:type=\"xsd:int\">10</val></propSet>"
+	"</objects></returnval></RetrievePropertiesExResponse></S:Body></S:Envelope>";
+
+TEST(namespaces_resolved_by_prefix)
+{
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		json_t *got = json_object(), *vm, *rebound;
+		struct vc_parser *p = vc_parser_new(collect_cb, got);
+
+		ASSERT_EQ(feed(p, ns_xml, sizeof(ns_xml) - 1, chunks[i], 200), 0);
+		vm = json_object_get(got, "vm-5");
+		ASSERT_EQ(json_integer_value(json_object_get(vm, "own.prefix")), 5);
+		ASSERT_STREQ(json_string_value(json_object_get(vm, "envelope.xsi.is.other")), "6");
+		rebound = json_object_get(vm, "rebound");
+		ASSERT_EQ(json_integer_value(json_object_get(rebound, "a")), 7);
+		ASSERT_STREQ(json_string_value(json_object_get(rebound, "b")), "8");
+		ASSERT(json_is_null(json_object_get(rebound, "c")));
+		ASSERT_STREQ(json_string_value(json_object_get(vm, "undeclared")), "9");
+		ASSERT_STREQ(json_string_value(json_object_get(vm, "after.scope")), "10");
+		vc_parser_free(p);
+		json_decref(got);
+	}
+}
+
+/* Declarations in scope are bounded like nesting: past the limit, a clean error. */
+TEST(namespace_declarations_bounded)
+{
+	struct buf xml = BUF_INIT;
+	struct vc_parser *p = vc_parser_new(NULL, NULL);
+
+	buf_adds(&xml, ENV_OPEN "<soapenv:Body><X><returnval");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&xml, " xmlns:p%d=\"urn:p%d\"", i, i);
+	buf_adds(&xml, ">1</returnval></X></soapenv:Body>" ENV_CLOSE);
+	ASSERT_EQ(feed(p, xml.data, xml.len, 0, 200), -1);
+	ASSERT_EQ(vc_parser_errcode(p), VC_EPARSE);
+	ASSERT_CONTAINS(vc_parser_errstr(p), "namespace declarations");
+	vc_parser_free(p);
+	buf_free(&xml);
+}
+
 static const char service_xml[] = ENV_OPEN "<soapenv:Body><RetrieveServiceContentResponse "
 	"xmlns=\"urn:vim25\"><returnval><rootFolder type=\"Folder\">group-d1</rootFolder>"
 	"<propertyCollector type=\"PropertyCollector\">propertyCollector</propertyCollector>"
@@ -506,7 +564,8 @@ TEST(strerror_covers_codes)
 		ASSERT(strcmp(vc_strerror((enum vc_err)e), "unknown error") != 0);
 }
 
-TEST_MAIN(T(props_streamed_in_any_chunking), T(streamed_props_in_any_order), T(props_without_callback_stay_in_result),
+TEST_MAIN(T(props_streamed_in_any_chunking), T(namespaces_resolved_by_prefix),
+          T(namespace_declarations_bounded), T(streamed_props_in_any_order), T(props_without_callback_stay_in_result),
           T(callback_can_stop), T(faults_map_to_codes), T(fault_without_xsi_type_uses_element_name),
           T(truncated_at_every_byte_is_a_clean_error), T(html_error_page),
           T(non_soap_and_empty_bodies), T(dtd_and_deep_nesting_rejected), T(service_content),
