@@ -107,7 +107,7 @@ int inv_bool(const json_t *obj, const char *dotted);  /* -1 when absent */
 /* Iterates a value that may be one element or an array of them. */
 size_t inv_count(const json_t *v);
 json_t *inv_at(const json_t *v, size_t i);
-/* Sets key to a copy of a string, or null. */
+/* Sets key (a literal: not checked for UTF-8) to a copy of a string, or null. */
 void inv_set_str(json_t *rec, const char *key, const char *s);
 /* rec[key] = the string at obj's dotted path, shared rather than copied (jansson
  * strings are never modified here), or null when there is none: a VM record takes

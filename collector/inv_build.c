@@ -56,7 +56,7 @@ static json_t *tag_records(const struct inv_raw *r)
 		inv_set_from(rec, "name", tag, "name");
 		inv_set_from(rec, "category", tag, "category");
 		inv_set_from(rec, "description", tag, "description");
-		json_object_set_new(rec, "object_count", json_integer(inv_int(tag, "object_count", 0)));
+		json_object_set_new_nocheck(rec, "object_count", json_integer(inv_int(tag, "object_count", 0)));
 		json_array_append_new(out, rec);
 	}
 	return out;
@@ -89,10 +89,10 @@ static void cluster_totals(json_t *clusters, const json_t *hosts, const json_t *
 
 	json_array_foreach(clusters, i, c) {
 		json_object_set(index, json_string_value(json_object_get(c, "moref")), c);
-		json_object_set_new(c, "cpu_usage_mhz", json_integer(0));
-		json_object_set_new(c, "mem_usage_mb", json_integer(0));
-		json_object_set_new(c, "vm_count", json_integer(0));
-		json_object_set_new(c, "vms_on", json_integer(0));
+		json_object_set_new_nocheck(c, "cpu_usage_mhz", json_integer(0));
+		json_object_set_new_nocheck(c, "mem_usage_mb", json_integer(0));
+		json_object_set_new_nocheck(c, "vm_count", json_integer(0));
+		json_object_set_new_nocheck(c, "vms_on", json_integer(0));
 	}
 	json_array_foreach(hosts, i, h) {
 		c = json_object_get(index, inv_s(json_object_get(h, "cluster")));
@@ -119,19 +119,19 @@ static json_t *clusters(const struct inv_raw *r)
 	json_object_foreach(bucket(r, "cluster"), moref, props) {
 		json_t *rec = base_record(moref, props);
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
-		json_object_set_new(rec, "host_count", json_integer(inv_int(props, "summary.numHosts", 0)));
-		json_object_set_new(rec, "hosts", inv_names(r, json_object_get(props, "host")));
-		json_object_set_new(rec, "effective_hosts", json_integer(inv_int(props, "summary.numEffectiveHosts", 0)));
-		json_object_set_new(rec, "total_cpu_mhz", json_integer(inv_int(props, "summary.totalCpu", 0)));
-		json_object_set_new(rec, "total_memory_bytes", json_integer(inv_int(props, "summary.totalMemory", 0)));
-		json_object_set_new(rec, "effective_cpu_mhz", json_integer(inv_int(props, "summary.effectiveCpu", 0)));
-		json_object_set_new(rec, "effective_memory_mb", json_integer(inv_int(props, "summary.effectiveMemory", 0)));
-		json_object_set_new(rec, "ha_enabled", json_boolean(inv_bool(props, "configuration.dasConfig.enabled") == 1));
-		json_object_set_new(rec, "drs_enabled", json_boolean(inv_bool(props, "configuration.drsConfig.enabled") == 1));
+		json_object_set_new_nocheck(rec, "host_count", json_integer(inv_int(props, "summary.numHosts", 0)));
+		json_object_set_new_nocheck(rec, "hosts", inv_names(r, json_object_get(props, "host")));
+		json_object_set_new_nocheck(rec, "effective_hosts", json_integer(inv_int(props, "summary.numEffectiveHosts", 0)));
+		json_object_set_new_nocheck(rec, "total_cpu_mhz", json_integer(inv_int(props, "summary.totalCpu", 0)));
+		json_object_set_new_nocheck(rec, "total_memory_bytes", json_integer(inv_int(props, "summary.totalMemory", 0)));
+		json_object_set_new_nocheck(rec, "effective_cpu_mhz", json_integer(inv_int(props, "summary.effectiveCpu", 0)));
+		json_object_set_new_nocheck(rec, "effective_memory_mb", json_integer(inv_int(props, "summary.effectiveMemory", 0)));
+		json_object_set_new_nocheck(rec, "ha_enabled", json_boolean(inv_bool(props, "configuration.dasConfig.enabled") == 1));
+		json_object_set_new_nocheck(rec, "drs_enabled", json_boolean(inv_bool(props, "configuration.drsConfig.enabled") == 1));
 		inv_set_from(rec, "drs_behavior", props, "configuration.drsConfig.defaultVmBehavior");
 		inv_set_from(rec, "overall_status", props, "overallStatus");
-		json_object_set_new(rec, "custom", inv_custom(r, props));
-		json_object_set_new(rec, "tags", inv_tags(r, moref));
+		json_object_set_new_nocheck(rec, "custom", inv_custom(r, props));
+		json_object_set_new_nocheck(rec, "tags", inv_tags(r, moref));
 		json_array_append_new(out, rec);
 	}
 	return out;
@@ -161,25 +161,25 @@ static json_t *datastores(const struct inv_raw *r)
 		const char *pod = inv_ancestor(r, inv_mor(json_object_get(props, "parent")), "pod");
 		json_t *hosts = mount_hosts(r, json_object_get(props, "host"));
 		inv_set_from(rec, "type", props, "summary.type");
-		json_object_set_new(rec, "capacity_bytes", json_integer(cap));
-		json_object_set_new(rec, "free_bytes", json_integer(free_b));
-		json_object_set_new(rec, "used_bytes", json_integer(cap - free_b));
-		json_object_set_new(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.uncommitted", 0)));
-		json_object_set_new(rec, "used_pct", json_integer(cap > 0 ? (cap - free_b) * 100 / cap : 0));
-		json_object_set_new(rec, "accessible", json_boolean(inv_bool(props, "summary.accessible") != 0));
+		json_object_set_new_nocheck(rec, "capacity_bytes", json_integer(cap));
+		json_object_set_new_nocheck(rec, "free_bytes", json_integer(free_b));
+		json_object_set_new_nocheck(rec, "used_bytes", json_integer(cap - free_b));
+		json_object_set_new_nocheck(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.uncommitted", 0)));
+		json_object_set_new_nocheck(rec, "used_pct", json_integer(cap > 0 ? (cap - free_b) * 100 / cap : 0));
+		json_object_set_new_nocheck(rec, "accessible", json_boolean(inv_bool(props, "summary.accessible") != 0));
 		inv_set_from(rec, "maintenance", props, "summary.maintenanceMode");
-		json_object_set_new(rec, "shared", json_boolean(inv_bool(props, "summary.multipleHostAccess") == 1 ||
+		json_object_set_new_nocheck(rec, "shared", json_boolean(inv_bool(props, "summary.multipleHostAccess") == 1 ||
 		                                                json_array_size(hosts) > 1));
 		inv_set_from(rec, "url", props, "summary.url");
 		inv_set_str(rec, "pod", pod);
 		inv_set_str(rec, "pod_name", inv_name_of(r, pod));
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
-		json_object_set_new(rec, "host_count", json_integer((json_int_t)json_array_size(hosts)));
-		json_object_set_new(rec, "hosts", hosts);
-		json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+		json_object_set_new_nocheck(rec, "host_count", json_integer((json_int_t)json_array_size(hosts)));
+		json_object_set_new_nocheck(rec, "hosts", hosts);
+		json_object_set_new_nocheck(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
 		inv_set_from(rec, "overall_status", props, "overallStatus");
-		json_object_set_new(rec, "custom", inv_custom(r, props));
-		json_object_set_new(rec, "tags", inv_tags(r, moref));
+		json_object_set_new_nocheck(rec, "custom", inv_custom(r, props));
+		json_object_set_new_nocheck(rec, "tags", inv_tags(r, moref));
 		json_array_append_new(out, rec);
 	}
 	return out;
@@ -192,9 +192,9 @@ static json_t *pods(const struct inv_raw *r)
 
 	json_object_foreach(bucket(r, "pod"), moref, props) {
 		json_t *rec = base_record(moref, props);
-		json_object_set_new(rec, "capacity_bytes", json_integer(inv_int(props, "summary.capacity", 0)));
-		json_object_set_new(rec, "free_bytes", json_integer(inv_int(props, "summary.freeSpace", 0)));
-		json_object_set_new(rec, "datastores", inv_names(r, json_object_get(props, "childEntity")));
+		json_object_set_new_nocheck(rec, "capacity_bytes", json_integer(inv_int(props, "summary.capacity", 0)));
+		json_object_set_new_nocheck(rec, "free_bytes", json_integer(inv_int(props, "summary.freeSpace", 0)));
+		json_object_set_new_nocheck(rec, "datastores", inv_names(r, json_object_get(props, "childEntity")));
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 		json_array_append_new(out, rec);
 	}
@@ -217,14 +217,14 @@ static void dv_vlan(json_t *rec, const json_t *props)
 		}
 		inv_set_str(rec, "vlan_type", "trunk");
 		inv_set_str(rec, "trunk", ranges);
-		json_object_set_new(rec, "vlan", json_null());
+		json_object_set_new_nocheck(rec, "vlan", json_null());
 	} else if (type && strstr(type, "Pvlan")) {
 		inv_set_str(rec, "vlan_type", "pvlan");
-		json_object_set_new(rec, "vlan", json_integer(inv_int(vlan, "pvlanId", 0)));
+		json_object_set_new_nocheck(rec, "vlan", json_integer(inv_int(vlan, "pvlanId", 0)));
 	} else {
 		json_int_t v = inv_int(vlan, "vlanId", 0);
 		inv_set_str(rec, "vlan_type", v ? "vlan" : "none");
-		json_object_set_new(rec, "vlan", json_integer(v));
+		json_object_set_new_nocheck(rec, "vlan", json_integer(v));
 	}
 }
 
@@ -240,8 +240,8 @@ static json_t *dv_portgroups(const struct inv_raw *r)
 		inv_set_from(rec, "key", props, "key");
 		inv_set_str(rec, "switch", inv_name_of(r, dvs));
 		inv_set_str(rec, "dvs", dvs);
-		json_object_set_new(rec, "ports", json_integer(inv_int(props, "config.numPorts", 0)));
-		json_object_set_new(rec, "uplink", json_boolean(inv_bool(props, "config.uplink") == 1));
+		json_object_set_new_nocheck(rec, "ports", json_integer(inv_int(props, "config.numPorts", 0)));
+		json_object_set_new_nocheck(rec, "uplink", json_boolean(inv_bool(props, "config.uplink") == 1));
 		inv_set_from(rec, "binding", props, "config.type");
 		dv_vlan(rec, props);
 		json_array_append_new(out, rec);
@@ -257,8 +257,8 @@ static json_t *networks(const struct inv_raw *r)
 	json_object_foreach(bucket(r, "network"), moref, props) {
 		json_t *rec = base_record(moref, props);
 		inv_set_str(rec, "kind", json_object_get(dvpg, moref) ? "distributed" : "standard");
-		json_object_set_new(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "host"))));
-		json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+		json_object_set_new_nocheck(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "host"))));
+		json_object_set_new_nocheck(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 		json_array_append_new(out, rec);
 	}
@@ -278,12 +278,12 @@ static json_t *switches(const struct inv_raw *r, const json_t *dvpgs)
 			npg += !strcmp(inv_s(json_object_get(pg, "dvs")), moref);
 		inv_set_from(rec, "uuid", props, "uuid");
 		inv_set_from(rec, "version", props, "summary.productInfo.version");
-		json_object_set_new(rec, "ports", json_integer(inv_int(props, "summary.numPorts", 0)));
-		json_object_set_new(rec, "mtu", json_integer(inv_int(props, "config.maxMtu", 1500)));
-		json_object_set_new(rec, "hosts", inv_names(r, json_object_get(props, "summary.hostMember")));
-		json_object_set_new(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "summary.hostMember"))));
-		json_object_set_new(rec, "uplinks", inv_names(r, json_object_get(props, "config.uplinkPortgroup")));
-		json_object_set_new(rec, "portgroup_count", json_integer(npg));
+		json_object_set_new_nocheck(rec, "ports", json_integer(inv_int(props, "summary.numPorts", 0)));
+		json_object_set_new_nocheck(rec, "mtu", json_integer(inv_int(props, "config.maxMtu", 1500)));
+		json_object_set_new_nocheck(rec, "hosts", inv_names(r, json_object_get(props, "summary.hostMember")));
+		json_object_set_new_nocheck(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "summary.hostMember"))));
+		json_object_set_new_nocheck(rec, "uplinks", inv_names(r, json_object_get(props, "config.uplinkPortgroup")));
+		json_object_set_new_nocheck(rec, "portgroup_count", json_integer(npg));
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 		json_array_append_new(out, rec);
 	}
@@ -302,8 +302,8 @@ static json_t *simple_records(const struct inv_raw *r, const char *name)
 
 void inv_stamp(json_t *rec, const char *vcenter, const char *vc_name)
 {
-	json_object_set_new(rec, "vcenter", json_string(vcenter));
-	json_object_set_new(rec, "vcenter_name", json_string(vc_name));
+	json_object_set_new_nocheck(rec, "vcenter", json_string(vcenter));
+	json_object_set_new_nocheck(rec, "vcenter_name", json_string(vc_name));
 }
 
 /* Stamps every record of every type with its vCenter; with skip_vms, not the VM
@@ -467,21 +467,21 @@ json_t *inv_build_types(const struct inv_raw *r, json_t *vms, json_t *snaps, int
 	cluster_totals(cl, hosts, vms);
 	json_array_extend(pgs, dvpgs);
 	json_decref(dvpgs);
-	json_object_set_new(out, "datacenter", simple_records(r, "datacenter"));
-	json_object_set_new(out, "cluster", cl);
-	json_object_set_new(out, "host", hosts);
-	json_object_set_new(out, "vm", vms);
-	json_object_set_new(out, "datastore", datastores(r));
-	json_object_set_new(out, "pod", pods(r));
-	json_object_set_new(out, "network", networks(r));
-	json_object_set_new(out, "dvs", switches(r, pgs));
-	json_object_set_new(out, "portgroup", pgs);
-	json_object_set_new(out, "vswitch", vsw);
-	json_object_set_new(out, "vmk", vmks);
-	json_object_set_new(out, "pnic", pnics);
-	json_object_set_new(out, "snapshot", snaps);
-	json_object_set_new(out, "resourcepool", simple_records(r, "resourcepool"));
-	json_object_set_new(out, "tag", tag_records(r));
+	json_object_set_new_nocheck(out, "datacenter", simple_records(r, "datacenter"));
+	json_object_set_new_nocheck(out, "cluster", cl);
+	json_object_set_new_nocheck(out, "host", hosts);
+	json_object_set_new_nocheck(out, "vm", vms);
+	json_object_set_new_nocheck(out, "datastore", datastores(r));
+	json_object_set_new_nocheck(out, "pod", pods(r));
+	json_object_set_new_nocheck(out, "network", networks(r));
+	json_object_set_new_nocheck(out, "dvs", switches(r, pgs));
+	json_object_set_new_nocheck(out, "portgroup", pgs);
+	json_object_set_new_nocheck(out, "vswitch", vsw);
+	json_object_set_new_nocheck(out, "vmk", vmks);
+	json_object_set_new_nocheck(out, "pnic", pnics);
+	json_object_set_new_nocheck(out, "snapshot", snaps);
+	json_object_set_new_nocheck(out, "resourcepool", simple_records(r, "resourcepool"));
+	json_object_set_new_nocheck(out, "tag", tag_records(r));
 	stamp(out, vcenter, vc_name, vms_stamped);
 	return out;
 }

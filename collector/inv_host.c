@@ -61,10 +61,10 @@ static void add_vmks(json_t *vmks, const char *host, const char *hname, const js
 		inv_set_from(rec, "dv_portgroup", v, "spec.distributedVirtualPort.portgroupKey");
 		inv_set_from(rec, "ip", v, "spec.ip.ipAddress");
 		inv_set_from(rec, "netmask", v, "spec.ip.subnetMask");
-		json_object_set_new(rec, "dhcp", json_boolean(inv_bool(v, "spec.ip.dhcp") == 1));
+		json_object_set_new_nocheck(rec, "dhcp", json_boolean(inv_bool(v, "spec.ip.dhcp") == 1));
 		inv_set_from(rec, "mac", v, "spec.mac");
-		json_object_set_new(rec, "mtu", json_integer(inv_int(v, "spec.mtu", 1500)));
-		json_object_set_new(rec, "services", services ? json_incref(services) : json_array());
+		json_object_set_new_nocheck(rec, "mtu", json_integer(inv_int(v, "spec.mtu", 1500)));
+		json_object_set_new_nocheck(rec, "services", services ? json_incref(services) : json_array());
 		json_array_append_new(vmks, rec);
 	}
 	json_decref(svc);
@@ -94,9 +94,9 @@ static void add_switches(json_t *vswitches, json_t *portgroups, const char *host
 
 	for (size_t i = 0; i < inv_count(sws); i++) {
 		json_t *sw = inv_at(sws, i), *rec = sub_record(host, hname, inv_str(sw, "name"));
-		json_object_set_new(rec, "ports", json_integer(inv_int(sw, "numPorts", 0)));
-		json_object_set_new(rec, "mtu", json_integer(inv_int(sw, "mtu", 1500)));
-		json_object_set_new(rec, "pnics", pnic_names(json_object_get(sw, "pnic"), pnics));
+		json_object_set_new_nocheck(rec, "ports", json_integer(inv_int(sw, "numPorts", 0)));
+		json_object_set_new_nocheck(rec, "mtu", json_integer(inv_int(sw, "mtu", 1500)));
+		json_object_set_new_nocheck(rec, "pnics", pnic_names(json_object_get(sw, "pnic"), pnics));
 		json_array_append_new(vswitches, rec);
 	}
 	for (size_t i = 0; i < inv_count(pgs); i++) {
@@ -104,7 +104,7 @@ static void add_switches(json_t *vswitches, json_t *portgroups, const char *host
 		json_int_t vlan = inv_int(pg, "spec.vlanId", 0);
 		inv_set_str(rec, "kind", "standard");
 		inv_set_from(rec, "switch", pg, "spec.vswitchName");
-		json_object_set_new(rec, "vlan", json_integer(vlan));
+		json_object_set_new_nocheck(rec, "vlan", json_integer(vlan));
 		inv_set_str(rec, "vlan_type", vlan == 4095 ? "trunk" : vlan ? "vlan" : "none");
 		json_array_append_new(portgroups, rec);
 	}
@@ -118,7 +118,7 @@ static void add_pnics(json_t *out, const char *host, const char *hname, const js
 		json_t *p = inv_at(pnics, i), *rec = sub_record(host, hname, inv_str(p, "device"));
 		inv_set_from(rec, "mac", p, "mac");
 		inv_set_from(rec, "driver", p, "driver");
-		json_object_set_new(rec, "speed_mb", json_integer(inv_int(p, "linkSpeed.speedMb", 0)));
+		json_object_set_new_nocheck(rec, "speed_mb", json_integer(inv_int(p, "linkSpeed.speedMb", 0)));
 		json_array_append_new(out, rec);
 	}
 }
@@ -132,15 +132,15 @@ static void add_hardware(json_t *rec, const json_t *props)
 	inv_set_from(rec, "model", props, "hardware.systemInfo.model");
 	inv_set_from(rec, "uuid", props, "hardware.systemInfo.uuid");
 	inv_set_from(rec, "cpu_model", props, "summary.hardware.cpuModel");
-	json_object_set_new(rec, "cpu_sockets", json_integer(inv_int(props, "summary.hardware.numCpuPkgs", 0)));
-	json_object_set_new(rec, "cpu_cores", json_integer(cores));
-	json_object_set_new(rec, "cpu_threads", json_integer(inv_int(props, "summary.hardware.numCpuThreads", 0)));
-	json_object_set_new(rec, "cpu_mhz", json_integer(mhz));
-	json_object_set_new(rec, "cpu_total_mhz", json_integer(cores * mhz));
-	json_object_set_new(rec, "memory_bytes", json_integer(inv_int(props, "summary.hardware.memorySize", 0)));
-	json_object_set_new(rec, "nic_count", json_integer(inv_int(props, "summary.hardware.numNics", 0)));
-	json_object_set_new(rec, "cpu_usage_mhz", json_integer(inv_int(props, "summary.quickStats.overallCpuUsage", 0)));
-	json_object_set_new(rec, "mem_usage_mb", json_integer(inv_int(props, "summary.quickStats.overallMemoryUsage", 0)));
+	json_object_set_new_nocheck(rec, "cpu_sockets", json_integer(inv_int(props, "summary.hardware.numCpuPkgs", 0)));
+	json_object_set_new_nocheck(rec, "cpu_cores", json_integer(cores));
+	json_object_set_new_nocheck(rec, "cpu_threads", json_integer(inv_int(props, "summary.hardware.numCpuThreads", 0)));
+	json_object_set_new_nocheck(rec, "cpu_mhz", json_integer(mhz));
+	json_object_set_new_nocheck(rec, "cpu_total_mhz", json_integer(cores * mhz));
+	json_object_set_new_nocheck(rec, "memory_bytes", json_integer(inv_int(props, "summary.hardware.memorySize", 0)));
+	json_object_set_new_nocheck(rec, "nic_count", json_integer(inv_int(props, "summary.hardware.numNics", 0)));
+	json_object_set_new_nocheck(rec, "cpu_usage_mhz", json_integer(inv_int(props, "summary.quickStats.overallCpuUsage", 0)));
+	json_object_set_new_nocheck(rec, "mem_usage_mb", json_integer(inv_int(props, "summary.quickStats.overallMemoryUsage", 0)));
 }
 
 /* The SSH service (HostService key TSM-SSH) from config.service.service: whether it
@@ -155,12 +155,12 @@ static void add_ssh(json_t *rec, const json_t *props)
 		const char *key = inv_str(s, "key");
 		if (!key || strcmp(key, "TSM-SSH"))
 			continue;
-		json_object_set_new(rec, "ssh_running", json_boolean(inv_bool(s, "running") == 1));
+		json_object_set_new_nocheck(rec, "ssh_running", json_boolean(inv_bool(s, "running") == 1));
 		inv_set_from(rec, "ssh_policy", s, "policy");
 		return;
 	}
-	json_object_set_new(rec, "ssh_running", json_null());
-	json_object_set_new(rec, "ssh_policy", json_null());
+	json_object_set_new_nocheck(rec, "ssh_running", json_null());
+	json_object_set_new_nocheck(rec, "ssh_policy", json_null());
 }
 
 json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t *props,
@@ -174,7 +174,7 @@ json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t
 	inv_set_str(rec, "name", name);
 	inv_set_from(rec, "connection_state", props, "runtime.connectionState");
 	inv_set_from(rec, "power_state", props, "runtime.powerState");
-	json_object_set_new(rec, "maintenance", json_boolean(inv_bool(props, "runtime.inMaintenanceMode") == 1));
+	json_object_set_new_nocheck(rec, "maintenance", json_boolean(inv_bool(props, "runtime.inMaintenanceMode") == 1));
 	inv_set_from(rec, "version", props, "summary.config.product.version");
 	inv_set_from(rec, "build", props, "summary.config.product.build");
 	inv_set_from(rec, "product", props, "summary.config.product.fullName");
@@ -183,12 +183,12 @@ json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t
 	inv_set_str(rec, "cluster", cluster);
 	inv_set_str(rec, "cluster_name", inv_name_of(r, cluster));
 	inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
-	json_object_set_new(rec, "datastores", inv_names(r, json_object_get(props, "datastore")));
-	json_object_set_new(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+	json_object_set_new_nocheck(rec, "datastores", inv_names(r, json_object_get(props, "datastore")));
+	json_object_set_new_nocheck(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
 	add_hardware(rec, props);
 	add_ssh(rec, props);
-	json_object_set_new(rec, "custom", inv_custom(r, props));
-	json_object_set_new(rec, "tags", inv_tags(r, moref));
+	json_object_set_new_nocheck(rec, "custom", inv_custom(r, props));
+	json_object_set_new_nocheck(rec, "tags", inv_tags(r, moref));
 	add_vmks(vmks, moref, name, props);
 	add_switches(vswitches, portgroups, moref, name, props);
 	add_pnics(pnics, moref, name, props);

@@ -14,8 +14,8 @@ static void add_disk(json_t *disks, const struct inv_raw *r, const json_t *dev)
 	if (bytes < 0)
 		bytes = inv_int(dev, "capacityInKB", 0) * 1024;
 	inv_set_from(d, "label", dev, "deviceInfo.label");
-	json_object_set_new(d, "capacity_bytes", json_integer(bytes));
-	json_object_set_new(d, "thin", json_boolean(inv_bool(dev, "backing.thinProvisioned") == 1));
+	json_object_set_new_nocheck(d, "capacity_bytes", json_integer(bytes));
+	json_object_set_new_nocheck(d, "thin", json_boolean(inv_bool(dev, "backing.thinProvisioned") == 1));
 	inv_set_from(d, "mode", dev, "backing.diskMode");
 	inv_set_from(d, "file", dev, "backing.fileName");
 	inv_set_str(d, "datastore", inv_name_of(r, inv_mor(inv_path(dev, "backing.datastore"))));
@@ -36,8 +36,8 @@ static void add_nic(json_t *nics, const struct inv_raw *r, const json_t *dev,
 	inv_set_str(n, "adapter", type && !strncmp(type, "Virtual", 7) ? type + 7 : type);
 	inv_set_from(n, "mac", dev, "macAddress");
 	inv_set_str(n, "network", net);
-	json_object_set_new(n, "connected", json_boolean(inv_bool(dev, "connectable.connected") == 1));
-	json_object_set_new(n, "start_connected", json_boolean(inv_bool(dev, "connectable.startConnected") == 1));
+	json_object_set_new_nocheck(n, "connected", json_boolean(inv_bool(dev, "connectable.connected") == 1));
+	json_object_set_new_nocheck(n, "start_connected", json_boolean(inv_bool(dev, "connectable.startConnected") == 1));
 	json_array_append_new(nics, n);
 }
 
@@ -58,11 +58,11 @@ static void add_devices(json_t *rec, const struct inv_raw *r, const json_t *prop
 			               json_array_size(disks) - 1), "capacity_bytes"));
 		}
 	}
-	json_object_set_new(rec, "nic_count", json_integer((json_int_t)json_array_size(nics)));
-	json_object_set_new(rec, "disk_count", json_integer((json_int_t)json_array_size(disks)));
-	json_object_set_new(rec, "provisioned_bytes", json_integer(provisioned));
-	json_object_set_new(rec, "nics", nics);
-	json_object_set_new(rec, "disks", disks);
+	json_object_set_new_nocheck(rec, "nic_count", json_integer((json_int_t)json_array_size(nics)));
+	json_object_set_new_nocheck(rec, "disk_count", json_integer((json_int_t)json_array_size(disks)));
+	json_object_set_new_nocheck(rec, "provisioned_bytes", json_integer(provisioned));
+	json_object_set_new_nocheck(rec, "nics", nics);
+	json_object_set_new_nocheck(rec, "disks", disks);
 }
 
 static void add_guest(json_t *rec, const json_t *props)
@@ -84,13 +84,13 @@ static void add_guest(json_t *rec, const json_t *props)
 	for (size_t i = 0; i < inv_count(disks); i++) {
 		json_t *d = inv_at(disks, i), *p = json_object();
 		inv_set_from(p, "path", d, "diskPath");
-		json_object_set_new(p, "capacity_bytes", json_integer(inv_int(d, "capacity", 0)));
-		json_object_set_new(p, "free_bytes", json_integer(inv_int(d, "freeSpace", 0)));
+		json_object_set_new_nocheck(p, "capacity_bytes", json_integer(inv_int(d, "capacity", 0)));
+		json_object_set_new_nocheck(p, "free_bytes", json_integer(inv_int(d, "freeSpace", 0)));
 		json_array_append_new(parts, p);
 	}
 	inv_set_str(rec, "ip", primary ? primary : json_string_value(json_array_get(ips, 0)));
-	json_object_set_new(rec, "ips", ips);
-	json_object_set_new(rec, "partitions", parts);
+	json_object_set_new_nocheck(rec, "ips", ips);
+	json_object_set_new_nocheck(rec, "partitions", parts);
 	inv_set_from(rec, "dns_name", props, "guest.hostName");
 	inv_set_from(rec, "guest_os_running", props, "guest.guestFullName");
 	inv_set_from(rec, "tools_status", props, "guest.toolsStatus");
@@ -110,9 +110,9 @@ static void walk_snapshots(const json_t *nodes, const char *current, int depth,
 		inv_set_from(s, "description", n, "description");
 		inv_set_from(s, "created", n, "createTime");
 		inv_set_str(s, "parent", parent);
-		json_object_set_new(s, "depth", json_integer(depth));
-		json_object_set_new(s, "current", json_boolean(moref && current && !strcmp(moref, current)));
-		json_object_set_new(s, "quiesced", json_boolean(inv_bool(n, "quiesced") == 1));
+		json_object_set_new_nocheck(s, "depth", json_integer(depth));
+		json_object_set_new_nocheck(s, "current", json_boolean(moref && current && !strcmp(moref, current)));
+		json_object_set_new_nocheck(s, "quiesced", json_boolean(inv_bool(n, "quiesced") == 1));
 		json_array_append_new(mine, json_copy(s));
 		json_object_set(s, "vm", json_object_get(vm, "moref"));
 		json_object_set(s, "vm_name", json_object_get(vm, "name"));
@@ -128,8 +128,8 @@ static void add_snapshots(json_t *rec, const json_t *props, json_t *flat)
 	const char *current = inv_mor(inv_path(snap, "currentSnapshot"));
 
 	walk_snapshots(inv_path(snap, "rootSnapshotList"), current, 0, NULL, mine, flat, rec);
-	json_object_set_new(rec, "snapshot_count", json_integer((json_int_t)json_array_size(mine)));
-	json_object_set_new(rec, "snapshots", mine);
+	json_object_set_new_nocheck(rec, "snapshot_count", json_integer((json_int_t)json_array_size(mine)));
+	json_object_set_new_nocheck(rec, "snapshots", mine);
 }
 
 static void add_placement(json_t *rec, const struct inv_raw *r, const json_t *props)
@@ -148,8 +148,8 @@ static void add_placement(json_t *rec, const struct inv_raw *r, const json_t *pr
 	inv_set_str(rec, "datacenter", inv_name_of(r, dc));
 	inv_set_str(rec, "folder", inv_name_of(r, inv_mor(json_object_get(props, "parent"))));
 	inv_set_str(rec, "resource_pool", inv_name_of(r, inv_mor(json_object_get(props, "resourcePool"))));
-	json_object_set_new(rec, "datastores", inv_names(r, ds));
-	json_object_set_new(rec, "networks", inv_names(r, net));
+	json_object_set_new_nocheck(rec, "datastores", inv_names(r, ds));
+	json_object_set_new_nocheck(rec, "networks", inv_names(r, net));
 }
 
 json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *props,
@@ -163,10 +163,10 @@ json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *
 	inv_set_from(rec, "instance_uuid", props, "config.instanceUuid");
 	inv_set_from(rec, "power_state", props, "runtime.powerState");
 	inv_set_from(rec, "connection_state", props, "runtime.connectionState");
-	json_object_set_new(rec, "template", json_boolean(inv_bool(props, "config.template") == 1));
-	json_object_set_new(rec, "cpus", json_integer(inv_int(props, "config.hardware.numCPU", 0)));
-	json_object_set_new(rec, "cores_per_socket", json_integer(inv_int(props, "config.hardware.numCoresPerSocket", 1)));
-	json_object_set_new(rec, "memory_mb", json_integer(inv_int(props, "config.hardware.memoryMB", 0)));
+	json_object_set_new_nocheck(rec, "template", json_boolean(inv_bool(props, "config.template") == 1));
+	json_object_set_new_nocheck(rec, "cpus", json_integer(inv_int(props, "config.hardware.numCPU", 0)));
+	json_object_set_new_nocheck(rec, "cores_per_socket", json_integer(inv_int(props, "config.hardware.numCoresPerSocket", 1)));
+	json_object_set_new_nocheck(rec, "memory_mb", json_integer(inv_int(props, "config.hardware.memoryMB", 0)));
 	inv_set_from(rec, "guest_id", props, "config.guestId");
 	inv_set_from(rec, "guest_os", props, "config.guestFullName");
 	inv_set_from(rec, "hw_version", props, "config.version");
@@ -174,15 +174,15 @@ json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *
 	inv_set_from(rec, "annotation", props, "config.annotation");
 	inv_set_from(rec, "boot_time", props, "runtime.bootTime");
 	inv_set_from(rec, "overall_status", props, "overallStatus");
-	json_object_set_new(rec, "committed_bytes", json_integer(inv_int(props, "summary.storage.committed", 0)));
-	json_object_set_new(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.storage.uncommitted", 0)));
-	json_object_set_new(rec, "cpu_usage_mhz", json_integer(inv_int(props, "summary.quickStats.overallCpuUsage", 0)));
-	json_object_set_new(rec, "mem_usage_mb", json_integer(inv_int(props, "summary.quickStats.guestMemoryUsage", 0)));
+	json_object_set_new_nocheck(rec, "committed_bytes", json_integer(inv_int(props, "summary.storage.committed", 0)));
+	json_object_set_new_nocheck(rec, "uncommitted_bytes", json_integer(inv_int(props, "summary.storage.uncommitted", 0)));
+	json_object_set_new_nocheck(rec, "cpu_usage_mhz", json_integer(inv_int(props, "summary.quickStats.overallCpuUsage", 0)));
+	json_object_set_new_nocheck(rec, "mem_usage_mb", json_integer(inv_int(props, "summary.quickStats.guestMemoryUsage", 0)));
 	add_guest(rec, props);
 	add_devices(rec, r, props, dvpg_by_key);
 	add_placement(rec, r, props);
-	json_object_set_new(rec, "custom", inv_custom(r, props));
-	json_object_set_new(rec, "tags", inv_tags(r, moref));
+	json_object_set_new_nocheck(rec, "custom", inv_custom(r, props));
+	json_object_set_new_nocheck(rec, "tags", inv_tags(r, moref));
 	add_snapshots(rec, props, flat_snapshots);
 	return rec;
 }

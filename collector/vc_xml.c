@@ -43,6 +43,7 @@
 #define MAX_NODES (4u << 20)
 #define PATH_LEN 256            /* a pruned value's element path beyond this is kept */
 #define MAX_NAMES 4096          /* type names shared per parser (see type_name) */
+#define PROP_NAME_MAX 256       /* a streamed property's <name> kept as text (prop_name) */
 #define MAX_NS 256              /* namespace prefixes declared in scope at once */
 #define NS_NAMES 4096           /* bytes of those prefixes */
 
@@ -102,6 +103,9 @@ struct vc_parser {
 	json_t *result;
 	json_t *names;          /* type name -> its one shared string value (type_name) */
 	json_t *props;          /* the streamed object's properties so far (take_property) */
+	char prop[PROP_NAME_MAX];  /* the <name> of the open streamed propSet ... */
+	int prop_frame;         /* ... whose frame index this is, when has_prop */
+	bool has_prop;
 	char sniff[81];
 	size_t sniff_len;
 	enum vc_err err;
@@ -482,6 +486,17 @@ static bool path_kept(const struct vc_prune *r, const char *path, size_t len)
 }
 
 /* The rule for a <val> whose parent already holds the property's <name>. */
+static bool is_streamed_propset(const struct vc_parser *p, int i);
+
+/* The property name of propSet (or changeSet) frame i: kept as text for a streamed
+ * propSet (keep_prop_name), else its converted <name> child. NULL when none yet. */
+static const char *prop_name(const struct vc_parser *p, int i)
+{
+	if (p->has_prop && p->prop_frame == i)
+		return p->prop;
+	return json_string_value(json_object_get(p->stack[i].kids, "name"));
+}
+
 static const struct vc_prune *rule_for(const struct vc_parser *p, const char *local,
                                        const struct frame *parent)
 {
@@ -489,7 +504,7 @@ static const struct vc_prune *rule_for(const struct vc_parser *p, const char *lo
 
 	if (!p->nprune || !parent || strcmp(local, "val"))
 		return NULL;
-	prop = json_string_value(json_object_get(parent->kids, "name"));
+	prop = prop_name(p, (int)(parent - p->stack));
 	for (size_t i = 0; prop && i < p->nprune; i++)
 		if (!strcmp(p->prune[i].path, prop))
 			return &p->prune[i];
@@ -618,11 +633,12 @@ static bool is_streamed_propset(const struct vc_parser *p, int i)
 	return i >= 2 && !strcmp(p->stack[i].name, "propSet") && is_streamed_at(p, i - 1);
 }
 
+/* name is text libxml2 delivered, so valid UTF-8 already (as add_child's names). */
 static void set_property(struct vc_parser *p, const char *name, json_t *v)
 {
 	if (!p->props)
 		p->props = json_object();
-	json_object_set_new(p->props, name, v);
+	json_object_set_new_nocheck(p->props, name, v);
 }
 
 /* A streamed object's property goes straight into p->props: the <val> under its
@@ -635,7 +651,7 @@ static bool take_property(struct vc_parser *p, struct frame *f, json_t *v)
 	const char *name;
 
 	if (!strcmp(f->name, "val") && is_streamed_propset(p, i - 1)) {
-		name = json_string_value(json_object_get(f[-1].kids, "name"));
+		name = prop_name(p, i - 1);
 		if (!name)
 			return false;
 		set_property(p, name, v);
@@ -644,11 +660,12 @@ static bool take_property(struct vc_parser *p, struct frame *f, json_t *v)
 	}
 	if (!is_streamed_propset(p, i))
 		return false;
-	name = json_string_value(json_object_get(v, "name"));
+	name = p->has_prop && p->prop_frame == i ? p->prop : json_string_value(json_object_get(v, "name"));
 	if (name && !f->taken) {
 		json_t *val = json_object_get(v, "val");
 		set_property(p, name, val ? json_incref(val) : json_null());
 	}
+	p->has_prop = false;
 	json_decref(v);
 	return true;
 }
@@ -676,11 +693,35 @@ static void leave_object(struct vc_parser *p)
 	}
 }
 
+/* The <name> of a streamed propSet is kept as text in the parser rather than as a
+ * string in an object of the propSet's children, which only the property's name was
+ * ever read from: three allocations and two hash lookups fewer per property, the
+ * bulk of what a VM's answer holds. false: an unusual <name> (typed, nil, with
+ * children, too long), converted as any element. */
+static bool keep_prop_name(struct vc_parser *p, struct frame *f)
+{
+	int i = (int)(f - p->stack);
+
+	if (strcmp(f->name, "name") || !is_streamed_propset(p, i - 1) || f->kids || f->nil ||
+	    f->xtype[0] || f->mtype[0] || f->text.len >= sizeof(p->prop))
+		return false;
+	memcpy(p->prop, buf_str(&f->text), f->text.len + 1);
+	p->prop_frame = i - 1;
+	p->has_prop = true;
+	return true;
+}
+
 static void end_frame(struct vc_parser *p)
 {
 	struct frame *f = &p->stack[p->nframes - 1];
-	json_t *v = frame_value(p, f);
+	json_t *v;
 
+	if (keep_prop_name(p, f)) {
+		frame_clear(f);
+		p->nframes--;
+		return;
+	}
+	v = frame_value(p, f);
 	if (!v) {
 		pfail(p, VC_EPARSE, "out of memory converting <%s>", f->name);
 	} else if (++p->nodes > MAX_NODES) {
