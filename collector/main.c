@@ -671,6 +671,24 @@ static void shutdown_all(struct collector *c)
 	cfg_free(&c->cfg);
 }
 
+/* glibc's allocator as the collector is measured with (docs/performance.md, "Page
+ * faults"): one arena for every thread, its heap grown 32 MB at a time and backed by
+ * transparent huge pages. A poll builds tens of MB of small values; with 4 KB pages
+ * each new page of heap is a page fault, and on a virtual machine the faults alone
+ * cost a quarter of a poll's CPU. glibc reads these settings only from the
+ * environment at start, so the collector runs itself again once with them -- unless
+ * GLIBC_TUNABLES is set already (the administrator's choice wins, and the second run
+ * sees its own). A failed exec changes nothing. */
+#define ALLOC_TUNABLES "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.top_pad=33554432"
+
+static void tune_allocator(char **argv)
+{
+	if (getenv("GLIBC_TUNABLES") || setenv("GLIBC_TUNABLES", ALLOC_TUNABLES, 1))
+		return;
+	execv("/proc/self/exe", argv);
+	unsetenv("GLIBC_TUNABLES");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -685,6 +703,7 @@ int main(int argc, char **argv)
 	int opt, debug = 0, rc;
 	char err[512];
 
+	tune_allocator(argv);
 	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': c.config_path = optarg; break;
