@@ -170,6 +170,9 @@ int json_arena_install(void)
 		return -1;
 	range_lo = (char *)(((uintptr_t)m + CHUNK - 1) & ~(uintptr_t)(CHUNK - 1));
 	range_hi = range_lo + RANGE;
+	/* a chunk's first touch then maps a 2 MB page (shared by eight chunks) rather
+	 * than faulting 64 small ones; only a hint */
+	madvise(range_lo, RANGE, MADV_HUGEPAGE);
 	json_set_alloc_funcs(arena_malloc, arena_free);
 	return 0;
 }
