@@ -72,6 +72,8 @@ struct frame {
 	char promoted[NAME_LEN];/* child name turned into an array by repetition */
 	bool nil, is_array;
 	bool taken;             /* a streamed propSet whose <val> went into the props */
+	bool streamed;          /* an ObjectContent handed to the callback (is_streamed_at) */
+	bool propset;           /* a propSet of such an object */
 	unsigned short plen;    /* inside a pruned value: length of this element's path */
 	json_t *kids;           /* object or array of converted children */
 	struct buf text;        /* kept allocated from element to element (reset only) */
@@ -154,6 +156,8 @@ static json_t *scalar_value(const char *type, const struct buf *text)
 	const char *s = buf_str(text);
 	char *end;
 
+	if (!strcmp(type, "string"))
+		return json_stringn_nocheck(s, text->len);
 	if (!strcmp(type, "int") || !strcmp(type, "long") || !strcmp(type, "short") ||
 	    !strcmp(type, "byte")) {
 		errno = 0;
@@ -264,7 +268,7 @@ static void frame_clear(struct frame *f)
 	json_decref(f->kids);
 	f->kids = NULL;
 	f->name[0] = f->xtype[0] = f->mtype[0] = f->promoted[0] = '\0';
-	f->nil = f->is_array = f->taken = false;
+	f->nil = f->is_array = f->taken = f->streamed = f->propset = false;
 	f->plen = 0;
 	buf_reset(&f->text);
 }
@@ -546,7 +550,7 @@ static bool item_skipped(const struct vc_parser *p, const struct frame *parent,
 	return false;
 }
 
-static bool is_streamed(const struct vc_parser *p, const struct frame *f);
+static bool is_streamed_at(const struct vc_parser *p, int i);
 
 static void start_frame(struct vc_parser *p, const char *local, const struct elem_attrs *a)
 {
@@ -574,14 +578,18 @@ static void start_frame(struct vc_parser *p, const char *local, const struct ele
 	if (parent && parent->is_array && !f->xtype[0])
 		copy_str(f->xtype, sizeof(f->xtype), local, strlen(local));
 	f->is_array = !strncmp(f->xtype, "ArrayOf", 7);
-	if (p->arena && !p->in_object && is_streamed(p, f)) {
-		p->in_object = true;
-		json_arena_enter();
-	}
 	if (p->depth == 3) {
 		p->seen_response = true;
 		p->is_fault = !strcmp(local, "Fault");
 		p->stream_returnval = !strcmp(local, "RetrievePropertiesResponse");
+	}
+	/* what the element is to the stream, fixed from its start: asked at every
+	 * element's end */
+	f->streamed = is_streamed_at(p, p->nframes - 1);
+	f->propset = parent && parent->streamed && !strcmp(local, "propSet");
+	if (p->arena && !p->in_object && f->streamed) {
+		p->in_object = true;
+		json_arena_enter();
 	}
 }
 
@@ -622,15 +630,10 @@ static bool is_streamed_at(const struct vc_parser *p, int i)
 	return i == 1 && p->stream_returnval && !strcmp(f->name, "returnval");
 }
 
-static bool is_streamed(const struct vc_parser *p, const struct frame *f)
-{
-	return is_streamed_at(p, (int)(f - p->stack));
-}
-
 /* Frame i is a propSet of a streamed ObjectContent. */
 static bool is_streamed_propset(const struct vc_parser *p, int i)
 {
-	return i >= 2 && !strcmp(p->stack[i].name, "propSet") && is_streamed_at(p, i - 1);
+	return i >= 2 && p->stack[i].propset;
 }
 
 /* name is text libxml2 delivered, so valid UTF-8 already (as add_child's names). */
@@ -729,7 +732,7 @@ static void end_frame(struct vc_parser *p)
 		json_decref(v);
 	} else if (p->nframes == 1) {
 		close_response(p, v);
-	} else if (is_streamed(p, f)) {
+	} else if (f->streamed) {
 		emit_object(p, v);
 		json_decref(v);
 		p->nodes = 0;
