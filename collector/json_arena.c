@@ -1,14 +1,15 @@
 /* The chunked allocator behind jansson (json_arena.h).
  *
  * Chunks are CHUNK-aligned slices of one reserved range, so the chunk of any pointer
- * inside the range is its address rounded down. A chunk's `live` counts its values
- * plus one while it is some thread's current chunk (the owner's hold): the owner bumps
- * `used` with no lock; whoever brings `live` to zero (the last free after the owner
- * moved on) puts the chunk on the free list; the owner rewinds its current chunk when
- * only its hold is left, which means no value in it can still be reached. The counts
- * are atomic because a value may be freed on another thread than the one that made it.
- * Under AddressSanitizer, rewound and recycled bytes are poisoned, so a value used
- * after its chunk was reused is reported like any use after free. */
+ * inside the range is its address rounded down. A chunk is some thread's current
+ * chunk (its owner) or retired. While it is current, the owner counts what it cuts
+ * and what it frees itself in plain fields (the common case: no atomic operation),
+ * and other threads count their frees in the atomic `shared`; the owner rewinds the
+ * chunk once everything cut was freed. On retirement the owner subtracts the values
+ * still out from `shared`, which from then on counts up to zero as they are freed, on
+ * any thread; whoever reaches zero puts the chunk on the free list. Under
+ * AddressSanitizer, rewound and recycled bytes are poisoned, so a value used after its
+ * chunk was reused is reported like any use after free. */
 #include "json_arena.h"
 
 #include <jansson.h>
@@ -42,8 +43,10 @@
 #define KEEP_BACKED 32                /* recycled chunks beyond this give back their pages */
 
 struct chunk {
-	atomic_long live;
+	_Atomic(const void *) owner;      /* the owner's token, NULL once retired */
 	size_t used;                      /* bytes from the chunk's start, header included */
+	long cut, freed;                  /* owner only: values cut, and freed by the owner */
+	atomic_long shared;               /* see the top of the file */
 	struct chunk *next;               /* on the free list */
 };
 
@@ -56,6 +59,8 @@ static atomic_size_t n_recycled, n_rewinds, n_fallbacks;
 
 static _Thread_local struct chunk *cur;
 static _Thread_local int depth, suspended;
+static _Thread_local char token;      /* its address names the thread */
+static pthread_key_t exit_key;        /* retires a thread's chunk when it ends */
 
 static struct chunk *chunk_of(const void *p)
 {
@@ -79,11 +84,24 @@ static void recycle(struct chunk *c)
 	atomic_fetch_add_explicit(&n_recycled, 1, memory_order_relaxed);
 }
 
-/* The owner lets go of its current chunk. */
+/* The owner lets go of its current chunk: `shared` becomes minus the values still
+ * out, and counts up to zero as they are freed. */
 static void retire(struct chunk *c)
 {
-	if (atomic_fetch_sub_explicit(&c->live, 1, memory_order_acq_rel) == 1)
+	long out;
+
+	atomic_store_explicit(&c->owner, NULL, memory_order_release);
+	out = c->cut - c->freed;
+	if (atomic_fetch_sub_explicit(&c->shared, out, memory_order_acq_rel) == out)
 		recycle(c);
+}
+
+static void thread_done(void *unused)
+{
+	if (cur) {
+		retire(cur);
+		cur = NULL;
+	}
 }
 
 static struct chunk *take_chunk(void)
@@ -105,9 +123,12 @@ static struct chunk *take_chunk(void)
 		c = (struct chunk *)(range_lo + i * CHUNK);
 		POISON((char *)c + HEADER, CHUNK - HEADER);
 	}
-	atomic_store_explicit(&c->live, 1, memory_order_relaxed);
+	atomic_store_explicit(&c->shared, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->owner, &token, memory_order_relaxed);
 	c->used = HEADER;
+	c->cut = c->freed = 0;
 	c->next = NULL;
+	pthread_setspecific(exit_key, c);   /* non-NULL: thread_done runs at exit */
 	return c;
 }
 
@@ -130,7 +151,7 @@ static void *arena_malloc(size_t n)
 	}
 	p = (char *)c + c->used;
 	c->used += n;
-	atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
+	c->cut++;
 	UNPOISON(p, n);
 	return p;
 fallback:
@@ -141,19 +162,22 @@ fallback:
 static void arena_free(void *p)
 {
 	struct chunk *c;
-	long was;
 
 	if (!in_range(p)) {
 		free(p);
 		return;
 	}
 	c = chunk_of(p);
-	was = atomic_fetch_sub_explicit(&c->live, 1, memory_order_acq_rel);
-	if (was == 1) {
-		recycle(c);
-	} else if (was == 2 && c == cur) {
+	if (atomic_load_explicit(&c->owner, memory_order_relaxed) != &token) {
+		if (atomic_fetch_add_explicit(&c->shared, 1, memory_order_acq_rel) == -1)
+			recycle(c);             /* retired, and this was its last value */
+		return;
+	}
+	if (++c->freed == c->cut - atomic_load_explicit(&c->shared, memory_order_acquire)) {
 		POISON((char *)c + HEADER, c->used - HEADER);
-		c->used = HEADER;
+		c->used = HEADER;           /* nothing in it can be reached any more */
+		c->cut = c->freed = 0;
+		atomic_store_explicit(&c->shared, 0, memory_order_relaxed);
 		atomic_fetch_add_explicit(&n_rewinds, 1, memory_order_relaxed);
 	}
 }
@@ -164,6 +188,8 @@ int json_arena_install(void)
 
 	if (range_lo)
 		return 0;
+	if (pthread_key_create(&exit_key, thread_done))
+		return -1;
 	m = mmap(NULL, RANGE + CHUNK, PROT_READ | PROT_WRITE,
 	         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
