@@ -1,7 +1,8 @@
-/* vc_xml: the SOAP response parser, with no I/O. A libxml2 SAX2 push parser is fed
- * the body chunk by chunk as libcurl receives it; every element inside the SOAP Body
- * becomes a jansson value when it closes, so memory holds one ObjectContent at a time
- * rather than a DOM of the whole answer. RetrievePropertiesEx objects are handed to a
+/* vc_xml: the SOAP response parser, with no I/O. A libxml2 push parser (SAX1 events,
+ * namespace prefixes resolved here: struct ns_decl) is fed the body chunk by chunk as
+ * libcurl receives it; every element inside the SOAP Body becomes a jansson value
+ * when it closes, so memory holds one ObjectContent at a time rather than a DOM of
+ * the whole answer. RetrievePropertiesEx objects are handed to a
  * callback as soon as they are complete; faults become an error code and message.
  *
  * Conversion of an element (the JSON shape documented in docs/vsphere-client.md):
@@ -182,7 +183,6 @@ static json_t *scalar_value(const char *type, const struct buf *text)
 static json_t *type_name(struct vc_parser *p, const char *name)
 {
 	json_t *v = json_object_get(p->names, name);
-
 	int was;
 
 	if (v)
@@ -489,9 +489,6 @@ static bool path_kept(const struct vc_prune *r, const char *path, size_t len)
 	return false;
 }
 
-/* The rule for a <val> whose parent already holds the property's <name>. */
-static bool is_streamed_propset(const struct vc_parser *p, int i);
-
 /* The property name of propSet (or changeSet) frame i: kept as text for a streamed
  * propSet (keep_prop_name), else its converted <name> child. NULL when none yet. */
 static const char *prop_name(const struct vc_parser *p, int i)
@@ -501,6 +498,7 @@ static const char *prop_name(const struct vc_parser *p, int i)
 	return json_string_value(json_object_get(p->stack[i].kids, "name"));
 }
 
+/* The rule for a <val> whose parent already holds the property's <name>. */
 static const struct vc_prune *rule_for(const struct vc_parser *p, const char *local,
                                        const struct frame *parent)
 {
