@@ -35,6 +35,10 @@ struct inv_raw {
 	json_t *buckets;               /* object of objects */
 	json_t *fields;                /* custom field key ("101") -> name */
 	json_t *tags;                  /* tags_fetch() shape (tags.h), or NULL */
+	json_t *vm_refs;               /* moref of a host, datastore or network -> how many VMs
+	                                * name it (runtime.host, datastore, network): the
+	                                * records' vm_count, counted from the VMs' side so the
+	                                * objects' own `vm` lists need not be fetched */
 	struct buf *seen;              /* when set (borrowed): inv_name_of() and inv_ancestor()
 	                                * append every moref they look up, each followed by
 	                                * '\n' -- what a record's derived fields depend on
@@ -49,6 +53,14 @@ void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_
 void inv_raw_add_field(struct inv_raw *r, json_int_t key, const char *name);
 /* Takes a new reference to the tags_fetch() result. */
 void inv_raw_set_tags(struct inv_raw *r, json_t *tags);
+/* Adds the host, datastores and networks a VM's props name to r->vm_refs
+ * (inv_vms_add() does, as VMs stream in). */
+void inv_raw_count_vm(struct inv_raw *r, const json_t *props);
+/* Counts r->vm_refs again from the "vm" bucket's property sets (a full or incremental
+ * model, where the bucket holds them whole; r's counts change, nothing else). */
+void inv_raw_recount_vms(const struct inv_raw *r);
+/* VMs naming moref (0 when none). */
+json_int_t inv_vm_count(const struct inv_raw *r, const char *moref);
 
 /* Builds every record type from the raw objects: returns a new JSON object
  * {type: [records...]} for the types in store_types (except "status" and "alarm",

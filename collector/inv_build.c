@@ -176,7 +176,7 @@ static json_t *datastores(const struct inv_raw *r)
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 		json_object_set_new_nocheck(rec, "host_count", json_integer((json_int_t)json_array_size(hosts)));
 		json_object_set_new_nocheck(rec, "hosts", hosts);
-		json_object_set_new_nocheck(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+		json_object_set_new_nocheck(rec, "vm_count", json_integer(inv_vm_count(r, moref)));
 		inv_set_from(rec, "overall_status", props, "overallStatus");
 		json_object_set_new_nocheck(rec, "custom", inv_custom(r, props));
 		json_object_set_new_nocheck(rec, "tags", inv_tags(r, moref));
@@ -258,7 +258,7 @@ static json_t *networks(const struct inv_raw *r)
 		json_t *rec = base_record(moref, props);
 		inv_set_str(rec, "kind", json_object_get(dvpg, moref) ? "distributed" : "standard");
 		json_object_set_new_nocheck(rec, "host_count", json_integer((json_int_t)inv_count(json_object_get(props, "host"))));
-		json_object_set_new_nocheck(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+		json_object_set_new_nocheck(rec, "vm_count", json_integer(inv_vm_count(r, moref)));
 		inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 		json_array_append_new(out, rec);
 	}
@@ -403,6 +403,7 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 		inv_stamp(kept, v->vcenter, v->vc_name);
 		json_array_append_new(v->snapshots, kept);
 	}
+	inv_raw_count_vm(r, props);
 	name_only = json_object();
 	inv_set_str(name_only, "name", inv_str(props, "name"));
 	inv_raw_add(r, "vm", moref, name_only);
@@ -441,6 +442,7 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
 	json_object_foreach(bucket(r, "vm"), moref, props)
 		json_array_append_new(vms, inv_vm_record(r, moref, props, dvpg_by_key, snaps));
 	json_decref(dvpg_by_key);
+	inv_raw_recount_vms(r);
 	return inv_build_types(r, vms, snaps, 0, vcenter, vc_name);
 }
 

@@ -162,6 +162,7 @@ json_t *inv_cache_build(const struct inv_cache *c, const struct inv_raw *r, cons
 		json_array_append(vms, json_object_get(entry, "rec"));
 		json_array_extend(snaps, json_object_get(entry, "snaps"));
 	}
+	inv_raw_recount_vms(r);
 	return inv_build_types(r, vms, snaps, 1, vcenter, vc_name);
 }
 

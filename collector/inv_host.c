@@ -184,7 +184,7 @@ json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t
 	inv_set_str(rec, "cluster_name", inv_name_of(r, cluster));
 	inv_set_str(rec, "datacenter", inv_name_of(r, inv_ancestor(r, moref, "datacenter")));
 	json_object_set_new_nocheck(rec, "datastores", inv_names(r, json_object_get(props, "datastore")));
-	json_object_set_new_nocheck(rec, "vm_count", json_integer((json_int_t)inv_count(json_object_get(props, "vm"))));
+	json_object_set_new_nocheck(rec, "vm_count", json_integer(inv_vm_count(r, moref)));
 	add_hardware(rec, props);
 	add_ssh(rec, props);
 	json_object_set_new_nocheck(rec, "custom", inv_custom(r, props));

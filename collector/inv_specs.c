@@ -18,8 +18,12 @@ static const char *const cluster_paths[] = {
 	"configuration.drsConfig.defaultVmBehavior", "customValue",
 };
 
+/* Hosts, datastores and networks are fetched without their `vm` lists: the records
+ * show only how many VMs each has, and that is counted from the VMs' own runtime.host,
+ * datastore and network (inv_raw.vm_refs) -- 15,000 references fewer for vCenter to
+ * send and the collector to read at 5,000 VMs. */
 static const char *const host_paths[] = {
-	"name", "parent", "overallStatus", "datastore", "vm",
+	"name", "parent", "overallStatus", "datastore",
 	"runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
 	"runtime.bootTime", "summary.config.product.version", "summary.config.product.build",
 	"summary.config.product.fullName", "hardware.systemInfo.vendor",
@@ -48,7 +52,7 @@ static const char *const vm_paths[] = {
 };
 
 static const char *const ds_paths[] = {
-	"name", "parent", "overallStatus", "host", "vm", "summary.type", "summary.capacity",
+	"name", "parent", "overallStatus", "host", "summary.type", "summary.capacity",
 	"summary.freeSpace", "summary.uncommitted", "summary.accessible",
 	"summary.maintenanceMode", "summary.multipleHostAccess", "summary.url", "customValue",
 };
@@ -57,7 +61,7 @@ static const char *const pod_paths[] = {
 	"name", "parent", "childEntity", "summary.capacity", "summary.freeSpace",
 };
 
-static const char *const net_paths[] = { "name", "parent", "host", "vm" };
+static const char *const net_paths[] = { "name", "parent", "host" };
 
 static const char *const dvpg_paths[] = {
 	"name", "key", "config.distributedVirtualSwitch", "config.defaultPortConfig",

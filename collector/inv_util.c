@@ -117,6 +117,7 @@ void inv_raw_init(struct inv_raw *r)
 {
 	r->buckets = json_object();
 	r->fields = json_object();
+	r->vm_refs = json_object();
 	r->tags = NULL;
 	r->seen = NULL;
 }
@@ -126,7 +127,8 @@ void inv_raw_free(struct inv_raw *r)
 	json_decref(r->buckets);
 	json_decref(r->fields);
 	json_decref(r->tags);
-	r->buckets = r->fields = r->tags = NULL;
+	json_decref(r->vm_refs);
+	r->buckets = r->fields = r->tags = r->vm_refs = NULL;
 }
 
 void inv_raw_add_field(struct inv_raw *r, json_int_t key, const char *name)
@@ -143,6 +145,51 @@ void inv_raw_set_tags(struct inv_raw *r, json_t *tags)
 {
 	json_decref(r->tags);
 	r->tags = json_incref(tags);
+}
+
+static void count_ref(json_t *refs, const char *moref)
+{
+	json_t *n;
+
+	if (!moref)
+		return;
+	n = json_object_get(refs, moref);
+	if (n)
+		json_integer_set(n, json_integer_value(n) + 1);
+	else
+		json_object_set_new(refs, moref, json_integer(1));
+}
+
+static void count_vm_into(json_t *refs, const json_t *props)
+{
+	static const char *const lists[] = { "datastore", "network" };
+
+	count_ref(refs, inv_mor(json_object_get(props, "runtime.host")));
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		json_t *l = json_object_get(props, lists[k]);
+		for (size_t i = 0; i < inv_count(l); i++)
+			count_ref(refs, inv_mor(inv_at(l, i)));
+	}
+}
+
+void inv_raw_count_vm(struct inv_raw *r, const json_t *props)
+{
+	count_vm_into(r->vm_refs, props);
+}
+
+void inv_raw_recount_vms(const struct inv_raw *r)
+{
+	const char *moref;
+	json_t *props;
+
+	json_object_clear(r->vm_refs);
+	json_object_foreach(json_object_get(r->buckets, "vm"), moref, props)
+		count_vm_into(r->vm_refs, props);
+}
+
+json_int_t inv_vm_count(const struct inv_raw *r, const char *moref)
+{
+	return json_integer_value(json_object_get(r->vm_refs, moref));
 }
 
 void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_t *props)

@@ -31,8 +31,8 @@ VM_PATHS = ["name", "runtime.powerState", "config.hardware.numCPU", "config.hard
             "config.annotation", "runtime.host", "customValue"]
 HOST_PATHS = ["name", "runtime.connectionState", "runtime.inMaintenanceMode",
               "summary.hardware.numCpuCores", "summary.hardware.memorySize",
-              "config.service.service", "customValue"]
-DS_PATHS = ["name", "summary.capacity", "summary.freeSpace", "summary.type", "customValue"]
+              "config.service.service", "customValue", "vm"]
+DS_PATHS = ["name", "summary.capacity", "summary.freeSpace", "summary.type", "customValue", "vm"]
 CLUSTER_PATHS = ["name", "summary.numHosts", "customValue"]
 
 
@@ -117,6 +117,13 @@ def service(props, key):
     return None, None
 
 
+def count(props, path):
+    """Items of an array property: the object's own `vm` list, which the collector
+    does not fetch (it counts VMs from their side)."""
+    v = props.get(path)
+    return 0 if v is None else len(list(v))
+
+
 def custom(props, names):
     out = {}
     cv = props.get("customValue")
@@ -158,10 +165,12 @@ def facts(c):
                        "ssh_running": service(p, "TSM-SSH")[0], "ssh_policy": service(p, "TSM-SSH")[1],
                        "cpu_cores": number(p, "summary.hardware.numCpuCores"),
                        "memory_bytes": number(p, "summary.hardware.memorySize"),
+                       "vm_count": count(p, "vm"),
                        "custom": custom(p, names)} for m, p in hosts.items()}
     dss = c.collect("Datastore", DS_PATHS)
     out["datastore"] = {m: {"name": text(p, "name"), "capacity_bytes": number(p, "summary.capacity"),
                             "free_bytes": number(p, "summary.freeSpace"), "type": text(p, "summary.type"),
+                            "vm_count": count(p, "vm"),
                             "custom": custom(p, names)} for m, p in dss.items()}
     cls = c.collect("ClusterComputeResource", CLUSTER_PATHS)
     out["cluster"] = {m: {"name": text(p, "name"), "host_count": number(p, "summary.numHosts"),

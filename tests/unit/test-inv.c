@@ -51,8 +51,11 @@ static void small_estate(struct inv_raw *r)
 	            "\"summary.hardware.numCpuCores\":8,\"summary.hardware.cpuMhz\":2000,\"summary.quickStats.overallCpuUsage\":500}");
 	add(r, "vm", "vm-42", "{\"name\":\"web01\",\"runtime.powerState\":\"poweredOn\",\"config.hardware.numCPU\":4,"
 	            "\"runtime.host\":{\"_type\":\"MOR\",\"type\":\"HostSystem\",\"value\":\"host-9\"},"
+	            "\"datastore\":[{\"_type\":\"MOR\",\"type\":\"Datastore\",\"value\":\"datastore-3\"}],"
+	            "\"network\":{\"_type\":\"MOR\",\"type\":\"Network\",\"value\":\"network-5\"},"
 	            "\"customValue\":{\"_type\":\"CustomFieldStringValue\",\"key\":\"101\",\"value\":\"web team\"},"
 	            "\"guest.ipAddress\":\"10.0.0.5\"}");
+	add(r, "network", "network-5", "{\"name\":\"VM Network\"}");
 	add(r, "datastore", "datastore-3", "{\"name\":\"ds1\",\"summary.capacity\":1000,\"summary.freeSpace\":250,"
 	            "\"customValue\":[{\"key\":\"102\",\"value\":\"gold\"}]}");
 }
@@ -74,8 +77,17 @@ TEST(vm_and_cluster_records)
 	ASSERT_STREQ(json_string_value(json_object_get(vm, "ip")), "10.0.0.5");
 	ASSERT_EQ(json_integer_value(json_object_get(cl, "vm_count")), 1);
 	ASSERT_EQ(json_integer_value(json_object_get(cl, "vms_on")), 1);
+	/* VM counts of hosts, datastores and networks come from the VMs' side */
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "host"), "host-9"), "vm_count")), 1);
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "datastore"), "datastore-3"),
+	                                             "vm_count")), 1);
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "network"), "network-5"),
+	                                             "vm_count")), 1);
 	ASSERT_EQ(json_integer_value(json_object_get(cl, "cpu_usage_mhz")), 500);
 	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "datastore"), "datastore-3"), "used_pct")), 75);
+	json_decref(out);
+	out = inv_build(&r, "prod", "Prod");                     /* counted again, not added */
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "host"), "host-9"), "vm_count")), 1);
 	json_decref(out);
 	inv_raw_free(&r);
 }
@@ -509,6 +521,8 @@ TEST(cache_rebuilds_what_changed)
 	                                               "host_name")), "esx2-<new>");
 	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "cluster"), "domain-c7"),
 	                                             "vm_count")), 2);
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "host"), "host-10"),
+	                                             "vm_count")), 1);
 	json_decref(out);
 	ASSERT_EQ(modify(&in, "cluster", "domain-c7", "name", "\"C2\""), 1);
 	ASSERT_EQ(cache_cycle(&in, &c), 2);                       /* both VMs are in it */
@@ -519,6 +533,10 @@ TEST(cache_rebuilds_what_changed)
 	ASSERT_EQ(cache_cycle(&in, &c), 1);                       /* gone: dropped */
 	ASSERT(c.version != v && json_object_size(c.vms) == 1);
 	ASSERT(same_as_full_build(&c));
+	out = inv_cache_build(&c, &cache_raw, "prod", "Prod");   /* the gone VM's host: none */
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(out, "host"), "host-10"),
+	                                             "vm_count")), 0);
+	json_decref(out);
 	v = c.version;
 	ASSERT_EQ(inv_cache_update(&c, &cache_raw, NULL, NULL, 1, "prod", "Prod"), 1);
 	ASSERT(c.version == v);                                   /* same texts: nothing to write */
@@ -541,6 +559,8 @@ TEST(streamed_build_equals_full_build)
 
 	small_estate(&full_raw);
 	add(&full_raw, "vm", "vm-43", "{\"name\":\"db \\\"01\\\"\",\"config.template\":true,"
+	    "\"runtime.host\":{\"_type\":\"MOR\",\"type\":\"HostSystem\",\"value\":\"host-9\"},"
+	    "\"datastore\":{\"_type\":\"MOR\",\"type\":\"Datastore\",\"value\":\"datastore-3\"},"
 	    "\"snapshot\":{\"currentSnapshot\":{\"_type\":\"MOR\",\"type\":\"VirtualMachineSnapshot\","
 	    "\"value\":\"snapshot-2\"},\"rootSnapshotList\":{\"name\":\"before\",\"snapshot\":{\"_type\":"
 	    "\"MOR\",\"type\":\"VirtualMachineSnapshot\",\"value\":\"snapshot-1\"},\"childSnapshotList\":"
@@ -568,6 +588,10 @@ TEST(streamed_build_equals_full_build)
 		free(a);
 		free(b);
 	}
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(streamed, "host"), "host-9"),
+	                                             "vm_count")), 2);
+	ASSERT_EQ(json_integer_value(json_object_get(find(json_object_get(streamed, "datastore"),
+	                                                  "datastore-3"), "vm_count")), 2);
 	vm = find(json_object_get(streamed, "vm"), "vm-43");
 	ASSERT(vm && json_is_true(json_object_get(vm, "template")));
 	ASSERT_EQ(json_object_size(vm), 4);
