@@ -683,9 +683,18 @@ static void shutdown_all(struct collector *c)
 
 static void tune_allocator(char **argv)
 {
-	if (getenv("GLIBC_TUNABLES") || setenv("GLIBC_TUNABLES", ALLOC_TUNABLES, 1))
+	char self[4096];
+	ssize_t n;
+
+	if (getenv("GLIBC_TUNABLES"))
 		return;
-	execv("/proc/self/exe", argv);
+	/* the binary's own path, not /proc/self/exe: the process keeps its name (ps,
+	 * pgrep, the journal) */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || setenv("GLIBC_TUNABLES", ALLOC_TUNABLES, 1))
+		return;
+	self[n] = '\0';
+	execv(self, argv);
 	unsetenv("GLIBC_TUNABLES");
 }
 

@@ -399,7 +399,7 @@ static int declare_ns(struct vc_parser *p, const xmlChar **atts)
 		size_t len;
 		struct ns_decl *d;
 
-		if (strncmp(name, "xmlns:", 6))
+		if (name[0] != 'x' || strncmp(name, "xmlns:", 6))
 			continue;
 		name += 6;
 		len = strlen(name);
@@ -504,7 +504,7 @@ static const struct vc_prune *rule_for(const struct vc_parser *p, const char *lo
 {
 	const char *prop;
 
-	if (!p->nprune || !parent || strcmp(local, "val"))
+	if (!p->nprune || !parent || local[0] != 'v' || strcmp(local, "val"))
 		return NULL;
 	prop = prop_name(p, (int)(parent - p->stack));
 	for (size_t i = 0; prop && i < p->nprune; i++)
@@ -575,7 +575,7 @@ static void start_frame(struct vc_parser *p, const char *local, const struct ele
 	f->nil = a->nil;
 	if (parent && parent->is_array && !f->xtype[0])
 		copy_str(f->xtype, sizeof(f->xtype), local, strlen(local));
-	f->is_array = !strncmp(f->xtype, "ArrayOf", 7);
+	f->is_array = f->xtype[0] == 'A' && !strncmp(f->xtype, "ArrayOf", 7);
 	if (p->depth == 3) {
 		p->seen_response = true;
 		p->is_fault = !strcmp(local, "Fault");
@@ -651,7 +651,7 @@ static bool take_property(struct vc_parser *p, struct frame *f, json_t *v)
 	int i = (int)(f - p->stack);
 	const char *name;
 
-	if (!strcmp(f->name, "val") && is_streamed_propset(p, i - 1)) {
+	if (is_streamed_propset(p, i - 1) && !strcmp(f->name, "val")) {
 		name = prop_name(p, i - 1);
 		if (!name)
 			return false;
@@ -703,7 +703,7 @@ static bool keep_prop_name(struct vc_parser *p, struct frame *f)
 {
 	int i = (int)(f - p->stack);
 
-	if (strcmp(f->name, "name") || !is_streamed_propset(p, i - 1) || f->kids || f->nil ||
+	if (!is_streamed_propset(p, i - 1) || strcmp(f->name, "name") || f->kids || f->nil ||
 	    f->xtype[0] || f->mtype[0] || f->text.len >= sizeof(p->prop))
 		return false;
 	memcpy(p->prop, buf_str(&f->text), f->text.len + 1);

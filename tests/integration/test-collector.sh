@@ -165,6 +165,7 @@ DPID=$RIG_LAST_PID
 # glibc cuts the variable after its first value while parsing it in place
 check "daemon runs with its allocator tunables" rig_wait_for 5 "re-exec" \
 	grep -qz '^GLIBC_TUNABLES=glibc.malloc.hugetlb=1' "/proc/$DPID/environ"
+check "daemon keeps its name after the re-exec" grep -qx 'vcompanion-coll' "/proc/$DPID/comm"
 g=$(gen_of a)
 rig_wait_for 20 "first daemon poll of a" gen_above a "$g"
 rig_wait_for 20 "first daemon poll of w" grep -q 'event=poll.failed vcenter=w' "$RIG_DIR/log/daemon.err"
