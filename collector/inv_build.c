@@ -3,6 +3,7 @@
  * portgroups here; VMs and hosts in inv_vm.c and inv_host.c). */
 #include "inv.h"
 #include "inv_build.h"
+#include "inv_out.h"
 #include "json_arena.h"
 #include "json_out.h"
 
@@ -355,13 +356,16 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcente
 	v->vc_name = vc_name;
 }
 
+/* The fields of a VM record that other records and the poll read. */
+static const char *const summary_keys[] = { "moref", "power_state", "cluster", "template" };
+#define NSUMMARY (sizeof(summary_keys) / sizeof(summary_keys[0]))
+
 json_t *inv_vm_summary(const json_t *rec)
 {
-	static const char *const keys[] = { "moref", "power_state", "cluster", "template" };
 	json_t *sum = json_object();
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_set(sum, keys[i], json_object_get(rec, keys[i]));
+	for (size_t i = 0; i < NSUMMARY; i++)
+		json_object_set(sum, summary_keys[i], json_object_get(rec, summary_keys[i]));
 	return sum;
 }
 
@@ -372,32 +376,38 @@ int inv_dump_append(struct buf *out, const json_t *v)
 
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props)
 {
-	/* the record is built, written out and freed now; the raw model keeps only the
-	 * name (other records name their VMs), not the whole property set: memory
-	 * stays flat, and the same few kilobytes serve every VM's record. props and
-	 * everything built from them may sit in a json_arena scope (vc_bulk's objects),
-	 * so what outlives this call -- summary, snapshot entries, name -- is copied out
-	 * of it rather than shared */
-	json_t *snaps = json_array(), *rec = inv_vm_record(r, moref, props, v->dvpg_by_key, snaps);
-	json_t *summary = NULL, *snap, *name_only;
-	size_t mark = v->text.len, i;
-	int was;
+	/* the record is written as text straight away (inv_out); the raw model keeps
+	 * only the name (other records name their VMs), not the whole property set:
+	 * memory stays flat. props and what is built from them may sit in a json_arena
+	 * scope (vc_bulk's objects), so what outlives this call -- summary, snapshot
+	 * entries, name, counts -- is copied out of it rather than shared */
+	json_t *snaps = json_array(), *seen = json_object(), *summary = NULL, *snap, *name_only;
+	struct inv_out o;
+	size_t i;
+	int was, rc;
 
-	inv_stamp(rec, v->vcenter, v->vc_name);
-	/* written straight after the previous record; a record that cannot be written
-	 * (a string that is not UTF-8, which libxml2 does not hand over) is left out
-	 * with its summary, so the text stays valid JSON */
 	if (json_array_size(v->records))
 		buf_addc(&v->text, ',');
-	if (inv_dump_append(&v->text, rec) == 0) {
-		summary = inv_vm_summary(rec);
-	} else {
-		v->text.len = mark;
-		v->text.data[mark] = '\0';
+	inv_out_text(&o, &v->text);
+	o.capture = seen;
+	o.capture_keys = summary_keys;
+	o.ncapture = NSUMMARY;
+	inv_vm_write(&o, r, moref, props, v->dvpg_by_key, snaps);
+	inv_out_str(&o, "vcenter", v->vcenter);
+	inv_out_str(&o, "vcenter_name", v->vc_name);
+	inv_out_end(&o, &rc);
+	/* a record that cannot be written (a string that is not UTF-8, which libxml2
+	 * does not hand over) is left out with its summary, so the text stays valid */
+	if (rc && json_array_size(v->records)) {
+		v->text.len--;
+		v->text.data[v->text.len] = '\0';
 	}
 	was = json_arena_suspend();
-	if (summary)
+	if (!rc) {
+		summary = inv_vm_summary(seen);
 		json_array_append_new(v->records, json_deep_copy(summary));
+		json_decref(summary);
+	}
 	json_array_foreach(snaps, i, snap) {
 		json_t *kept = json_deep_copy(snap);
 		inv_stamp(kept, v->vcenter, v->vc_name);
@@ -409,9 +419,8 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 	inv_raw_add(r, "vm", moref, name_only);
 	json_decref(name_only);
 	json_arena_resume(was);
-	json_decref(summary);
+	json_decref(seen);
 	json_decref(snaps);
-	json_decref(rec);
 }
 
 void inv_vms_free(struct inv_vms *v)

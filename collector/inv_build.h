@@ -12,8 +12,13 @@ json_t *inv_custom(const struct inv_raw *r, const json_t *props);
 /* The tags attached to moref: a new array of {"category", "name"}, sorted. */
 json_t *inv_tags(const struct inv_raw *r, const char *moref);
 
+/* A VM's record (new reference); its snapshots are appended to flat_snapshots. */
 json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *props,
                       const json_t *dvpg_by_key, json_t *flat_snapshots);
+/* The same fields into an open inv_out record (inv_out.h). */
+struct inv_out;
+void inv_vm_write(struct inv_out *o, const struct inv_raw *r, const char *moref,
+                  const json_t *props, const json_t *dvpg_by_key, json_t *flat_snapshots);
 /* Host record; appends the host's vmk, vswitch, standard portgroup and pnic records. */
 json_t *inv_host_record(const struct inv_raw *r, const char *moref, const json_t *props,
                         json_t *vmks, json_t *vswitches, json_t *portgroups, json_t *pnics);

@@ -165,6 +165,24 @@ static int add_value(struct buf *b, const json_t *v, int depth)
 	return -1;
 }
 
+int json_out_string(struct buf *b, const char *s, size_t len)
+{
+	size_t mark = b->len;
+	int rc = add_string(b, s, len);
+
+	if (rc)
+		b->len = mark;
+	if (b->data)
+		b->data[b->len] = '\0';
+	return rc;
+}
+
+void json_out_integer(struct buf *b, json_int_t v)
+{
+	add_integer(b, v);
+	b->data[b->len] = '\0';
+}
+
 int json_out(struct buf *b, const json_t *v)
 {
 	size_t start = b->len;

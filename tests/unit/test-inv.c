@@ -606,8 +606,40 @@ TEST(streamed_build_equals_full_build)
 	inv_raw_free(&full_raw);
 }
 
+/* A VM whose record cannot be written as JSON (a string that is not UTF-8: libxml2
+ * never hands one over, a hand-made value can) is left out whole, with its summary;
+ * the records around it and the text stay valid. */
+TEST(unwritable_record_left_out)
+{
+	struct inv_raw r;
+	struct inv_vms v;
+	struct buf text = BUF_INIT;
+	json_t *bad = json_object(), *good = json_object(), *arr;
+
+	small_estate(&r);
+	json_object_set_new(good, "name", json_string("ok-1"));
+	json_object_set_new(bad, "name", json_stringn_nocheck("bad\xff", 4));
+	inv_vms_init(&v, &r, "prod", "Prod");
+	inv_vms_add(&v, &r, "vm-0", bad);         /* first: no comma may stay behind */
+	inv_vms_add(&v, &r, "vm-1", good);
+	inv_vms_add(&v, &r, "vm-2", bad);
+	inv_vms_add(&v, &r, "vm-3", good);
+	inv_vms_take_text(&v, &text);
+	arr = json_loads(buf_str(&text), 0, NULL);
+	ASSERT(json_is_array(arr));
+	ASSERT_EQ(json_array_size(arr), 2);
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(arr, 1), "moref")), "vm-3");
+	ASSERT_EQ(json_array_size(v.records), 2);
+	json_decref(arr);
+	buf_free(&text);
+	inv_vms_free(&v);
+	json_decref(bad);
+	json_decref(good);
+	inv_raw_free(&r);
+}
+
 TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
           T(path_lookup), T(datastore_usage_events),
           T(pruned_answer_builds_the_same_vm_record), T(cache_rebuilds_what_changed),
-          T(streamed_build_equals_full_build))
+          T(streamed_build_equals_full_build), T(unwritable_record_left_out))
