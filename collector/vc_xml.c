@@ -222,7 +222,7 @@ static json_t *frame_value(struct vc_parser *p, struct frame *f)
 		return f->kids ? take_kids(f) : json_array();
 	if (f->xtype[0] && islower((unsigned char)f->xtype[0]))
 		return scalar_value(f->xtype, &f->text);
-	if (!strcmp(f->xtype, "ManagedObjectReference") ||
+	if ((f->xtype[0] == 'M' && !strcmp(f->xtype, "ManagedObjectReference")) ||
 	    (!f->kids && !f->xtype[0] && f->mtype[0]))
 		return mor_value(p, f->mtype, &f->text);
 	if (f->kids) {
