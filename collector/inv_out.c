@@ -32,13 +32,23 @@ json_t *inv_out_end(struct inv_out *o, int *rc)
 		}
 	} else {
 		rec = o->stack[0];
-		while (o->depth > 1)
-			json_decref(o->stack[--o->depth]);
+		for (; o->depth > 1; o->depth--)  /* containers left open */
+			if (o->depth <= INV_OUT_DEPTH)
+				json_decref(o->stack[o->depth - 1]);
 	}
 	if (rc)
 		*rc = o->failed || o->depth != 1 ? -1 : 0;
 	o->depth = 0;
 	return rec;
+}
+
+/* Whether a value can go in: a record is open and not nested past INV_OUT_DEPTH
+ * (deeper containers only count, so that their closes balance; the record fails). */
+static bool writable(struct inv_out *o)
+{
+	if (o->depth > INV_OUT_DEPTH)
+		o->failed = true;
+	return o->depth >= 1 && o->depth <= INV_OUT_DEPTH;
 }
 
 /* Text mode: the separator and the key of the next value. */
@@ -86,7 +96,7 @@ void inv_out_value(struct inv_out *o, const char *key, json_t *v)
 {
 	if (!v)
 		v = json_null();
-	if (o->depth < 1)
+	if (!writable(o))
 		goto out;
 	if (captured(o, key))
 		json_object_set_nocheck(o->capture, key, v);
@@ -103,6 +113,8 @@ out:
 
 void inv_out_str(struct inv_out *o, const char *key, const char *s)
 {
+	if (!writable(o))
+		return;
 	if (!o->text || captured(o, key)) {
 		inv_out_value(o, key, s ? json_string(s) : json_null());
 		return;
@@ -116,6 +128,8 @@ void inv_out_str(struct inv_out *o, const char *key, const char *s)
 
 void inv_out_strv(struct inv_out *o, const char *key, const json_t *v)
 {
+	if (!writable(o))
+		return;
 	if (!o->text || captured(o, key)) {
 		inv_out_value(o, key, json_is_string(v) ? json_incref((json_t *)v) : json_null());
 		return;
@@ -129,6 +143,8 @@ void inv_out_strv(struct inv_out *o, const char *key, const json_t *v)
 
 void inv_out_int(struct inv_out *o, const char *key, json_int_t n)
 {
+	if (!writable(o))
+		return;
 	if (!o->text || captured(o, key)) {
 		inv_out_value(o, key, json_integer(n));
 		return;
@@ -139,6 +155,8 @@ void inv_out_int(struct inv_out *o, const char *key, json_int_t n)
 
 void inv_out_bool(struct inv_out *o, const char *key, bool b)
 {
+	if (!writable(o))
+		return;
 	if (!o->text || captured(o, key)) {
 		inv_out_value(o, key, json_boolean(b));
 		return;
@@ -149,9 +167,10 @@ void inv_out_bool(struct inv_out *o, const char *key, bool b)
 
 static void open_container(struct inv_out *o, const char *key, bool array)
 {
-	if (o->depth >= INV_OUT_DEPTH) {
+	if (!writable(o) || o->depth == INV_OUT_DEPTH) {
 		o->failed = true;
-		o->depth++;                 /* closes still balance */
+		if (o->depth >= 1)
+			o->depth++;             /* closes still balance */
 		return;
 	}
 	if (!o->text) {
@@ -181,7 +200,7 @@ void inv_out_close(struct inv_out *o)
 	if (o->depth <= 1)
 		return;
 	if (--o->depth >= INV_OUT_DEPTH)
-		return;
+		return;                     /* an overflowing container (open_container) */
 	if (o->text)
 		buf_addc(o->text, o->array[o->depth] ? ']' : '}');
 	else

@@ -6,6 +6,8 @@
 #include "inv.h"
 #include "inv_build.h"
 #include "inv_cache.h"
+#include "inv_out.h"
+#include "json_out.h"
 #include "poll.h"
 #include "tags.h"
 
@@ -638,8 +640,71 @@ TEST(unwritable_record_left_out)
 	inv_raw_free(&r);
 }
 
+/* The record builder's two outputs: the text is exactly json_out() of the object,
+ * for every kind of value; nesting past INV_OUT_DEPTH fails the record (the text is
+ * left as it was) without writing out of bounds. */
+static void sample_record(struct inv_out *o)
+{
+	json_t *name = json_string("web \"01\" <é>");
+
+	inv_out_str(o, "moref", "vm-1");
+	inv_out_str(o, "missing", NULL);
+	inv_out_strv(o, "name", name);
+	inv_out_strv(o, "not_a_string", NULL);
+	inv_out_int(o, "neg", -42);
+	inv_out_bool(o, "template", true);
+	inv_out_open_array(o, "nics");
+	inv_out_open_object(o, NULL);
+	inv_out_str(o, "mac", "00:50:56:aa");
+	inv_out_close(o);
+	inv_out_open_array(o, NULL);
+	inv_out_close(o);
+	inv_out_close(o);
+	inv_out_value(o, "custom", json_pack("{s:s, s:[i,n]}", "owner", "ops", "list", 1));
+	json_decref(name);
+}
+
+TEST(inv_out_text_equals_object)
+{
+	struct inv_out o;
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	json_t *obj;
+	int rc;
+
+	inv_out_object(&o);
+	sample_record(&o);
+	obj = inv_out_end(&o, NULL);
+	ASSERT_EQ(json_out(&want, obj), 0);
+	buf_adds(&text, "[");
+	inv_out_text(&o, &text);
+	sample_record(&o);
+	ASSERT(inv_out_end(&o, &rc) == NULL);
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(text.data + 1, want.data);
+	text.len = 1;
+	inv_out_text(&o, &text);
+	inv_out_str(&o, "a", "b");
+	for (int i = 0; i < INV_OUT_DEPTH + 3; i++)
+		inv_out_open_array(&o, i ? NULL : "deep");
+	inv_out_int(&o, NULL, 1);
+	for (int i = 0; i < INV_OUT_DEPTH + 3; i++)
+		inv_out_close(&o);
+	inv_out_end(&o, &rc);
+	ASSERT_EQ(rc, -1);
+	ASSERT_EQ(text.len, 1);
+	inv_out_object(&o);
+	for (int i = 0; i < INV_OUT_DEPTH + 3; i++)
+		inv_out_open_object(&o, "k");
+	inv_out_str(&o, "x", "y");
+	json_decref(inv_out_end(&o, NULL));
+	json_decref(obj);
+	buf_free(&text);
+	buf_free(&want);
+}
+
 TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
           T(path_lookup), T(datastore_usage_events),
           T(pruned_answer_builds_the_same_vm_record), T(cache_rebuilds_what_changed),
-          T(streamed_build_equals_full_build), T(unwritable_record_left_out))
+          T(streamed_build_equals_full_build), T(unwritable_record_left_out),
+          T(inv_out_text_equals_object))
