@@ -111,16 +111,22 @@ out:
 	json_decref(v);
 }
 
+/* Text mode, a value written as it is: writes the separator and key and returns
+ * true. false: the value goes through inv_out_value() instead (jansson mode, a
+ * captured key, or nothing writable). */
+static bool direct(struct inv_out *o, const char *key)
+{
+	if (!o->text || o->depth < 1 || o->depth > INV_OUT_DEPTH || captured(o, key))
+		return false;
+	text_key(o, key);
+	return true;
+}
+
 void inv_out_str(struct inv_out *o, const char *key, const char *s)
 {
-	if (!writable(o))
-		return;
-	if (!o->text || captured(o, key)) {
+	if (!direct(o, key))
 		inv_out_value(o, key, s ? json_string(s) : json_null());
-		return;
-	}
-	text_key(o, key);
-	if (!s)
+	else if (!s)
 		buf_add(o->text, "null", 4);
 	else if (json_out_string(o->text, s, strlen(s)))
 		o->failed = true;
@@ -128,14 +134,9 @@ void inv_out_str(struct inv_out *o, const char *key, const char *s)
 
 void inv_out_strv(struct inv_out *o, const char *key, const json_t *v)
 {
-	if (!writable(o))
-		return;
-	if (!o->text || captured(o, key)) {
+	if (!direct(o, key))
 		inv_out_value(o, key, json_is_string(v) ? json_incref((json_t *)v) : json_null());
-		return;
-	}
-	text_key(o, key);
-	if (!json_is_string(v))
+	else if (!json_is_string(v))
 		buf_add(o->text, "null", 4);
 	else if (json_out_string(o->text, json_string_value(v), json_string_length(v)))
 		o->failed = true;
@@ -143,26 +144,18 @@ void inv_out_strv(struct inv_out *o, const char *key, const json_t *v)
 
 void inv_out_int(struct inv_out *o, const char *key, json_int_t n)
 {
-	if (!writable(o))
-		return;
-	if (!o->text || captured(o, key)) {
+	if (!direct(o, key))
 		inv_out_value(o, key, json_integer(n));
-		return;
-	}
-	text_key(o, key);
-	json_out_integer(o->text, n);
+	else
+		json_out_integer(o->text, n);
 }
 
 void inv_out_bool(struct inv_out *o, const char *key, bool b)
 {
-	if (!writable(o))
-		return;
-	if (!o->text || captured(o, key)) {
+	if (!direct(o, key))
 		inv_out_value(o, key, json_boolean(b));
-		return;
-	}
-	text_key(o, key);
-	buf_adds(o->text, b ? "true" : "false");
+	else
+		buf_adds(o->text, b ? "true" : "false");
 }
 
 static void open_container(struct inv_out *o, const char *key, bool array)

@@ -124,14 +124,11 @@ struct snap_vm {
 	json_t *name;                  /* the VM's name value, or NULL */
 };
 
-/* Walks the snapshot tree depth first, into the VM's own list (o's open array) and
- * the flat list; returns the number of snapshots. */
-static json_int_t walk_snapshots(const json_t *nodes, const char *current, int depth,
-                                 const char *parent, struct inv_out *o, json_t *flat,
-                                 const struct snap_vm *vm)
+/* Walks the snapshot tree depth first, into the VM's own list and the flat list. */
+static void walk_snapshots(const json_t *nodes, const char *current, int depth,
+                           const char *parent, json_t *mine, json_t *flat,
+                           const struct snap_vm *vm)
 {
-	json_int_t n = 0;
-
 	for (size_t i = 0; i < inv_count(nodes) && depth < 64; i++) {
 		json_t *node = inv_at(nodes, i), *s = json_object();
 		const char *moref = inv_mor(json_object_get(node, "snapshot"));
@@ -143,36 +140,28 @@ static json_int_t walk_snapshots(const json_t *nodes, const char *current, int d
 		json_object_set_new_nocheck(s, "depth", json_integer(depth));
 		json_object_set_new_nocheck(s, "current", json_boolean(moref && current && !strcmp(moref, current)));
 		json_object_set_new_nocheck(s, "quiesced", json_boolean(inv_bool(node, "quiesced") == 1));
-		inv_out_value(o, NULL, json_copy(s));
+		json_array_append_new(mine, json_copy(s));
 		inv_set_str(s, "vm", vm->moref);
 		json_object_set_new_nocheck(s, "vm_name", vm->name ? json_incref(vm->name) : json_null());
 		json_array_append_new(flat, s);
-		n += 1 + walk_snapshots(json_object_get(node, "childSnapshotList"), current, depth + 1,
-		                        moref, o, flat, vm);
+		walk_snapshots(json_object_get(node, "childSnapshotList"), current, depth + 1, moref,
+		               mine, flat, vm);
 	}
-	return n;
 }
 
-/* The VM's snapshots (an array) and then their count: the record keeps the count
- * first, so the array is walked into a jansson array and put after it. */
+/* The VM's snapshot count, then its snapshots (the record's field order, so the
+ * list is walked before either is written). */
 static void add_snapshots(struct inv_out *o, const char *moref, const json_t *props,
                           json_t *flat)
 {
 	json_t *snap = json_object_get(props, "snapshot"), *name = inv_path(props, "name");
 	const char *current = inv_mor(inv_path(snap, "currentSnapshot"));
 	struct snap_vm vm = { moref, json_is_string(name) ? name : NULL };
-	struct inv_out mine;
-	json_t *list;
-	json_int_t n;
+	json_t *mine = json_array();
 
-	inv_out_object(&mine);
-	inv_out_open_array(&mine, "s");
-	n = walk_snapshots(inv_path(snap, "rootSnapshotList"), current, 0, NULL, &mine, flat, &vm);
-	inv_out_close(&mine);
-	list = inv_out_end(&mine, NULL);
-	inv_out_int(o, "snapshot_count", n);
-	inv_out_value(o, "snapshots", json_incref(json_object_get(list, "s")));
-	json_decref(list);
+	walk_snapshots(inv_path(snap, "rootSnapshotList"), current, 0, NULL, mine, flat, &vm);
+	inv_out_int(o, "snapshot_count", (json_int_t)json_array_size(mine));
+	inv_out_value(o, "snapshots", mine);
 }
 
 static void add_placement(struct inv_out *o, const struct inv_raw *r, const json_t *props)

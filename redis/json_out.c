@@ -179,8 +179,7 @@ int json_out_string(struct buf *b, const char *s, size_t len)
 
 void json_out_integer(struct buf *b, json_int_t v)
 {
-	add_integer(b, v);
-	b->data[b->len] = '\0';
+	add_integer(b, v);              /* buf_add() ends the text with its NUL */
 }
 
 int json_out(struct buf *b, const json_t *v)
