@@ -1,6 +1,6 @@
 /* vc: the vSphere client library. A session talks SOAP (vim25) to one vCenter over
- * one keep-alive libcurl handle; responses stream through a libxml2 push parser that
- * turns them into jansson values as they arrive. The collector daemon uses it to poll,
+ * keep-alive libcurl connections; a libxml2 pull parser reads each response as it
+ * arrives and turns it into jansson values. The collector daemon uses it to poll,
  * the web tier to validate logins and to run operations with a user's own session.
  *
  * Error contract: functions return 0 (or a pointer) on success, -1 (or NULL) on
@@ -187,7 +187,7 @@ int vc_retrieve_one(struct vc_session *s, const char *type, const char *moref,
 int vc_call(struct vc_session *s, const char *method, const char *inner_xml,
             json_t **result);
 
-/* --- The response parser (no I/O; used by the session, tests and fuzzers). --- */
+/* --- The response parser (no I/O of its own; used by the session, tests and fuzzers). --- */
 struct vc_parser;
 
 /* Keeps part of one property's value: for the property named `path` (as requested,
@@ -210,9 +210,17 @@ struct vc_prune {
  * ({"obj":..,"propSet":..}). With fn, RetrievePropertiesEx results are streamed to fn
  * and left out of the result. Returns NULL only when out of memory. */
 struct vc_parser *vc_parser_new(vc_object_fn fn, void *ctx);
-/* Feeds the next bytes of a response. Returns -1 once the parser failed (malformed
- * XML, over VC_MAX_RESPONSE, callback stop); later calls return -1 at once. */
-int vc_parser_feed(struct vc_parser *p, const char *data, size_t len);
+/* Reads up to len bytes of the answer into buf: how many (0 at its end), -1 when
+ * the rest cannot be had (the reader keeps the reason). */
+typedef long (*vc_read_fn)(void *ctx, char *buf, size_t len);
+/* Parses one whole response, pulling its bytes from read(ctx) as libxml2 needs them
+ * (a few KB at a time; the callback runs in between). Returns -1 once the parser
+ * failed (malformed XML, over VC_MAX_RESPONSE, callback stop, a failed read); then
+ * vc_parser_finish() tells the outcome. Once per response (vc_parser_reset()). */
+int vc_parser_run(struct vc_parser *p, vc_read_fn read, void *ctx);
+/* vc_parser_run() over len bytes at data, handed out at most piece bytes at a time
+ * (0: as much as libxml2 asks for). */
+int vc_parser_parse(struct vc_parser *p, const char *data, size_t len, size_t piece);
 /* Ends the response; http_status is the HTTP status (200 when unknown). Returns 0 for
  * a SOAP answer, -1 for a fault (VC_EFAULT_*), an HTTP or a parse error. */
 int vc_parser_finish(struct vc_parser *p, long http_status);

@@ -147,25 +147,24 @@ static void chunk_body(struct vc_bulk *b, struct lane *l)
 	buf_free(&in);
 }
 
-static int send_body(struct vc_bulk *b, struct lane *l, bool hold)
+static int send_body(struct vc_bulk *b, struct lane *l)
 {
 	vc_parser_reset(l->p);
 	if (b->s->nprune)
 		vc_parser_set_prune(l->p, b->s->prune, b->s->nprune);
 	l->logins = b->s->logins;
-	l->x->hold = hold;
 	if (vc_http_start(b->s, l->x, &l->body, l->p))
 		return -1;
 	l->busy = true;
 	return 0;
 }
 
-static int send_chunk(struct vc_bulk *b, struct lane *l, struct range r, bool hold)
+static int send_chunk(struct vc_bulk *b, struct lane *l, struct range r)
 {
 	l->r = r;
 	l->delivered = 0;
 	chunk_body(b, l);
-	return send_body(b, l, hold);
+	return send_body(b, l);
 }
 
 static int send_continue(struct vc_bulk *b, struct lane *l)
@@ -176,7 +175,7 @@ static int send_continue(struct vc_bulk *b, struct lane *l)
 	vc_add_elem(&in, "token", vc_parser_token(l->p));
 	vc_envelope(&l->body, "ContinueRetrievePropertiesEx", buf_str(&in));
 	buf_free(&in);
-	return send_body(b, l, false);
+	return send_body(b, l);
 }
 
 /* An object vCenter reports as missing (deleted since the listing) carries no
@@ -226,7 +225,7 @@ static struct lane *first_lane(struct vc_bulk *b)
 	return first;
 }
 
-/* Sends the next chunks on idle lanes (at most `use` lanes busy), held back.
+/* Sends the next chunks on idle lanes (at most `use` lanes busy).
  * Returns how many were sent, -1 on an error. */
 static int fill_lanes(struct vc_bulk *b, size_t use)
 {
@@ -241,7 +240,7 @@ static int fill_lanes(struct vc_bulk *b, size_t use)
 		if (l->busy)
 			continue;
 		memmove(b->todo, b->todo + 1, --b->ntodo * sizeof(*b->todo));
-		if (send_chunk(b, l, r, true))
+		if (send_chunk(b, l, r))
 			return -1;
 		busy++;
 		sent++;
@@ -264,7 +263,7 @@ static int recover(struct vc_bulk *b, struct lane *l)
 			if (vc_relogin(s))
 				return -1;
 		}
-		return send_body(b, l, true);
+		return send_body(b, l);
 	}
 	if (s->err == VC_EFAULT_NOTFOUND && l->r.count == 1) {
 		b->skipped++;
@@ -354,11 +353,12 @@ err:
 	return NULL;
 }
 
-/* Lets the first chunk parse, keeps the lanes fed, handles the chunks that ended.
- * A chunk just queued is put on the wire before a held answer is parsed: libcurl
- * sends nothing until it is driven, so vCenter started computing the next chunk
- * only after that parse (a CPU trace of both processes showed the simulator idle
- * during each spooled parse, then this thread idle while the simulator computed). */
+/* Keeps the lanes fed, then parses the first chunk whole: what arrived of it while
+ * others were parsed, then the rest as it comes (vc_http_parse), the other lanes'
+ * answers kept aside meanwhile. A chunk just queued is put on the wire before:
+ * libcurl sends nothing until it is driven, so vCenter would start computing it only
+ * after that parse (a CPU trace of both processes showed the simulator idle during
+ * each parse of a kept answer, then this thread idle while the simulator computed). */
 static int step(struct vc_bulk *b)
 {
 	struct lane *first;
@@ -367,19 +367,13 @@ static int step(struct vc_bulk *b)
 	if (sent < 0)
 		return -1;
 	first = first_lane(b);
-	if (first && first->x->hold) {
-		if (sent && vc_http_drive(b->s, 0))
-			return -1;
-		vc_http_release(first->x);
-	}
-	if (vc_http_drive(b->s, 1000))
+	if (!first)
+		return vc_http_drive(b->s, 1000);
+	if (sent && vc_http_drive(b->s, 0))
 		return -1;
-	/* a held answer that arrived whole waits its turn in the spool */
-	for (size_t i = 0; i < b->nlanes; i++)
-		if (b->lanes[i].busy && b->lanes[i].x->done && !b->lanes[i].x->hold &&
-		    chunk_done(b, &b->lanes[i]))
-			return -1;
-	return 0;
+	if (vc_http_parse(b->s, first->x))
+		return -1;
+	return chunk_done(b, first);
 }
 
 static bool all_done(const struct vc_bulk *b)

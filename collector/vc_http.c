@@ -1,5 +1,7 @@
 /* vc_http: the transport. One libcurl easy handle per session keeps the connection
- * alive across requests; answers stream from the write callback into the parser.
+ * alive across requests; an answer goes from the write callback into its transfer's
+ * spool, from which the parser pulls it (vc_http_parse: libxml2's pull parser, which
+ * waits for the next bytes by moving the session's transfers along).
  * TLS is verified against the system CAs, a CA file, or — with a pin — the SHA-256
  * of the leaf certificate's DER, checked from a pre-request callback so nothing (no
  * password, no cookie) is sent on a connection whose certificate does not match.
@@ -20,25 +22,25 @@
  * faulted in each copy 4 KB at a time (a third of a poll's page faults). */
 #define SPOOL_RESERVE (16u << 20)
 
-/* A held answer is kept in x->spool until vc_http_release(): pausing the transfer
- * instead (CURL_WRITEFUNC_PAUSE) stalled the session's other transfers for a
- * second per request with libcurl 7.88. */
+/* An answer for a parser waits in x->spool until the parser reads it: all of it for
+ * a lane whose turn has not come (vc_bulk.c), the bytes of one drive of the multi
+ * handle for the one being parsed. Pausing the transfer instead
+ * (CURL_WRITEFUNC_PAUSE) stalled the session's other transfers for a second per
+ * request with libcurl 7.88. */
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
 	struct vc_xfer *x = ud;
 	size_t len = size * n;
 
 	x->bytes_in += len;
-	if (x->hold) {
-		if (x->spool.len + len > VC_MAX_RESPONSE)
+	if (x->parser) {
+		if (x->discard || x->bytes_in > VC_MAX_RESPONSE)
 			return 0;
 		if (!x->spool.cap)
 			buf_grow(&x->spool, SPOOL_RESERVE);
 		buf_add(&x->spool, data, len);
 		return len;
 	}
-	if (x->parser)
-		return vc_parser_feed(x->parser, data, len) ? 0 : len;
 	if (x->sink) {
 		if (x->sink->len + len > x->sink_max)
 			return 0;
@@ -378,8 +380,9 @@ static int start_xfer(struct vc_session *s, struct vc_xfer *x)
 		return -1;
 	x->bytes_in = 0;
 	x->status = 0;
-	x->pin_failed = x->done = false;
+	x->pin_failed = x->done = x->discard = false;
 	buf_reset(&x->spool);
+	x->taken = 0;
 	x->rc = CURLE_OK;
 	x->detail[0] = '\0';
 	x->t0 = vc_now_ms();
@@ -431,7 +434,7 @@ int vc_http_finish(struct vc_session *s, struct vc_xfer *x, const char *what)
 	log_debug("vc.request", "method=%s status=%ld bytes=%zu ms=%lld new_conn=%ld", what,
 	          x->status, x->bytes_in, (long long)(vc_now_ms() - x->t0), conns);
 	x->done = false;
-	if (x->rc == CURLE_WRITE_ERROR && x->parser)
+	if (x->rc == CURLE_WRITE_ERROR && x->discard)
 		return 0;      /* the parser stopped the transfer; it holds the reason */
 	if (x->rc == CURLE_WRITE_ERROR)
 		return vc_fail(s, VC_ETOOBIG, "%s: the answer is larger than expected", what);
@@ -444,28 +447,46 @@ void vc_http_cancel(struct vc_session *s, struct vc_xfer *x)
 {
 	if (x->active)
 		curl_multi_remove_handle(s->multi, x->curl);
-	x->active = x->done = x->hold = false;
+	x->active = x->done = x->discard = false;
 	x->parser = NULL;
+	x->taken = 0;
 	buf_free(&x->spool);
 }
 
-/* The kept bytes go to the parser in pieces the size libcurl hands over (libxml2's
- * push parser copies what it is given into an input buffer of its own). The spool
- * keeps its memory for the lane's next chunk: fresh pages cost a fault each (filling
- * one 1,000-VM chunk's spool was about a tenth of a 1,000-VM poll's CPU, measured);
- * vc_http_cancel() frees it at the end of the collection. A
- * parse failure stays in the parser: the next bytes fail the transfer, or
- * vc_parser_finish() reports it. */
-void vc_http_release(struct vc_xfer *x)
+/* The parser's input: x's spool, refilled while empty by moving the session's
+ * transfers along. A spool read to its end is reset, so it keeps the memory of a
+ * drive's worth of bytes, not of the answer (fresh pages cost a fault each). */
+static long read_spool(void *ctx, char *buf, size_t len)
 {
-	const size_t piece = CURL_MAX_WRITE_SIZE;
+	struct vc_xfer *x = ctx;
+	size_t n;
 
-	x->hold = false;
-	for (size_t off = 0; x->parser && off < x->spool.len; off += piece)
-		if (vc_parser_feed(x->parser, x->spool.data + off,
-		                   x->spool.len - off < piece ? x->spool.len - off : piece))
-			break;
-	buf_reset(&x->spool);
+	while (x->taken == x->spool.len) {
+		buf_reset(&x->spool);
+		x->taken = 0;
+		if (x->done)
+			return x->rc == CURLE_OK ? 0 : -1;
+		if (vc_http_drive(x->s, 1000))
+			return -1;
+	}
+	n = x->spool.len - x->taken < len ? x->spool.len - x->taken : len;
+	memcpy(buf, x->spool.data + x->taken, n);
+	x->taken += n;
+	return (long)n;
+}
+
+int vc_http_parse(struct vc_session *s, struct vc_xfer *x)
+{
+	if (vc_parser_run(x->parser, read_spool, x) && !x->done)
+		x->discard = true;    /* the rest is refused: the transfer ends, CURLE_WRITE_ERROR */
+	while (!x->done)
+		if (vc_http_drive(s, 1000)) {
+			vc_http_cancel(s, x);
+			return -1;
+		}
+	buf_reset(&x->spool);     /* bytes after the end of the document, if any */
+	x->taken = 0;
+	return 0;
 }
 
 /* Runs x's request to its end; the session's other transfers move along meanwhile. */
@@ -473,6 +494,8 @@ static int perform(struct vc_session *s, struct vc_xfer *x, const char *what)
 {
 	int rc = start_xfer(s, x);
 
+	if (rc == 0 && x->parser)
+		rc = vc_http_parse(s, x);
 	while (rc == 0 && !x->done)
 		rc = vc_http_drive(s, 1000);
 	if (rc) {

@@ -20,8 +20,9 @@ struct vc_xfer {
 	struct buf *sink;               /* GET: raw body */
 	size_t sink_max, bytes_in;
 	long status;
-	bool hold;                      /* answer held back in spool, not parsed yet */
-	struct buf spool;
+	struct buf spool;               /* POST: answer bytes not parsed yet ... */
+	size_t taken;                   /* ... of which the parser has read this many */
+	bool discard;                   /* the parser stopped: refuse the rest (vc_http_parse) */
 	bool pin_failed;                /* this transfer met a certificate off the pin */
 	bool active, done;              /* in the multi handle / finished (rc is set) */
 	CURLcode rc;
@@ -79,7 +80,7 @@ int vc_fail_parser(struct vc_session *s, const struct vc_parser *p);
 int vc_http_open(struct vc_session *s, const struct vc_endpoint *ep);
 void vc_http_close(struct vc_session *s);
 int vc_http_set_version(struct vc_session *s, const char *version);
-/* POSTs body to the SDK URL, streaming the answer into p. Returns 0 when the HTTP
+/* POSTs body to the SDK URL, parsing the answer with p. Returns 0 when the HTTP
  * exchange completed (p holds the outcome; s->status the HTTP status), -1 with the
  * session error set on transport failure. */
 int vc_http_post(struct vc_session *s, const char *method, const struct buf *body,
@@ -88,17 +89,19 @@ int vc_http_post(struct vc_session *s, const char *method, const struct buf *bod
 int vc_http_get(struct vc_session *s, const char *path, struct buf *out, size_t max);
 /* Overlapped requests (vc_bulk.c). vc_http_lane() creates lane i's easy handle on
  * first use (NULL with the session error set). vc_http_start() sends body (borrowed
- * until the transfer is done) on x, the answer streaming into p (or kept aside while
- * x->hold); -1 when the deadline passed. vc_http_drive() moves every
- * transfer along for at most wait_ms; vc_http_release() clears x->hold and parses
- * what was kept;
- * vc_http_finish() turns a done transfer's outcome into 0 or -1 (session error);
- * vc_http_cancel() drops an unfinished one and frees what x kept aside. */
+ * until the transfer is done) on x, for p; -1 when the deadline passed. The answer
+ * is kept aside (x->spool) as it arrives until vc_http_parse() parses it with p:
+ * what has arrived, then the rest as it comes, moving the session's other transfers
+ * along meanwhile; it returns once x is done (0; p holds the parse's outcome), -1
+ * with the session error set when the transport itself failed. vc_http_drive() moves
+ * every transfer along for at most wait_ms; vc_http_finish() turns a done transfer's
+ * outcome into 0 or -1 (session error); vc_http_cancel() drops an unfinished one and
+ * frees what x kept aside. */
 struct vc_xfer *vc_http_lane(struct vc_session *s, size_t i);
 int vc_http_start(struct vc_session *s, struct vc_xfer *x, const struct buf *body,
                   struct vc_parser *p);
 int vc_http_drive(struct vc_session *s, int wait_ms);
-void vc_http_release(struct vc_xfer *x);
+int vc_http_parse(struct vc_session *s, struct vc_xfer *x);
 int vc_http_finish(struct vc_session *s, struct vc_xfer *x, const char *what);
 void vc_http_cancel(struct vc_session *s, struct vc_xfer *x);
 

@@ -1,6 +1,6 @@
-/* vc_xml: the SOAP response parser, with no I/O. A libxml2 push parser (SAX1 events,
- * namespace prefixes resolved here: struct ns_decl) is fed the body chunk by chunk as
- * libcurl receives it; every element inside the SOAP Body becomes a jansson value
+/* vc_xml: the SOAP response parser, with no I/O of its own. A libxml2 pull parser
+ * (SAX1 events, namespace prefixes resolved here: struct ns_decl) reads the body
+ * through the caller's read function as libcurl receives it; every element inside the SOAP Body becomes a jansson value
  * when it closes, so memory holds one ObjectContent at a time rather than a DOM of
  * the whole answer. RetrievePropertiesEx objects are handed to a
  * callback as soon as they are complete; faults become an error code and message.
@@ -92,6 +92,9 @@ struct vc_parser {
 	bool stream_returnval;  /* RetrieveProperties: every returnval is an ObjectContent */
 	bool arena;             /* streamed objects' values in json_arena (set_arena) */
 	bool in_object;         /* inside a streamed object (its arena scope is open) */
+	bool read_failed;       /* the input could not deliver the rest of the answer */
+	vc_read_fn read;        /* the input of vc_parser_run() */
+	void *read_ctx;
 	struct ns_decl ns[MAX_NS];
 	int nns;
 	char ns_names[NS_NAMES];
@@ -781,12 +784,18 @@ static void on_dtd(void *ud, const xmlChar *name, const xmlChar *eid, const xmlC
 
 static void on_message(void *ud, const char *fmt, ...)
 {
-	/* Errors are read from the parser context after xmlParseChunk() (check_ctxt);
+	/* Errors are read from the parser context after xmlParseDocument() (check_ctxt);
 	 * this only keeps libxml2 from printing them to stderr. */
 }
 
 /* --- public parser API --- */
 
+static int read_input(void *ud, char *buf, int len);
+
+/* A pull parser: libxml2 asks read_input() for the bytes when it needs them. Its
+ * push parser (xmlParseChunk) costs a sixth more instructions on the same answers
+ * (it copies each piece into its buffer, then moves what is left to the front and
+ * runs its state machine once per element; docs/performance.md). */
 static xmlParserCtxtPtr new_ctxt(struct vc_parser *p)
 {
 	xmlSAXHandler sax;
@@ -803,7 +812,7 @@ static xmlParserCtxtPtr new_ctxt(struct vc_parser *p)
 	sax.warning = on_message;
 	sax.error = on_message;
 	sax.fatalError = on_message;
-	c = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	c = xmlCreateIOParserCtxt(&sax, p, read_input, NULL, p, XML_CHAR_ENCODING_NONE);
 	if (c)
 		xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	return c;
@@ -903,41 +912,91 @@ static void check_ctxt(struct vc_parser *p)
 	pfail(p, VC_EPARSE, "malformed XML at line %d: %s", e ? e->line : 0, msg);
 }
 
-/* One xmlParseChunk(). An object that began in an earlier chunk reopens its arena
- * scope for the call, and every scope is closed again on return: between chunks the
- * thread allocates as usual (libcurl, the caller), and an object cut short by an
- * error leaves no scope open. */
-static void parse_chunk(struct vc_parser *p, const char *data, int len, int terminate)
+/* The next bytes of the answer for libxml2: as many as it asks for, fewer only at
+ * the end (its checks of what comes next assume one read fills its buffer). Reading
+ * may run other code of the thread for a while (the transport moves its transfers
+ * along): an object's arena scope is closed meanwhile. */
+static int read_input(void *ud, char *buf, int len)
 {
-	if (p->in_object)
-		json_arena_enter();
-	xmlParseChunk(p->ctxt, data, len, terminate);
+	struct vc_parser *p = ud;
+	long n = 0, got;
+
+	if (p->failed || p->read_failed || len <= 0)
+		return -1;
 	if (p->in_object)
 		json_arena_leave();
-	check_ctxt(p);
-}
-
-int vc_parser_feed(struct vc_parser *p, const char *data, size_t len)
-{
-	if (p->failed || p->finished)
-		return -1;
-	if (len > VC_MAX_RESPONSE - p->bytes) {
+	do {
+		got = p->read(p->read_ctx, buf + n, (size_t)(len - n));
+		if (got > len - n)
+			got = -1;           /* more than asked for: a broken reader */
+		if (got > 0)
+			n += got;
+	} while (got > 0 && n < len);
+	if (p->in_object)
+		json_arena_enter();
+	if (got < 0) {
+		p->read_failed = true;      /* what came before is still parsed */
+		if (n == 0)
+			return -1;
+	}
+	if ((size_t)n > VC_MAX_RESPONSE - p->bytes) {
 		pfail(p, VC_ETOOBIG, "the answer is larger than %u MB", VC_MAX_RESPONSE >> 20);
 		return -1;
 	}
-	if (!p->ctxt && !(p->ctxt = new_ctxt(p))) {
+	keep_sniff(p, buf, (size_t)n);
+	p->bytes += (size_t)n;
+	return (int)n;
+}
+
+int vc_parser_run(struct vc_parser *p, vc_read_fn read, void *ctx)
+{
+	if (p->failed || p->finished || p->ctxt)
+		return -1;
+	p->read = read;
+	p->read_ctx = ctx;
+	if (!(p->ctxt = new_ctxt(p))) {
 		pfail(p, VC_EPARSE, "out of memory creating the XML parser");
 		return -1;
 	}
-	keep_sniff(p, data, len);
-	p->bytes += len;
-	while (len > 0 && !p->failed) {
-		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
-		parse_chunk(p, data, chunk, 0);
-		data += chunk;
-		len -= (size_t)chunk;
+	xmlParseDocument(p->ctxt);
+	if (p->in_object) {          /* an object cut short by an error */
+		p->in_object = false;
+		json_arena_leave();
 	}
+	if (p->bytes == 0 && !p->read_failed)
+		pfail(p, VC_EPARSE, "empty answer from vCenter");
+	else if (p->read_failed)
+		pfail(p, VC_EPARSE, "the answer ended early: the connection failed after %zu bytes",
+		      p->bytes);
+	check_ctxt(p);
 	return p->failed ? -1 : 0;
+}
+
+struct mem_input {
+	const char *data;
+	size_t len, off, piece;
+};
+
+static long read_mem(void *ctx, char *buf, size_t len)
+{
+	struct mem_input *in = ctx;
+	size_t n = in->len - in->off;
+
+	if (n > len)
+		n = len;
+	if (in->piece && n > in->piece)
+		n = in->piece;
+	if (n)
+		memcpy(buf, in->data + in->off, n);
+	in->off += n;
+	return (long)n;
+}
+
+int vc_parser_parse(struct vc_parser *p, const char *data, size_t len, size_t piece)
+{
+	struct mem_input in = { data, len, 0, piece };
+
+	return vc_parser_run(p, read_mem, &in);
 }
 
 static int finish_http(struct vc_parser *p, long status)
@@ -955,8 +1014,6 @@ static int finish_http(struct vc_parser *p, long status)
 
 int vc_parser_finish(struct vc_parser *p, long http_status)
 {
-	if (!p->failed && !p->finished && p->ctxt)
-		parse_chunk(p, NULL, 0, 1);
 	p->finished = true;
 	if (p->have_fault) {
 		p->failed = true;

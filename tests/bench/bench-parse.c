@@ -1,10 +1,10 @@
 /* The collector's CPU without the network: RetrievePropertiesEx answers saved to
- * files are fed to the SOAP parser in 16 KB pieces (what libcurl hands over), with
- * the poll's prune rules; objects of answers smaller than 2 MB go to the raw model
+ * files are read by the SOAP parser (libxml2 pulls them as it needs them, as from
+ * a connection's spool), with the poll's prune rules; objects of answers smaller than 2 MB go to the raw model
  * (hosts, networks, ... by moref prefix), the others become VM records and their
  * stored text, as in a poll. Prints CPU seconds of the best of N rounds, so changes
  * to the parser and the record builders can be compared without the simulator's
- * noise. The same bytes through a bare libxml2 SAX1 push parser (callbacks that do
+ * noise. The same bytes through a bare libxml2 SAX1 pull parser (callbacks that do
  * nothing) give the floor any libxml2-based client pays. Usage: bench-parse ROUNDS
  * FILE... (bench-collector.sh BENCH_PARSE=1 saves the answers and runs it). */
 #include "inv.h"
@@ -89,8 +89,24 @@ static void sax_text(void *ud, const xmlChar *ch, int len)
 {
 }
 
-/* The answers through libxml2 alone, in the same 16 KB pieces and with the same
- * SAX1 events as the parser (collector/vc_xml.c). */
+struct bare_input {
+	const char *data;
+	size_t left;
+};
+
+static int bare_read(void *ctx, char *buf, int len)
+{
+	struct bare_input *in = ctx;
+	size_t n = in->left < (size_t)len ? in->left : (size_t)len;
+
+	memcpy(buf, in->data, n);
+	in->data += n;
+	in->left -= n;
+	return (int)n;
+}
+
+/* The answers through libxml2 alone, pulled from memory with the same SAX1 events
+ * as the parser (collector/vc_xml.c). */
 static void round_bare(char **data, size_t *len, int n)
 {
 	xmlSAXHandler sax;
@@ -100,12 +116,12 @@ static void round_bare(char **data, size_t *len, int n)
 	sax.endElement = sax_end;
 	sax.characters = sax_text;
 	for (int i = 0; i < n; i++) {
-		xmlParserCtxtPtr c = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
+		struct bare_input in = { data[i], len[i] };
+		xmlParserCtxtPtr c = xmlCreateIOParserCtxt(&sax, NULL, bare_read, NULL, &in,
+		                                           XML_CHAR_ENCODING_NONE);
 
 		xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOCDATA);
-		for (size_t off = 0; off < len[i]; off += 16384)
-			xmlParseChunk(c, data[i] + off, (int)(len[i] - off < 16384 ? len[i] - off : 16384), 0);
-		xmlParseChunk(c, NULL, 0, 1);
+		xmlParseDocument(c);
 		xmlFreeParserCtxt(c);
 	}
 }
@@ -128,8 +144,7 @@ static int round_once(char **data, size_t *len, int n, size_t *objects, size_t *
 			c.to_vms = pass == 1;
 			vc_parser_set_arena(p, c.to_vms);        /* as vc_bulk's parsers */
 			vc_parser_reset(p);
-			for (size_t off = 0; off < len[i] && !rc; off += 16384)
-				rc = vc_parser_feed(p, data[i] + off, len[i] - off < 16384 ? len[i] - off : 16384);
+			rc = vc_parser_parse(p, data[i], len[i], 0);
 			if (!rc)
 				rc = vc_parser_finish(p, 200);
 			if (rc)

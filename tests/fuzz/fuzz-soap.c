@@ -24,16 +24,7 @@ static int count_object(void *ctx, const char *moref, json_t *props)
 
 static void feed_chunks(struct vc_parser *p, const char *data, size_t len, size_t chunk)
 {
-	size_t off = 0;
-
-	if (!chunk)
-		chunk = len ? len : 1;
-	while (off < len) {
-		size_t n = len - off < chunk ? len - off : chunk;
-		if (vc_parser_feed(p, data + off, n))
-			return;
-		off += n;
-	}
+	vc_parser_parse(p, data, len, chunk);
 }
 
 static void check_helpers(const struct vc_parser *p, const char *data, size_t len)

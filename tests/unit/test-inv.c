@@ -377,7 +377,7 @@ static json_t *parse_vm(const struct vc_prune *rules, size_t n)
 	struct vc_parser *p = vc_parser_new(keep_props, &props);
 
 	vc_parser_set_prune(p, rules, n);
-	if (vc_parser_feed(p, vm_xml, sizeof(vm_xml) - 1) || vc_parser_finish(p, 200))
+	if (vc_parser_parse(p, vm_xml, sizeof(vm_xml) - 1, 0) || vc_parser_finish(p, 200))
 		fprintf(stderr, "parse: %s\n", vc_parser_errstr(p));
 	vc_parser_free(p);
 	return props;

@@ -178,7 +178,7 @@ static int build_vms(bool arena, struct buf *text, json_t **kept)
 	inv_raw_init(&raw);
 	inv_vms_init(&vms, &raw, "vc1", "VC one");
 	vc_parser_set_arena(p, arena);
-	rc = vc_parser_feed(p, vms_xml, sizeof(vms_xml) - 1) || vc_parser_finish(p, 200);
+	rc = vc_parser_parse(p, vms_xml, sizeof(vms_xml) - 1, 0) || vc_parser_finish(p, 200);
 	vc_parser_free(p);
 	inv_vms_take_text(&vms, text);
 	*kept = json_pack("{s:O, s:O, s:O}", "records", vms.records, "snapshots", vms.snapshots,

@@ -1,6 +1,7 @@
 /* Unit tests of the SOAP response parser (collector/vc_xml.c): canned vim25 answers
- * fed whole and in 1- and 7-byte chunks (the push parser must not care where a chunk
- * ends), every fault type, and broken inputs (truncated, HTML, empty, DTD, deep). */
+ * read whole and in 1- and 7-byte pieces (the parser must not care how its input
+ * arrives), every fault type, broken inputs (truncated, HTML, empty, DTD, deep) and
+ * broken readers. */
 #include "test.h"
 #include "vc.h"
 #include "buf.h"
@@ -53,19 +54,11 @@ static int collect_cb(void *ctx, const char *moref, json_t *props)
 	return 0;
 }
 
-/* Feeds xml in chunks of `chunk` bytes (0: whole); returns finish()'s result. */
+/* Parses xml read in pieces of `chunk` bytes (0: as libxml2 asks); returns
+ * finish()'s result. */
 static int feed(struct vc_parser *p, const char *xml, size_t len, size_t chunk, long status)
 {
-	size_t off = 0;
-
-	if (!chunk)
-		chunk = len ? len : 1;
-	while (off < len) {
-		size_t n = len - off < chunk ? len - off : chunk;
-		if (vc_parser_feed(p, xml + off, n))
-			break;
-		off += n;
-	}
+	vc_parser_parse(p, xml, len, chunk);
 	return vc_parser_finish(p, status);
 }
 
@@ -387,6 +380,49 @@ TEST(non_soap_and_empty_bodies)
 	vc_parser_free(NULL);
 }
 
+/* A reader that hands out `ok` bytes of props_xml in 5-byte pieces, then fails
+ * (-1), or answers with more bytes than asked for (`lie`). */
+struct bad_reader {
+	size_t off, ok;
+	bool lie;
+	int calls_after;
+};
+
+static long bad_read(void *ctx, char *buf, size_t len)
+{
+	struct bad_reader *r = ctx;
+	size_t n = r->ok - r->off < 5 ? r->ok - r->off : 5;
+
+	if (r->off == r->ok) {
+		r->calls_after++;
+		return r->lie ? (long)len + 1 : -1;
+	}
+	if (n > len)
+		n = len;
+	memcpy(buf, props_xml + r->off, n);
+	r->off += n;
+	return (long)n;
+}
+
+TEST(failed_or_lying_reader_is_a_clean_error)
+{
+	for (int lie = 0; lie < 2; lie++) {
+		json_t *got = json_object();
+		struct vc_parser *p = vc_parser_new(collect_cb, got);
+		struct bad_reader r = { .ok = 900, .lie = lie };
+
+		ASSERT_EQ(vc_parser_run(p, bad_read, &r), -1);
+		ASSERT_EQ(r.calls_after, 1);          /* never asked again after a failure */
+		ASSERT_EQ(vc_parser_finish(p, 200), -1);
+		ASSERT_EQ(vc_parser_errcode(p), VC_EPARSE);
+		ASSERT_CONTAINS(vc_parser_errstr(p), "ended early");
+		ASSERT_CONTAINS(vc_parser_errstr(p), "after 900 bytes");
+		ASSERT_EQ(vc_parser_run(p, bad_read, &r), -1);   /* once per response */
+		vc_parser_free(p);
+		json_decref(got);
+	}
+}
+
 TEST(dtd_and_deep_nesting_rejected)
 {
 	static const char dtd[] = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
@@ -570,5 +606,5 @@ TEST_MAIN(T(props_streamed_in_any_chunking), T(namespaces_resolved_by_prefix),
           T(truncated_at_every_byte_is_a_clean_error), T(html_error_page),
           T(non_soap_and_empty_bodies), T(dtd_and_deep_nesting_rejected), T(service_content),
           T(login_user_session), T(void_method_result_is_null), T(versions_pick_newest_vim25),
-          T(fingerprints), T(strerror_covers_codes), T(prune_keeps_only_named_paths),
+          T(fingerprints), T(strerror_covers_codes), T(failed_or_lying_reader_is_a_clean_error), T(prune_keeps_only_named_paths),
           T(prune_applies_to_update_change_sets))
