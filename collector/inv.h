@@ -33,6 +33,10 @@ extern const size_t inv_nprune;
  * attribute names and the vSphere tags fetched beside them. */
 struct inv_raw {
 	json_t *buckets;               /* object of objects */
+	json_t *where;                 /* moref -> the bucket it was added to (inv_raw_add),
+	                                * or null when added to two: inv_name_of() and
+	                                * inv_ancestor() look it up once instead of in every
+	                                * bucket (a fifth of a VM record's build) */
 	json_t *fields;                /* custom field key ("101") -> name */
 	json_t *tags;                  /* tags_fetch() shape (tags.h), or NULL */
 	json_t *vm_refs;               /* moref of a host, datastore or network -> how many VMs

@@ -116,6 +116,7 @@ void inv_set_from(json_t *rec, const char *key, const json_t *obj, const char *d
 void inv_raw_init(struct inv_raw *r)
 {
 	r->buckets = json_object();
+	r->where = json_object();
 	r->fields = json_object();
 	r->vm_refs = json_object();
 	r->tags = NULL;
@@ -124,11 +125,12 @@ void inv_raw_init(struct inv_raw *r)
 
 void inv_raw_free(struct inv_raw *r)
 {
+	json_decref(r->where);
 	json_decref(r->buckets);
 	json_decref(r->fields);
 	json_decref(r->tags);
 	json_decref(r->vm_refs);
-	r->buckets = r->fields = r->tags = r->vm_refs = NULL;
+	r->buckets = r->where = r->fields = r->tags = r->vm_refs = NULL;
 }
 
 void inv_raw_add_field(struct inv_raw *r, json_int_t key, const char *name)
@@ -194,20 +196,30 @@ json_int_t inv_vm_count(const struct inv_raw *r, const char *moref)
 
 void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_t *props)
 {
-	json_t *b = json_object_get(r->buckets, bucket);
+	json_t *b = json_object_get(r->buckets, bucket), *was;
 
 	if (!b) {
 		b = json_object();
 		json_object_set_new(r->buckets, bucket, b);
 	}
 	json_object_set(b, moref, props);
+	was = json_object_get(r->where, moref);
+	if (!was)
+		json_object_set(r->where, moref, b);
+	else if (was != b)
+		json_object_set_new(r->where, moref, json_null());
 }
 
+/* moref's object, from the bucket it was added to; in the first bucket that holds
+ * it when it was added to several (vCenter's morefs are unique, so never). An
+ * object removed since (incremental `leave`) is not in its bucket any more. */
 static json_t *find_any(const struct inv_raw *r, const char *moref)
 {
+	json_t *where = json_object_get(r->where, moref), *bucket;
 	const char *name;
-	json_t *bucket;
 
+	if (!json_is_null(where))
+		return json_object_get(where, moref);   /* NULL (never added) gives NULL */
 	json_object_foreach(r->buckets, name, bucket) {
 		json_t *o = json_object_get(bucket, moref);
 		if (o)
