@@ -392,12 +392,13 @@ static int start_xfer(struct vc_session *s, struct vc_xfer *x)
 	return 0;
 }
 
-/* Takes the finished transfers out of the multi handle, their outcome kept. */
-static void reap(struct vc_session *s)
+/* Takes the finished transfers out of the multi handle, their outcome kept. Returns
+ * how many. */
+static int reap(struct vc_session *s)
 {
 	struct vc_xfer *x;
 	CURLMsg *m;
-	int left;
+	int left, n = 0;
 
 	while ((m = curl_multi_info_read(s->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
@@ -411,7 +412,9 @@ static void reap(struct vc_session *s)
 		curl_multi_remove_handle(s->multi, x->curl);
 		x->active = false;
 		x->done = true;
+		n++;
 	}
+	return n;
 }
 
 int vc_http_drive(struct vc_session *s, int wait_ms)
@@ -420,7 +423,11 @@ int vc_http_drive(struct vc_session *s, int wait_ms)
 
 	if (curl_multi_perform(s->multi, &running))
 		return vc_fail(s, VC_ECONNECT, "libcurl multi handle failed");
-	reap(s);
+	/* A transfer that just ended may be the one the caller waits for: waiting for
+	 * the others' next bytes first held each request made while a VM chunk was
+	 * being computed for up to the whole computation (70 ms at 1,000 VMs). */
+	if (reap(s))
+		return 0;
 	if (running && curl_multi_poll(s->multi, NULL, 0, wait_ms, NULL))
 		return vc_fail(s, VC_ECONNECT, "libcurl multi handle failed");
 	return 0;
