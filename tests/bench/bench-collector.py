@@ -18,7 +18,9 @@
       answers discarded; prints the wall seconds of that curl run, then destroys the
       views and logs out. With BENCH_SAVE=1 in the environment the answers are kept
       instead, as WORKDIR/answer-NNN.xml (for bench-parse; the time then includes
-      writing them).
+      writing them). With BENCH_GO=FILE it creates FILE.ready.PID once set up and
+      starts the timed run only when FILE exists (replays of several simulators
+      started together, as the collector polls them).
 
 The types and property paths are read from collector/inv_specs.c, so all three runs
 ask for exactly what the collector asks for.
@@ -198,6 +200,11 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     conf = os.path.join(workdir, "replay.curl")
     with open(conf, "w") as f:
         f.write("next\n".join(cfg))
+    go = os.environ.get("BENCH_GO")
+    if go:
+        open("%s.ready.%d" % (go, os.getpid()), "w").close()
+        while not os.path.exists(go):
+            time.sleep(0.005)
     t0 = time.monotonic()
     subprocess.run(["curl", "-K", conf], check=True)
     print("%.3f" % (time.monotonic() - t0))

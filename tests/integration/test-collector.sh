@@ -166,6 +166,9 @@ DPID=$RIG_LAST_PID
 check "daemon runs with its allocator tunables" rig_wait_for 5 "re-exec" \
 	grep -qz '^GLIBC_TUNABLES=glibc.malloc.hugetlb=1' "/proc/$DPID/environ"
 check "daemon keeps its name after the re-exec" grep -qx 'vcompanion-coll' "/proc/$DPID/comm"
+unit_tunables=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' "$VC_TOP/ansible/packaging/systemd/vcompanion-collector.service")
+check "the systemd unit sets the tunables the collector sets itself" \
+	grep -qF "#define ALLOC_TUNABLES \"$unit_tunables\"" "$VC_TOP/collector/main.c"
 g=$(gen_of a)
 rig_wait_for 20 "first daemon poll of a" gen_above a "$g"
 rig_wait_for 20 "first daemon poll of w" grep -q 'event=poll.failed vcenter=w' "$RIG_DIR/log/daemon.err"
