@@ -10,6 +10,9 @@
 #     answer; target: collector wall time within 1.2x of it. For three simulators
 #     the three replays run at once (each simulator then has the share of the two
 #     cores it has while the collector polls all three): the slowest of them.
+# Each figure is the median of BENCH_RUNS (3) runs, the collector, the replay and
+# pyvmomi taking turns; the last line gives the CPU per further 1,000 VMs (between
+# the smallest and the largest size), what the 20x target is about.
 # Usage: bench-collector.sh BUILD_DIR. BENCH_SIZES ("1000 5000 10000") picks sizes;
 # BENCH_PYVMOMI=0 skips the (slow) pyvmomi runs; BENCH_INCREMENTAL=1 polls with the
 # default settings (incremental, performance history) instead of a plain full
@@ -32,6 +35,18 @@ COLLECTOR=$build/collector/vcompanion-collector
 GLIBC_TUNABLES=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' \
 	"$here/../../ansible/packaging/systemd/vcompanion-collector.service")
 export GLIBC_TUNABLES
+
+RUNS=${BENCH_RUNS:-3}
+
+# median: the median of the numbers on stdin, one per line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# medians FILE...: per column, the median over the files (each "cpu wall rss").
+medians() {
+	local c cols=()
+	for c in 1 2 3; do cols+=("$(cat "$@" | awk -v c="$c" '{ print $c }' | median)"); done
+	echo "${cols[*]}"
+}
 
 # timed OUTFILE CMD...: runs CMD; OUTFILE gets "cpu_s wall_s maxrss_mb".
 timed() {
@@ -73,8 +88,10 @@ rig_keygen
 printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' size VMs "coll CPU" wall "RSS MB" \
 	"pyvm CPU" ratio replay "wall/rp"
 
+declare -A CPU PCPU VMS_OF
+
 bench_one() { # bench_one N
-	local n=$1 name="s$1" vms r cpu wall rss pcpu ratio rp
+	local n=$1 name="s$1" vms r cpu wall rss pcpu ratio rp i
 	# shellcheck disable=SC2046
 	rig_vcsim_start "$name" $(flags "$n")
 	# shellcheck disable=SC2034  # read by rig_config
@@ -84,17 +101,24 @@ bench_one() { # bench_one N
 	vms=$(eval echo "\$$(rig_vcsim_var "$name")_VMS")
 	# shellcheck disable=SC2046
 	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")       # warm-up of the simulator
-	timed "$RIG_DIR/c-$n" "$COLLECTOR" -c "$RIG_CONFIG" --once
-	# shellcheck disable=SC2046
-	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")
-	read -r cpu wall rss <"$RIG_DIR/c-$n"
+	rm -f "$RIG_DIR/c-$n".* "$RIG_DIR/p-$n".* "$RIG_DIR/r-$n"
+	for ((i = 1; i <= RUNS; i++)); do
+		timed "$RIG_DIR/c-$n.$i" "$COLLECTOR" -c "$RIG_CONFIG" --once
+		# shellcheck disable=SC2046
+		"$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR" >>"$RIG_DIR/r-$n"
+		if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
+			# shellcheck disable=SC2046
+			timed "$RIG_DIR/p-$n.$i" "$PY" "$HELPER" pyvmomi $(sim_args "$name")
+		fi
+	done
+	read -r cpu wall rss <<<"$(medians "$RIG_DIR/c-$n".*)"
+	r=$(median <"$RIG_DIR/r-$n")
 	pcpu=- ratio=-
 	if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
-		# shellcheck disable=SC2046
-		timed "$RIG_DIR/p-$n" "$PY" "$HELPER" pyvmomi $(sim_args "$name")
-		read -r pcpu _ _ <"$RIG_DIR/p-$n"
+		read -r pcpu _ _ <<<"$(medians "$RIG_DIR/p-$n".*)"
 		ratio=$(awk -v a="$pcpu" -v b="$cpu" 'BEGIN { printf "%.0fx", (b > 0 ? a / b : 0) }')
 	fi
+	CPU[$n]=$cpu PCPU[$n]=$pcpu VMS_OF[$n]=$vms
 	if [ "${BENCH_PARSE:-0}" = 1 ]; then
 		rm -f "$RIG_DIR"/answer-*.xml
 		# shellcheck disable=SC2046
@@ -108,8 +132,33 @@ bench_one() { # bench_one N
 	rig_stop_pid "$(eval echo "\$$(rig_vcsim_var "$name")_PID")"
 }
 
+# replay_together NAME...: the simulators' replays at once, their timed runs started
+# together (as the collector polls them); prints the slowest one's seconds.
+replay_together() {
+	local nm pids=() i slow=0 r
+	rm -f "$RIG_DIR"/go "$RIG_DIR"/go.ready.*
+	for nm in "$@"; do
+		mkdir -p "$RIG_DIR/$nm"
+		# shellcheck disable=SC2046
+		BENCH_GO="$RIG_DIR/go" "$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR/$nm" \
+			>"$RIG_DIR/rp-$nm" &
+		pids+=("$!")
+	done
+	for ((i = 0; i < 600; i++)); do
+		[ "$(find "$RIG_DIR" -maxdepth 1 -name 'go.ready.*' | wc -l)" -ge $# ] && break
+		sleep 0.05
+	done
+	touch "$RIG_DIR/go"
+	wait "${pids[@]}"
+	for nm in "$@"; do
+		r=$(cat "$RIG_DIR/rp-$nm")
+		slow=$(awk -v a="$slow" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+	done
+	echo "$slow"
+}
+
 bench_parallel() { # three simulators of N VMs, one --once over all
-	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow=0 r pids=() i
+	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow i
 	for nm in "${names[@]}"; do
 		# shellcheck disable=SC2046
 		rig_vcsim_spawn "$nm" $(flags "$n")
@@ -123,27 +172,13 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 		# shellcheck disable=SC2046
 		"$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR" >/dev/null
 	done
-	timed "$RIG_DIR/c-par" "$COLLECTOR" -c "$RIG_CONFIG" --once
-	read -r cpu wall rss <"$RIG_DIR/c-par"
-	# the three replays at once, their timed runs started together
-	rm -f "$RIG_DIR"/go "$RIG_DIR"/go.ready.*
-	for nm in "${names[@]}"; do
-		mkdir -p "$RIG_DIR/$nm"
-		# shellcheck disable=SC2046
-		BENCH_GO="$RIG_DIR/go" "$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR/$nm" \
-			>"$RIG_DIR/rp-$nm" &
-		pids+=("$!")
+	rm -f "$RIG_DIR"/c-par.* "$RIG_DIR/r-par"
+	for ((i = 1; i <= RUNS; i++)); do
+		timed "$RIG_DIR/c-par.$i" "$COLLECTOR" -c "$RIG_CONFIG" --once
+		replay_together "${names[@]}" >>"$RIG_DIR/r-par"
 	done
-	for ((i = 0; i < 600; i++)); do
-		[ "$(find "$RIG_DIR" -maxdepth 1 -name 'go.ready.*' | wc -l)" -ge 3 ] && break
-		sleep 0.05
-	done
-	touch "$RIG_DIR/go"
-	wait "${pids[@]}"
-	for nm in "${names[@]}"; do
-		r=$(cat "$RIG_DIR/rp-$nm")
-		slow=$(awk -v a="$slow" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
-	done
+	read -r cpu wall rss <<<"$(medians "$RIG_DIR"/c-par.*)"
+	slow=$(median <"$RIG_DIR/r-par")
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "3x$n parallel" $((3 * n)) "$cpu" \
 		"$wall" "$rss" - - "$slow" "$(awk -v a="$wall" -v b="$slow" 'BEGIN { printf "%.2f", a / b }')"
 }
@@ -152,6 +187,15 @@ for n in ${BENCH_SIZES:-1000 5000 10000}; do
 	bench_one "$n"
 done
 bench_parallel "${BENCH_PARALLEL_SIZE:-1000}"
-echo "(CPU and wall in seconds; replay: the simulator answering the same RetrievePropertiesEx"
-echo " bodies to one curl process; wall/rp: collector wall over replay; the parallel row: the"
-echo " three simulators' replays run at once, over the slowest of them)"
+read -r -a sizes <<<"${BENCH_SIZES:-1000 5000 10000}"
+lo=${sizes[0]} hi=${sizes[${#sizes[@]} - 1]}
+if [ "${BENCH_PYVMOMI:-1}" = 1 ] && [ "$lo" != "$hi" ]; then
+	awk -v c0="${CPU[$lo]}" -v c1="${CPU[$hi]}" -v p0="${PCPU[$lo]}" -v p1="${PCPU[$hi]}" \
+		-v v0="${VMS_OF[$lo]}" -v v1="${VMS_OF[$hi]}" 'BEGIN {
+		c = (c1 - c0) / (v1 - v0) * 1000; p = (p1 - p0) / (v1 - v0) * 1000
+		printf "per further 1,000 VMs (%d to %d): collector %.3f s CPU, pyvmomi %.3f s: %.1fx\n",
+			v0, v1, c, p, (c > 0 ? p / c : 0) }'
+fi
+echo "(medians of $RUNS runs; CPU and wall in seconds; replay: the simulator answering the same"
+echo " RetrievePropertiesEx bodies to one curl process; wall/rp: collector wall over replay; the"
+echo " parallel row: the three simulators' replays run at once, over the slowest of them)"
