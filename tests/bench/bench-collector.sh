@@ -91,7 +91,7 @@ printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' size VMs "coll CPU" wall 
 declare -A CPU PCPU VMS_OF
 
 bench_one() { # bench_one N
-	local n=$1 name="s$1" vms r cpu wall rss pcpu ratio rp i
+	local n=$1 name="s$1" vms r cpu wall rss pcpu ratio rp i cruns=() pruns=()
 	# shellcheck disable=SC2046
 	rig_vcsim_start "$name" $(flags "$n")
 	# shellcheck disable=SC2034  # read by rig_config
@@ -101,21 +101,23 @@ bench_one() { # bench_one N
 	vms=$(eval echo "\$$(rig_vcsim_var "$name")_VMS")
 	# shellcheck disable=SC2046
 	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")       # warm-up of the simulator
-	rm -f "$RIG_DIR/c-$n".* "$RIG_DIR/p-$n".* "$RIG_DIR/r-$n"
+	rm -f "$RIG_DIR/r-$n"
 	for ((i = 1; i <= RUNS; i++)); do
 		timed "$RIG_DIR/c-$n.$i" "$COLLECTOR" -c "$RIG_CONFIG" --once
+		cruns+=("$RIG_DIR/c-$n.$i")
 		# shellcheck disable=SC2046
 		"$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR" >>"$RIG_DIR/r-$n"
 		if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
 			# shellcheck disable=SC2046
 			timed "$RIG_DIR/p-$n.$i" "$PY" "$HELPER" pyvmomi $(sim_args "$name")
+			pruns+=("$RIG_DIR/p-$n.$i")
 		fi
 	done
-	read -r cpu wall rss <<<"$(medians "$RIG_DIR/c-$n".*)"
+	read -r cpu wall rss <<<"$(medians "${cruns[@]}")"
 	r=$(median <"$RIG_DIR/r-$n")
 	pcpu=- ratio=-
 	if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
-		read -r pcpu _ _ <<<"$(medians "$RIG_DIR/p-$n".*)"
+		read -r pcpu _ _ <<<"$(medians "${pruns[@]}")"
 		ratio=$(awk -v a="$pcpu" -v b="$cpu" 'BEGIN { printf "%.0fx", (b > 0 ? a / b : 0) }')
 	fi
 	CPU[$n]=$cpu PCPU[$n]=$pcpu VMS_OF[$n]=$vms
@@ -158,7 +160,7 @@ replay_together() {
 }
 
 bench_parallel() { # three simulators of N VMs, one --once over all
-	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow i
+	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow i cruns=()
 	for nm in "${names[@]}"; do
 		# shellcheck disable=SC2046
 		rig_vcsim_spawn "$nm" $(flags "$n")
@@ -172,12 +174,13 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 		# shellcheck disable=SC2046
 		"$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR" >/dev/null
 	done
-	rm -f "$RIG_DIR"/c-par.* "$RIG_DIR/r-par"
+	rm -f "$RIG_DIR/r-par"
 	for ((i = 1; i <= RUNS; i++)); do
 		timed "$RIG_DIR/c-par.$i" "$COLLECTOR" -c "$RIG_CONFIG" --once
+		cruns+=("$RIG_DIR/c-par.$i")
 		replay_together "${names[@]}" >>"$RIG_DIR/r-par"
 	done
-	read -r cpu wall rss <<<"$(medians "$RIG_DIR"/c-par.*)"
+	read -r cpu wall rss <<<"$(medians "${cruns[@]}")"
 	slow=$(median <"$RIG_DIR/r-par")
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "3x$n parallel" $((3 * n)) "$cpu" \
 		"$wall" "$rss" - - "$slow" "$(awk -v a="$wall" -v b="$slow" 'BEGIN { printf "%.2f", a / b }')"
