@@ -1,8 +1,8 @@
 /* libFuzzer target for the SOAP response parser (collector/vc_xml.c). The first
  * byte picks the path: bit 0 streams objects to a callback (RetrievePropertiesEx) or
  * keeps everything in the result (faults, ServiceContent, Login, vc_call), bit 1
- * says HTTP 500 instead of 200, bits 2-7 the chunk size fed at a time (0: whole),
- * so chunk boundaries land everywhere; an odd chunk size also prunes property values
+ * says HTTP 500 instead of 200, bits 2-7 the most bytes one read of the input
+ * returns (0: all libxml2 asks for); an odd value also prunes property values
  * by the collector's rules and one nested rule of its own. The rest is the response
  * body. The result also goes through the ServiceContent, version and fingerprint
  * helpers. */
@@ -20,11 +20,6 @@ static int count_object(void *ctx, const char *moref, json_t *props)
 	(*(size_t *)ctx) += strlen(moref) + (s ? strlen(s) : 0);
 	free(s);
 	return 0;
-}
-
-static void feed_chunks(struct vc_parser *p, const char *data, size_t len, size_t chunk)
-{
-	vc_parser_parse(p, data, len, chunk);
 }
 
 static void check_helpers(const struct vc_parser *p, const char *data, size_t len)
@@ -58,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rules[1] = inv_prune[0];
 		vc_parser_set_prune(p, rules, 2);
 	}
-	feed_chunks(p, (const char *)data + 1, size - 1, data[0] >> 2);
+	vc_parser_parse(p, (const char *)data + 1, size - 1, data[0] >> 2);
 	if (vc_parser_finish(p, data[0] & 2 ? 500 : 200) == 0) {
 		vc_parser_token(p);
 		check_helpers(p, (const char *)data + 1, size - 1);
