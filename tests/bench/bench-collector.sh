@@ -29,12 +29,13 @@ export RIG_VCSIM_TIMEOUT
 rig_init
 PY=/usr/bin/python3
 HELPER=$here/bench-collector.py
-COLLECTOR=$build/collector/vcompanion-collector
-# the collector runs as the systemd unit runs it: with its allocator tunables in the
-# environment, so it does not start twice to set them (collector/main.c)
-GLIBC_TUNABLES=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' \
+# The collector runs as the systemd unit runs it: with its allocator tunables in its
+# environment, so it does not start twice to set them (collector/main.c); nothing
+# else (pyvmomi, curl, the simulators) gets them.
+TUNABLES=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' \
 	"$here/../../ansible/packaging/systemd/vcompanion-collector.service")
-export GLIBC_TUNABLES
+[ -n "$TUNABLES" ] || { echo "no GLIBC_TUNABLES in the collector's systemd unit" >&2; exit 1; }
+COLLECTOR=(env "GLIBC_TUNABLES=$TUNABLES" "$build/collector/vcompanion-collector")
 
 RUNS=${BENCH_RUNS:-3}
 
@@ -103,7 +104,7 @@ bench_one() { # bench_one N
 	r=$("$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR")       # warm-up of the simulator
 	rm -f "$RIG_DIR/r-$n"
 	for ((i = 1; i <= RUNS; i++)); do
-		timed "$RIG_DIR/c-$n.$i" "$COLLECTOR" -c "$RIG_CONFIG" --once
+		timed "$RIG_DIR/c-$n.$i" "${COLLECTOR[@]}" -c "$RIG_CONFIG" --once
 		cruns+=("$RIG_DIR/c-$n.$i")
 		# shellcheck disable=SC2046
 		"$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR" >>"$RIG_DIR/r-$n"
@@ -176,7 +177,7 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 	done
 	rm -f "$RIG_DIR/r-par"
 	for ((i = 1; i <= RUNS; i++)); do
-		timed "$RIG_DIR/c-par.$i" "$COLLECTOR" -c "$RIG_CONFIG" --once
+		timed "$RIG_DIR/c-par.$i" "${COLLECTOR[@]}" -c "$RIG_CONFIG" --once
 		cruns+=("$RIG_DIR/c-par.$i")
 		replay_together "${names[@]}" >>"$RIG_DIR/r-par"
 	done
