@@ -187,7 +187,7 @@ int vc_retrieve_one(struct vc_session *s, const char *type, const char *moref,
 int vc_call(struct vc_session *s, const char *method, const char *inner_xml,
             json_t **result);
 
-/* --- The response parser (no I/O of its own; used by the session, tests and fuzzers). --- */
+/* --- The response parser (no I/O of its own: the session, tests, fuzzers). --- */
 struct vc_parser;
 
 /* Keeps part of one property's value: for the property named `path` (as requested,
@@ -214,7 +214,7 @@ struct vc_parser *vc_parser_new(vc_object_fn fn, void *ctx);
  * the rest cannot be had (the reader keeps the reason). */
 typedef long (*vc_read_fn)(void *ctx, char *buf, size_t len);
 /* Parses one whole response, pulling its bytes from read(ctx) as libxml2 needs them
- * (a few KB at a time; the callback runs in between). Returns -1 once the parser
+ * (a few KB at a time; objects reach fn in between). Returns -1 once the parser
  * failed (malformed XML, over VC_MAX_RESPONSE, callback stop, a failed read); then
  * vc_parser_finish() tells the outcome. Once per response (vc_parser_reset()). */
 int vc_parser_run(struct vc_parser *p, vc_read_fn read, void *ctx);

@@ -94,9 +94,9 @@ int vc_http_get(struct vc_session *s, const char *path, struct buf *out, size_t 
  * what has arrived, then the rest as it comes, moving the session's other transfers
  * along meanwhile; it returns once x is done (0; p holds the parse's outcome), -1
  * with the session error set when the transport itself failed. vc_http_drive() moves
- * every transfer along for at most wait_ms, returning as soon as one of them ended; vc_http_finish() turns a done transfer's
- * outcome into 0 or -1 (session error); vc_http_cancel() drops an unfinished one and
- * frees what x kept aside. */
+ * every transfer along for at most wait_ms, returning as soon as one of them ended;
+ * vc_http_finish() turns a done transfer's outcome into 0 or -1 (session error);
+ * vc_http_cancel() drops an unfinished one and frees what x kept aside. */
 struct vc_xfer *vc_http_lane(struct vc_session *s, size_t i);
 int vc_http_start(struct vc_session *s, struct vc_xfer *x, const struct buf *body,
                   struct vc_parser *p);

@@ -2,8 +2,9 @@
  * (SAX1 events, namespace prefixes resolved here: struct ns_decl) reads the body
  * through the caller's read function as libcurl receives it; every element inside
  * the SOAP Body becomes a jansson value when it closes, so memory holds one
- * ObjectContent at a time rather than a DOM of the whole answer. RetrievePropertiesEx objects are handed to a
- * callback as soon as they are complete; faults become an error code and message.
+ * ObjectContent at a time rather than a DOM of the whole answer. RetrievePropertiesEx
+ * objects are handed to a callback as soon as they are complete; faults become an
+ * error code and message.
  *
  * Conversion of an element (the JSON shape documented in docs/vsphere-client.md):
  *   xsi:nil="true"                      -> null

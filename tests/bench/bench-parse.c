@@ -4,9 +4,10 @@
  * 2 MB go to the raw model (hosts, networks, ... by moref prefix), the others become
  * VM records and their stored text, as in a poll. Prints CPU seconds of the best of N
  * rounds, so changes to the parser and the record builders can be compared without
- * the simulator's noise. The same bytes through a bare libxml2 SAX1 pull parser (callbacks that do
- * nothing) give the floor any libxml2-based client pays. Usage: bench-parse ROUNDS
- * FILE... (bench-collector.sh BENCH_PARSE=1 saves the answers and runs it). */
+ * the simulator's noise. The same bytes through a bare libxml2 SAX1 pull parser
+ * (callbacks that do nothing) give the floor any libxml2-based client pays. Usage:
+ * bench-parse ROUNDS FILE... (bench-collector.sh BENCH_PARSE=1 saves the answers and
+ * runs it). */
 #include "inv.h"
 #include "inv_build.h"
 #include "json_arena.h"
