@@ -960,10 +960,7 @@ int vc_parser_run(struct vc_parser *p, vc_read_fn read, void *ctx)
 		return -1;
 	}
 	xmlParseDocument(p->ctxt);
-	if (p->in_object) {          /* an object cut short by an error */
-		p->in_object = false;
-		json_arena_leave();
-	}
+	leave_object(p);             /* an object cut short by an error */
 	if (p->bytes == 0 && !p->read_failed)
 		pfail(p, VC_EPARSE, "empty answer from vCenter");
 	else if (p->read_failed)
