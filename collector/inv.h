@@ -79,6 +79,7 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
  * Each record is serialised as soon as it is built and then freed: a poll never holds
  * the records of every VM as JSON values (tens of MB of small allocations at 5,000
  * VMs, each freed again after the write), only their text and a small summary. */
+struct seal_pack;
 struct inv_vms {
 	json_t *records;               /* per VM a summary {"moref", "power_state",
 	                                * "cluster", "template"}: what the cluster totals
@@ -88,6 +89,8 @@ struct inv_vms {
 	struct buf text;               /* the full records, stamped, exactly as
 	                                * json_dumps(records, JSON_COMPACT) writes them */
 	bool closed;                   /* text ends with the array's ']' */
+	struct seal_pack *pack;        /* inv_vms_pack(): text moves into it piece by
+	                                * piece, so it never grows past VMS_PACK_PIECE */
 	const char *vcenter, *vc_name; /* borrowed: the stamp */
 };
 
@@ -101,6 +104,13 @@ void inv_vms_free(struct inv_vms *v);
 /* Once every VM was added: closes the "vm" value's text and moves it into out (whose
  * bytes are freed first); v's text is empty afterwards. */
 void inv_vms_take_text(struct inv_vms *v, struct buf *out);
+/* From now on the text is compressed as the records come (one zstd frame, redis/
+ * seal.h): a poll that writes it packed anyway never holds nor faults in the whole
+ * text, and packs it while the next chunk is on its way rather than at the end. */
+void inv_vms_pack(struct inv_vms *v);
+/* inv_vms_take_text() for a packed v: the whole frame into out. 0, or -1 when zstd
+ * failed. */
+int inv_vms_take_packed(struct inv_vms *v, struct buf *out);
 /* The fields of a VM record that other records and the poll read, as a new object. */
 json_t *inv_vm_summary(const json_t *rec);
 /* inv_build() with the VM summaries and snapshots taken from v (v keeps its text):

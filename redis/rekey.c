@@ -49,15 +49,9 @@ int rekey_first_id(const struct store *s)
 	return s->ring && s->ring->n > 0 ? s->ring->keys[0].id : -1;
 }
 
-/* The key id of a sealed value, -1 for a plain one. */
-static int sealed_id(const char *v, size_t len)
-{
-	return len >= 2 && (unsigned char)v[0] == SEAL_VERSION ? (unsigned char)v[1] : -1;
-}
-
 static void count(struct rekey_census *c, const char *v, size_t len)
 {
-	int id = sealed_id(v, len);
+	int id = seal_key_id(v, len);
 
 	if (id < 0)
 		c->plain++;
@@ -181,33 +175,38 @@ unsigned long rekey_census_stale(const struct rekey_census *c, int first)
 	return n;
 }
 
-/* v sealed with the first key (a fresh malloc'd copy in *out, *outlen), or NULL when
- * it needs nothing (plain, current) or cannot be opened (left as it is). */
+/* v sealed with the first key (a fresh malloc'd copy in *out, *outlen), in its own
+ * version (a packed value stays packed), or NULL when it needs nothing (plain,
+ * current) or cannot be opened (left as it is). */
 static uint8_t *reseal(struct store *s, const char *key, const char *v, size_t len, size_t *outlen)
 {
-	int id = sealed_id(v, len);
-	uint8_t *plain, *out;
+	int id = seal_key_id(v, len), version = 0;
+	uint8_t *out = NULL;
+	char *plain;
 	size_t n;
 
-	if (id < 0 || id == rekey_first_id(s) || len < SEAL_OVERHEAD)
+	if (id < 0 || id == rekey_first_id(s))
 		return NULL;
-	n = len - SEAL_OVERHEAD;
-	plain = malloc(n + 1);
-	out = malloc(n + SEAL_OVERHEAD);
-	if (!plain || !out)
-		abort();
-	if (seal_open(s->ring, key, (const uint8_t *)v, len, plain) ||
-	    seal(s->ring, key, plain, n, out)) {
-		log_warn("rekey.unopened", "key=%s hint=%s", log_q(key),
-		         log_q("sealed with a key that is not in the ring, or tampered: left as it is"));
+	if (!seal_open_alloc(s->ring, key, (const uint8_t *)v, len, SEAL_MAX_PLAIN, &plain, &n,
+	                     &version)) {
+		if (version == SEAL_VERSION_ZSTD) {
+			out = seal_packed(s->ring, key, plain, n, outlen);
+		} else {
+			out = malloc(n + SEAL_OVERHEAD);
+			if (!out)
+				abort();
+			*outlen = n + SEAL_OVERHEAD;
+			if (seal(s->ring, key, plain, n, out)) {
+				free(out);
+				out = NULL;
+			}
+		}
 		sodium_memzero(plain, n);
 		free(plain);
-		free(out);
-		return NULL;
 	}
-	sodium_memzero(plain, n);
-	free(plain);
-	*outlen = n + SEAL_OVERHEAD;
+	if (!out)
+		log_warn("rekey.unopened", "key=%s hint=%s", log_q(key),
+		         log_q("sealed with a key that is not in the ring, or tampered: left as it is"));
 	return out;
 }
 
@@ -254,7 +253,7 @@ static int reseal_string(struct store *s, const char *key, unsigned long conn)
 
 	if (n < 0)
 		return -1;
-	if (sealed_id(h, (size_t)n) < 0 || sealed_id(h, (size_t)n) == rekey_first_id(s))
+	if (seal_key_id(h, (size_t)n) < 0 || seal_key_id(h, (size_t)n) == rekey_first_id(s))
 		return 0;
 	if (!(r = run(s, 2, get, NULL)))
 		return -1;

@@ -2,11 +2,12 @@
  * values, and re-sealing values with the ring's first key so an old key can be
  * retired. docs/settings.md "Key rotation" has the whole procedure.
  *
- * A value is "sealed" when it starts with SEAL_VERSION and is long enough to be one;
- * plain counters (generations, throttles, leases) are ASCII and never do. Lists (the
- * audit log, event logs) are looked at element by element. Re-sealing runs under
- * WATCH: a writer that changes the key meanwhile wins, and its value is sealed with
- * the current first key anyway. Values that fail to open are left as they are. */
+ * A value is "sealed" when it starts with a sealed value's version byte (1, or 2 for
+ * a packed one, which stays packed) and a key id; plain counters (generations,
+ * throttles, leases) are ASCII and never do. Lists (the audit log, event logs) are
+ * looked at element by element. Re-sealing runs under WATCH: a writer that changes
+ * the key meanwhile wins, and its value is sealed with the current first key anyway.
+ * Values that fail to open are left as they are. */
 #ifndef VC_REKEY_H
 #define VC_REKEY_H
 

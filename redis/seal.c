@@ -4,11 +4,13 @@
 #include "seal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zstd.h>
 
 static int sodium_ready(void)
 {
@@ -163,15 +165,16 @@ int keyring_generate_line(uint8_t id, char *out, size_t outlen)
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
-int seal(const struct keyring *r, const char *keyname, const void *plain, size_t len,
-         uint8_t *out)
+/* Seals len bytes as version v under the ring's first key into out. */
+static int seal_as(uint8_t v, const struct keyring *r, const char *keyname, const void *plain,
+                   size_t len, uint8_t *out)
 {
 	const struct seal_key *k;
 
 	if (!r || r->n == 0)
 		return -1;
 	k = &r->keys[0];
-	out[0] = SEAL_VERSION;
+	out[0] = v;
 	out[1] = k->id;
 	randombytes_buf(out + 2, SEAL_NONCEBYTES);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_HEADER, NULL, plain, len,
@@ -179,16 +182,231 @@ int seal(const struct keyring *r, const char *keyname, const void *plain, size_t
 	return 0;
 }
 
-int seal_open(const struct keyring *r, const char *keyname, const uint8_t *sealed,
-              size_t len, uint8_t *out)
+int seal(const struct keyring *r, const char *keyname, const void *plain, size_t len,
+         uint8_t *out)
+{
+	return seal_as(SEAL_VERSION, r, keyname, plain, len, out);
+}
+
+/* Authenticates and decrypts a sealed value of any version into out
+ * (len - SEAL_OVERHEAD bytes). */
+static int open_any(const struct keyring *r, const char *keyname, const uint8_t *sealed,
+                    size_t len, uint8_t *out)
 {
 	const struct seal_key *k;
 
-	if (!r || len < SEAL_OVERHEAD || sealed[0] != SEAL_VERSION)
+	if (!r || len < SEAL_OVERHEAD)
 		return -1;
 	k = find_key(r, sealed[1]);
 	if (!k)
 		return -1;
 	return crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, sealed + SEAL_HEADER,
 	        len - SEAL_HEADER, (const uint8_t *)keyname, strlen(keyname), sealed + 2, k->key);
+}
+
+int seal_open(const struct keyring *r, const char *keyname, const uint8_t *sealed,
+              size_t len, uint8_t *out)
+{
+	if (len < SEAL_OVERHEAD || sealed[0] != SEAL_VERSION)
+		return -1;
+	return open_any(r, keyname, sealed, len, out);
+}
+
+int seal_key_id(const void *value, size_t len)
+{
+	const uint8_t *v = value;
+
+	if (len < 2 || (v[0] != SEAL_VERSION && v[0] != SEAL_VERSION_ZSTD))
+		return -1;
+	return v[1];
+}
+
+static void *alloc_or_die(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+/* Level 1: 1.3 GB/s and 17 times smaller on the simulator's VM text; levels 2 and 3
+ * were slower and larger on it (`zstd -b1 -e3 vm.json`). */
+#define PACK_LEVEL 1
+
+uint8_t *seal_frame(const struct keyring *r, const char *keyname, const void *frame, size_t n,
+                    size_t *outlen)
+{
+	uint8_t *out = alloc_or_die(n + SEAL_OVERHEAD);
+
+	if (seal_as(SEAL_VERSION_ZSTD, r, keyname, frame, n, out)) {
+		free(out);
+		return NULL;
+	}
+	*outlen = n + SEAL_OVERHEAD;
+	return out;
+}
+
+uint8_t *seal_packed(const struct keyring *r, const char *keyname, const void *plain,
+                     size_t len, size_t *outlen)
+{
+	size_t bound = ZSTD_compressBound(len), n;
+	uint8_t *frame = alloc_or_die(bound), *out = NULL;
+
+	n = ZSTD_compress(frame, bound, plain, len, PACK_LEVEL);
+	if (!ZSTD_isError(n))
+		out = seal_frame(r, keyname, frame, n, outlen);
+	free(frame);
+	return out;
+}
+
+struct seal_pack {
+	ZSTD_CCtx *cc;
+	uint8_t *out;
+	size_t len, cap;
+	bool failed;
+};
+
+struct seal_pack *seal_pack_new(void)
+{
+	struct seal_pack *p = alloc_or_die(sizeof(*p));
+
+	memset(p, 0, sizeof(*p));
+	p->cc = ZSTD_createCCtx();
+	if (!p->cc || ZSTD_isError(ZSTD_CCtx_setParameter(p->cc, ZSTD_c_compressionLevel, PACK_LEVEL)))
+		abort();
+	return p;
+}
+
+/* Compresses data into p->out, growing it as zstd needs room. */
+static int pack_run(struct seal_pack *p, const void *data, size_t len, ZSTD_EndDirective end)
+{
+	ZSTD_inBuffer in = { data, len, 0 };
+	size_t left;
+
+	if (p->failed)
+		return -1;
+	do {
+		ZSTD_outBuffer out;
+		if (p->cap - p->len < ZSTD_CStreamOutSize()) {
+			p->cap = p->cap ? 2 * p->cap : 4 * ZSTD_CStreamOutSize();
+			p->out = realloc(p->out, p->cap);
+			if (!p->out)
+				abort();
+		}
+		out = (ZSTD_outBuffer){ p->out, p->cap, p->len };
+		left = ZSTD_compressStream2(p->cc, &out, &in, end);
+		p->len = out.pos;
+		if (ZSTD_isError(left)) {
+			p->failed = true;
+			return -1;
+		}
+	} while (end == ZSTD_e_end ? left != 0 : in.pos < in.size);
+	return 0;
+}
+
+int seal_pack_add(struct seal_pack *p, const void *data, size_t len)
+{
+	return pack_run(p, data, len, ZSTD_e_continue);
+}
+
+const uint8_t *seal_pack_end(struct seal_pack *p, size_t *len)
+{
+	if (pack_run(p, NULL, 0, ZSTD_e_end))
+		return NULL;
+	*len = p->len;
+	return p->out;
+}
+
+void seal_pack_free(struct seal_pack *p)
+{
+	if (!p)
+		return;
+	ZSTD_freeCCtx(p->cc);
+	free(p->out);
+	free(p);
+}
+
+/* The plaintext of an opened version-2 value: frame (n bytes) decompressed, at
+ * most max bytes, exactly one frame, NUL-terminated. A frame that declares its size
+ * is given that room at once (and refused when it is over max); one written piece
+ * by piece (seal_pack) is not, and its buffer doubles as it fills. */
+static char *unpack(const uint8_t *frame, size_t n, size_t max, size_t *outlen)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(frame, n);
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { frame, n, 0 };
+	ZSTD_outBuffer out = { NULL, 0, 0 };
+	size_t left = 1;
+
+	if (!d)
+		abort();
+	if (size == ZSTD_CONTENTSIZE_ERROR || (size != ZSTD_CONTENTSIZE_UNKNOWN && size > max))
+		goto fail;
+	out.size = size != ZSTD_CONTENTSIZE_UNKNOWN ? (size_t)size + 1 : 4 * n + 1;
+	for (;;) {
+		if (out.size > max + 1)
+			out.size = max + 1;      /* one byte over max tells "too large" */
+		out.dst = realloc(out.dst, out.size);
+		if (!out.dst)
+			abort();
+		left = ZSTD_decompressStream(d, &out, &in);
+		if (ZSTD_isError(left) || out.pos > max)
+			goto fail;
+		if (left == 0 || out.pos < out.size)
+			break;                   /* the frame ended, or the input did */
+		if (out.size == max + 1)
+			goto fail;
+		out.size *= 2;
+	}
+	if (left != 0 || in.pos != in.size ||
+	    (size != ZSTD_CONTENTSIZE_UNKNOWN && out.pos != size))
+		goto fail;                   /* cut short, stray bytes after it, or a size that lied */
+	ZSTD_freeDCtx(d);
+	if (out.pos == out.size) {
+		out.dst = realloc(out.dst, out.pos + 1);
+		if (!out.dst)
+			abort();
+	}
+	((char *)out.dst)[out.pos] = '\0';
+	*outlen = out.pos;
+	return out.dst;
+fail:
+	ZSTD_freeDCtx(d);
+	free(out.dst);
+	return NULL;
+}
+
+int seal_open_alloc(const struct keyring *r, const char *keyname, const uint8_t *sealed,
+                    size_t len, size_t max, char **out, size_t *outlen, int *version)
+{
+	size_t n, plen = 0;
+	uint8_t *frame;
+	int v;
+
+	*out = NULL;
+	if (len < SEAL_OVERHEAD || seal_key_id(sealed, len) < 0)
+		return -1;
+	v = sealed[0];
+	n = len - SEAL_OVERHEAD;
+	frame = alloc_or_die(n + 1);
+	if (open_any(r, keyname, sealed, len, frame)) {
+		free(frame);
+		return -1;
+	}
+	if (v == SEAL_VERSION) {
+		frame[n] = '\0';
+		*out = (char *)frame;
+		plen = n;
+	} else {
+		*out = unpack(frame, n, max, &plen);
+		free(frame);
+		if (!*out)
+			return -1;
+	}
+	if (outlen)
+		*outlen = plen;
+	if (version)
+		*version = v;
+	return 0;
 }

@@ -428,26 +428,11 @@ static void note_tampered(struct store *s, const char *key)
 static int open_reply(struct store *s, const char *key, const redisReply *r, char **out,
                       size_t *outlen)
 {
-	size_t n;
-	char *plain;
-
-	if (r->len < SEAL_OVERHEAD) {
+	if (seal_open_alloc(s->ring, key, (const uint8_t *)r->str, r->len, SEAL_MAX_PLAIN, out,
+	                    outlen, NULL)) {
 		note_tampered(s, key);
 		return 0;
 	}
-	n = r->len - SEAL_OVERHEAD;
-	plain = malloc(n + 1);
-	if (!plain)
-		abort();
-	if (seal_open(s->ring, key, (const uint8_t *)r->str, r->len, (uint8_t *)plain)) {
-		free(plain);
-		note_tampered(s, key);
-		return 0;
-	}
-	plain[n] = '\0';
-	*out = plain;
-	if (outlen)
-		*outlen = n;
 	return 1;
 }
 

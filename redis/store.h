@@ -117,10 +117,17 @@ int store_list(struct store *s, const char *key, long start, long stop,
                void (*fn)(void *ctx, const char *data, size_t len), void *ctx);
 
 /* Pipelined writes: queue sealed puts, deletes and increments, send them at once,
- * wrapped in MULTI/EXEC so readers see all or nothing. */
+ * wrapped in MULTI/EXEC so readers see all or nothing. A put of STORE_PACK_MIN
+ * bytes or more is compressed before it is sealed (seal_packed): batches carry the
+ * collector's inventory, status and performance records, which hold no secret
+ * (docs/security.md); sessions, settings and users go through store_put. */
+#define STORE_PACK_MIN 1024
 struct store_batch;
 struct store_batch *store_batch_new(struct store *s);
 int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s);
+/* Puts n bytes that are one zstd frame already (seal_pack_end), sealed as packed. */
+int store_batch_put_frame(struct store_batch *b, const char *key, const void *frame, size_t n,
+                          int ttl_s);
 int store_batch_del(struct store_batch *b, const char *key);
 int store_batch_incr(struct store_batch *b, const char *key);
 /* Fences the batch: exec WATCHes key and applies the batch only while key holds

@@ -62,24 +62,49 @@ static struct batch_op *push(struct store_batch *b, enum op_kind kind, const cha
 	return op;
 }
 
-int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s)
+/* Queues a SET of a sealed value (taken over), or fails the batch for NULL. */
+static int push_sealed(struct store_batch *b, const char *key, uint8_t *sealed, size_t slen,
+                       int ttl_s)
 {
-	uint8_t *sealed = malloc(len + SEAL_OVERHEAD);
 	struct batch_op *op;
 
-	if (!sealed)
-		abort();
-	mem_hint_huge(sealed, len + SEAL_OVERHEAD);
-	if (seal(b->s->ring, key, data, len, sealed)) {
-		free(sealed);
+	if (!sealed) {
 		b->failed = 1;
 		return -1;
 	}
 	op = push(b, OP_SET, key);
 	op->val = sealed;
-	op->len = len + SEAL_OVERHEAD;
+	op->len = slen;
 	op->ttl_s = ttl_s;
 	return 0;
+}
+
+int store_batch_put_frame(struct store_batch *b, const char *key, const void *frame, size_t n,
+                          int ttl_s)
+{
+	size_t slen = 0;
+	uint8_t *sealed = seal_frame(b->s->ring, key, frame, n, &slen);
+
+	return push_sealed(b, key, sealed, slen, ttl_s);
+}
+
+int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s)
+{
+	size_t slen = len + SEAL_OVERHEAD;
+	uint8_t *sealed;
+
+	if (len >= STORE_PACK_MIN) {
+		sealed = seal_packed(b->s->ring, key, data, len, &slen);
+	} else {
+		sealed = malloc(slen);
+		if (!sealed)
+			abort();
+		if (seal(b->s->ring, key, data, len, sealed)) {
+			free(sealed);
+			sealed = NULL;
+		}
+	}
+	return push_sealed(b, key, sealed, slen, ttl_s);
 }
 
 int store_batch_del(struct store_batch *b, const char *key)

@@ -48,7 +48,7 @@ int store_list(struct store *s, const char *key, long start, long stop,
                void (*fn)(void *ctx, const char *data, size_t len), void *ctx)
 {
 	redisReply *r;
-	uint8_t *plain;
+	char *plain;
 
 	if (store_ping(s))
 		return -1;
@@ -62,19 +62,15 @@ int store_list(struct store *s, const char *key, long start, long stop,
 	}
 	for (size_t i = 0; i < r->elements; i++) {
 		redisReply *e = r->element[i];
-		if (e->type != REDIS_REPLY_STRING || e->len < SEAL_OVERHEAD) {
+		size_t n;
+
+		if (e->type != REDIS_REPLY_STRING ||
+		    seal_open_alloc(s->ring, key, (const uint8_t *)e->str, e->len, SEAL_MAX_PLAIN,
+		                    &plain, &n, NULL)) {
 			s->tampered++;
 			continue;
 		}
-		plain = malloc(e->len - SEAL_OVERHEAD + 1);
-		if (!plain)
-			abort();
-		if (seal_open(s->ring, key, (const uint8_t *)e->str, e->len, plain)) {
-			s->tampered++;
-		} else {
-			plain[e->len - SEAL_OVERHEAD] = '\0';
-			fn(ctx, (const char *)plain, e->len - SEAL_OVERHEAD);
-		}
+		fn(ctx, plain, n);
 		free(plain);
 	}
 	freeReplyObject(r);

@@ -59,7 +59,7 @@ if(VC_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, openssl")
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "adduser, openssl, libc6, libfcgi0ldbl, libcurl4, libxml2, libsodium23, libhiredis0.14, libjansson4, libxlsxwriter4")
+      "adduser, openssl, libc6, libfcgi0ldbl, libcurl4, libxml2, libsodium23, libzstd1, libhiredis0.14, libjansson4, libxlsxwriter4")
 endif()
 # Redis and nginx may run on other nodes (docs/operations.md), so only recommended.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "nginx-light | nginx, redis-server (>= 5:7.0)")

@@ -18,7 +18,8 @@
 # default settings (incremental, performance history) instead of a plain full
 # retrieval. BENCH_PARSE=1 also saves the simulator's answers and times the parser
 # and the record builders on them alone (bench-parse: no network, no simulator,
-# best of 5 rounds). Figures: docs/performance.md.
+# best of 5 rounds). BENCH_SEAL=1 times sealing and opening each size's VM text as
+# it is and packed (bench-seal). Figures: docs/performance.md.
 set -euo pipefail
 build=$(cd "${1:?usage: bench-collector.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -128,6 +129,12 @@ bench_one() { # bench_one N
 		BENCH_SAVE=1 "$PY" "$HELPER" replay $(sim_args "$name") "$RIG_DIR" >/dev/null
 		echo "  parse + build alone ($n): $("$build/tests/bench-parse" 5 "$RIG_DIR"/answer-*.xml)"
 		rm -f "$RIG_DIR"/answer-*.xml
+	fi
+	if [ "${BENCH_SEAL:-0}" = 1 ]; then
+		"$build/fcgi/vcompanion" -c "$RIG_CONFIG" dump --vcenter "$name" --type vm | jq -c . \
+			>"$RIG_DIR/vm-$n.json"
+		echo "  sealing the VM text: $("$build/tests/bench-seal" 5 "$RIG_DIR/vm-$n.json")"
+		rm -f "$RIG_DIR/vm-$n.json"
 	fi
 	rp=$(awk -v a="$wall" -v b="$r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "$n" "$vms" "$cpu" "$wall" "$rss" \

@@ -150,7 +150,7 @@ elif [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
 	note "package install checks need root (overlay of / in a mount namespace): skipped"
 else
 	note "package: $deb"
-	check "control: Depends lists the runtime libraries" bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libfcgi0ldbl.*libhiredis0.14.*libsodium23.*libxlsxwriter4'"
+	check "control: Depends lists the runtime libraries" bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libfcgi0ldbl.*libhiredis0.14.*libsodium23.*libxlsxwriter4.*libzstd1'"
 	unshare --mount --propagation private bash "$HERE/deb-check.sh" "$deb" >"$RIG_DIR/log/deb.out" 2>&1
 	grep -E '^(ok|FAIL|     )' "$RIG_DIR/log/deb.out"
 	pass=$((pass + $(grep -c '^ok ' "$RIG_DIR/log/deb.out")))

@@ -1,8 +1,8 @@
 /* rig: redis */
 /* The sealed store against a real redis-server with the project's ACL file: round
  * trips, the ACL users' limits, tampered and moved values, key rotation, counters,
- * atomic batches, vCenter leases and fenced batches, and a Redis restart under a
- * connected client. */
+ * atomic batches (large and packed values), vCenter leases and fenced batches, and
+ * a Redis restart under a connected client. */
 #include "test.h"
 #include "lease.h"
 #include "rekey.h"
@@ -12,6 +12,7 @@
 
 #include <hiredis/hiredis.h>
 #include <signal.h>
+#include <sodium.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -290,7 +291,8 @@ TEST(counters_and_batches)
 }
 
 /* Values of 64 KB and more go to the socket directly, between commands hiredis
- * queues: order, contents, the TTL and the replies all hold. */
+ * queues: order, contents, the TTL and the replies all hold. Random bytes, so the
+ * sealed values stay that large. */
 TEST(large_values_in_a_batch)
 {
 	struct store *c = open_as("collector", key1), *w = open_as("web", key1);
@@ -308,8 +310,7 @@ TEST(large_values_in_a_batch)
 		char key[32];
 		big[i] = malloc(sizes[i]);
 		ASSERT(big[i]);
-		for (size_t k = 0; k < sizes[i]; k++)
-			big[i][k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+		randombytes_buf(big[i], sizes[i]);   /* packing leaves them as large */
 		snprintf(key, sizeof(key), "vc:{L}:t%d", i);
 		store_batch_put(b, key, big[i], sizes[i], i == 1 ? 600 : 0);
 		store_batch_incr(b, "vc:{L}:gen");
@@ -345,6 +346,64 @@ TEST(large_values_in_a_batch)
 	redisFree(a);
 	store_free(c);
 	store_free(w);
+}
+
+/* A batch packs its large values (version 2, far smaller in Redis) and not its
+ * small ones; both open to what was put, and a re-seal keeps a packed value packed. */
+TEST(packed_batch_values)
+{
+	char both[300], *text = malloc(70000), *val = NULL;
+	struct store *c_old = open_as("collector", key1), *c_new, *w_new;
+	struct store_batch *b;
+	struct rekey_census census;
+	redisContext *a = admin();
+	redisReply *r;
+	unsigned long done = 0;
+	size_t len = 0;
+
+	snprintf(both, sizeof(both), "%s%s", key2, key1);
+	c_new = open_as("collector", both);
+	w_new = open_as("web", key2);
+	ASSERT(c_old && c_new && w_new && a && !a->err && text);
+	for (int i = 0; len < 65536; i++)
+		len += (size_t)sprintf(text + len, "{\"moref\":\"vm-%d\",\"power_state\":\"poweredOn\"},", i);
+	b = store_batch_new(c_old);
+	store_batch_put(b, "vc:{P}:vm", text, len, 0);
+	store_batch_put(b, "vc:{P}:status", text, STORE_PACK_MIN - 1, 0);
+	ASSERT_EQ(store_batch_exec(b), 0);
+	r = redisCommand(a, "GET vc:{P}:vm");
+	ASSERT(r && r->type == REDIS_REPLY_STRING);
+	ASSERT_EQ(r->str[0], SEAL_VERSION_ZSTD);
+	ASSERT_MSG(r->len < len / 4, "%zu bytes in Redis for %zu", r->len, len);
+	freeReplyObject(r);
+	r = redisCommand(a, "GET vc:{P}:status");
+	ASSERT(r && r->type == REDIS_REPLY_STRING);
+	ASSERT_EQ(r->str[0], SEAL_VERSION);
+	ASSERT_EQ(r->len, STORE_PACK_MIN - 1 + SEAL_OVERHEAD);
+	freeReplyObject(r);
+	memset(&census, 0, sizeof(census));
+	ASSERT_EQ(rekey_census(c_new, "vc:{P}:*", &census), 0);
+	ASSERT_EQ(census.by_id[1], 2);
+	ASSERT_EQ(census.plain, 0);
+	ASSERT_EQ(rekey_all(c_new, "vc:{P}:*", &done), 0);
+	ASSERT_EQ(done, 2);
+	r = redisCommand(a, "GET vc:{P}:vm");
+	ASSERT(r && r->type == REDIS_REPLY_STRING && r->len < len / 4);
+	ASSERT_EQ(r->str[0], SEAL_VERSION_ZSTD);
+	ASSERT_EQ(r->str[1], 2);
+	freeReplyObject(r);
+	ASSERT_EQ(store_get(w_new, "vc:{P}:vm", &val, &len), 1);   /* the new key alone */
+	ASSERT_EQ(len, strlen(text));
+	ASSERT(!memcmp(val, text, len));
+	free(val);
+	ASSERT_EQ(store_get(w_new, "vc:{P}:status", &val, &len), 1);
+	ASSERT_EQ(len, STORE_PACK_MIN - 1);
+	free(val);
+	free(text);
+	redisFree(a);
+	store_free(c_old);
+	store_free(c_new);
+	store_free(w_new);
 }
 
 TEST(leases)
@@ -504,7 +563,7 @@ TEST(redis_restart_under_a_connected_client)
 
 TEST_MAIN(T(round_trip_and_acl), T(wrong_password), T(tampered_and_moved_values), T(rotation),
           T(reseal_after_rotation),
-          T(counters_and_batches), T(large_values_in_a_batch), T(leases), T(fenced_batches),
+          T(counters_and_batches), T(large_values_in_a_batch), T(packed_batch_values), T(leases), T(fenced_batches),
           T(redis_restart_under_a_connected_client))
 
 __attribute__((constructor)) static void make_keys(void)

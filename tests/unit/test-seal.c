@@ -1,5 +1,6 @@
 /* Sealed records: round trip, wrong key, flipped bits, a value moved to another
- * key name, key rotation, key-file parsing and its permission check. */
+ * key name, key rotation, key-file parsing and its permission check; packed
+ * (compressed, version 2) values and the frames they must refuse. */
 #include "test.h"
 #include "seal.h"
 
@@ -7,6 +8,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 static struct keyring *ring_of(const char *text)
 {
@@ -179,6 +181,179 @@ TEST(keyfile_load_and_mode)
 	keyring_free(r);
 }
 
+/* Inventory-like text of about n bytes: what batches pack. */
+static char *inventory_text(size_t n)
+{
+	char *t = malloc(n + 64);
+	size_t len = 0;
+
+	for (int i = 0; len < n; i++)
+		len += (size_t)sprintf(t + len, "{\"moref\":\"vm-%d\",\"power_state\":\"poweredOn\"},", i);
+	return t;
+}
+
+TEST(packed_round_trip)
+{
+	struct keyring *r = ring_of(line(7));
+	char *text = inventory_text(65536), *out = NULL;
+	size_t len = strlen(text), slen = 0, olen = 0;
+	uint8_t *sealed, plain[64];
+	int version = 0;
+
+	ASSERT(r);
+	sealed = seal_packed(r, "vc:{a}:vm", text, len, &slen);
+	ASSERT(sealed);
+	ASSERT_EQ(sealed[0], SEAL_VERSION_ZSTD);
+	ASSERT_EQ(sealed[1], 7);
+	ASSERT_EQ(seal_key_id(sealed, slen), 7);
+	ASSERT_MSG(slen < len / 4, "packed %zu of %zu bytes", slen, len);
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, &version), 0);
+	ASSERT_EQ(version, SEAL_VERSION_ZSTD);
+	ASSERT_EQ(olen, len);
+	ASSERT(memcmp(out, text, len) == 0 && out[len] == '\0');
+	free(out);
+	/* the plain-only opener refuses it; the new one opens version 1 as well */
+	ASSERT_EQ(seal_open(r, "vc:{a}:vm", sealed, slen, plain), -1);
+	seal(r, "k", "abc", 3, plain);
+	ASSERT_EQ(seal_open_alloc(r, "k", plain, 3 + SEAL_OVERHEAD, 16, &out, &olen, &version), 0);
+	ASSERT_EQ(version, SEAL_VERSION);
+	ASSERT_STREQ(out, "abc");
+	free(out);
+	free(sealed);
+	free(text);
+	keyring_free(r);
+}
+
+TEST(packed_tampered_moved_or_too_large)
+{
+	struct keyring *r = ring_of(line(1)), *other = ring_of(line(2));
+	char *text = inventory_text(4096), *out = (char *)"x";
+	size_t len = strlen(text), slen, olen;
+	uint8_t *sealed;
+
+	ASSERT(r && other);
+	sealed = seal_packed(r, "vc:{a}:vm", text, len, &slen);
+	ASSERT(sealed);
+	for (size_t i = 0; i < slen; i++) {
+		sealed[i] ^= 0x20;
+		ASSERT_MSG(seal_open_alloc(r, "vc:{a}:vm", sealed, slen, SEAL_MAX_PLAIN, &out, &olen,
+		                           NULL) == -1, "flipped byte %zu opened", i);
+		ASSERT(out == NULL);
+		sealed[i] ^= 0x20;
+	}
+	ASSERT_EQ(seal_open_alloc(r, "vc:{b}:vm", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	ASSERT_EQ(seal_open_alloc(other, "vc:{a}:vm", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, slen - 1, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, 1, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	/* authentic, but larger than the reader allows */
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, slen, len - 1, &out, &olen, NULL), -1);
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, slen, len, &out, &olen, NULL), 0);
+	free(out);
+	free(sealed);
+	free(text);
+	keyring_free(r);
+	keyring_free(other);
+}
+
+/* frame sealed as version 2 the way the wire format says, written here from
+ * libsodium directly: what a buggy or foreign writer holding the key could store. */
+static size_t seal_by_hand(const struct keyring *r, const char *keyname, const void *frame,
+                         size_t n, uint8_t *out)
+{
+	out[0] = SEAL_VERSION_ZSTD;
+	out[1] = r->keys[0].id;
+	randombytes_buf(out + 2, SEAL_NONCEBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_HEADER, NULL, frame, n,
+	        (const uint8_t *)keyname, strlen(keyname), NULL, out + 2, r->keys[0].key);
+	return n + SEAL_OVERHEAD;
+}
+
+TEST(packed_frames_that_do_not_hold)
+{
+	struct keyring *r = ring_of(line(1));
+	char *text = inventory_text(8192), *out;
+	size_t len = strlen(text), n, slen, olen;
+	uint8_t frame[16384], sealed[16384 + SEAL_OVERHEAD];
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	ZSTD_inBuffer in = { text, len, 0 };
+	ZSTD_outBuffer zo = { frame, sizeof(frame), 0 };
+
+	ASSERT(r && cc);
+	/* not a zstd frame at all */
+	slen = seal_by_hand(r, "k", "{\"not\":\"zstd\"}", 15, sealed);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	/* a frame that does not say how large its content is opens as it unfolds, up
+	 * to max and not one byte more */
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0);
+	ASSERT_EQ(ZSTD_compressStream2(cc, &zo, &in, ZSTD_e_end), 0);
+	ASSERT_EQ(ZSTD_getFrameContentSize(frame, zo.pos), ZSTD_CONTENTSIZE_UNKNOWN);
+	slen = seal_by_hand(r, "k", frame, zo.pos, sealed);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, len, &out, &olen, NULL), 0);
+	ASSERT_EQ(olen, len);
+	ASSERT(!memcmp(out, text, len) && out[len] == '\0');
+	free(out);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, len - 1, &out, &olen, NULL), -1);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, 100, &out, &olen, NULL), -1);
+	slen = seal_by_hand(r, "k", frame, zo.pos - 3, sealed);        /* cut short */
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	/* a frame cut short, and one followed by stray bytes */
+	n = ZSTD_compress(frame, sizeof(frame), text, len, 1);
+	ASSERT(!ZSTD_isError(n));
+	slen = seal_by_hand(r, "k", frame, n / 2, sealed);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	memcpy(frame + n, "junk", 4);
+	slen = seal_by_hand(r, "k", frame, n + 4, sealed);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), -1);
+	/* and the whole frame opens */
+	slen = seal_by_hand(r, "k", frame, n, sealed);
+	ASSERT_EQ(seal_open_alloc(r, "k", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), 0);
+	ASSERT_EQ(olen, len);
+	free(out);
+	ZSTD_freeCCtx(cc);
+	free(text);
+	keyring_free(r);
+}
+
+/* A frame written piece by piece opens to the pieces joined; the same pieces give
+ * the same frame (the poll compares digests of frames). */
+TEST(pack_in_pieces)
+{
+	struct keyring *r = ring_of(line(4));
+	char *text = inventory_text(3u << 20), *out = NULL;
+	size_t len = strlen(text), n1 = 0, n2 = 0, slen = 0, olen = 0;
+	struct seal_pack *a = seal_pack_new(), *b = seal_pack_new();
+	const uint8_t *fa, *fb;
+	uint8_t *sealed;
+
+	ASSERT(r && a && b);
+	for (size_t off = 0; off < len; off += 100000) {
+		size_t n = len - off < 100000 ? len - off : 100000;
+		ASSERT_EQ(seal_pack_add(a, text + off, n), 0);
+		ASSERT_EQ(seal_pack_add(b, text + off, n), 0);
+	}
+	fa = seal_pack_end(a, &n1);
+	fb = seal_pack_end(b, &n2);
+	ASSERT(fa && fb);
+	ASSERT_EQ(n1, n2);
+	ASSERT(!memcmp(fa, fb, n1));
+	ASSERT_MSG(n1 < len / 4, "%zu of %zu", n1, len);
+	sealed = seal_frame(r, "vc:{a}:vm", fa, n1, &slen);
+	ASSERT(sealed);
+	ASSERT_EQ(sealed[0], SEAL_VERSION_ZSTD);
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, slen, SEAL_MAX_PLAIN, &out, &olen, NULL), 0);
+	ASSERT_EQ(olen, len);
+	ASSERT(!memcmp(out, text, len));
+	free(out);
+	ASSERT_EQ(seal_open_alloc(r, "vc:{a}:vm", sealed, slen, len - 1, &out, &olen, NULL), -1);
+	free(sealed);
+	seal_pack_free(a);
+	seal_pack_free(b);
+	free(text);
+	keyring_free(r);
+}
+
 TEST_MAIN(T(round_trip), T(nonce_is_random), T(wrong_key), T(flipped_bit_anywhere),
           T(moved_to_another_key_name), T(short_and_unknown_version), T(rotation),
-          T(keyfile_errors), T(keyfile_load_and_mode))
+          T(keyfile_errors), T(keyfile_load_and_mode), T(packed_round_trip),
+          T(packed_tampered_moved_or_too_large), T(packed_frames_that_do_not_hold),
+          T(pack_in_pieces))
