@@ -819,7 +819,8 @@ void poll_run(struct poll_target *t, struct store *s, struct poll_result *res)
 	inv_raw_init(&raw);
 	incremental = t->incremental && vc_now_ms() >= t->incr_retry_ms;
 	types = incremental ? poll_incremental(t, deadline, res, tags_err, sizeof(tags_err))
-	                    : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err), &vm_frame);
+	                    : poll_collect(t, deadline, &raw, res, tags_err, sizeof(tags_err),
+	                                   &vm_frame);
 	if (!types && incremental && vc_now_ms() < t->incr_retry_ms) {
 		/* the updates filter was just refused: a full retrieval instead, now; when
 		 * that fails too the vCenter is simply unreachable: no fallback period */
