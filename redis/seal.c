@@ -345,19 +345,22 @@ static char *unpack(const uint8_t *frame, size_t n, size_t max, size_t *outlen)
 		goto fail;
 	out.size = size != ZSTD_CONTENTSIZE_UNKNOWN ? (size_t)size + 1 : 4 * n + 1;
 	for (;;) {
-		if (out.size > max + 1)
-			out.size = max + 1;      /* one byte over max tells "too large" */
-		out.dst = realloc(out.dst, out.size);
-		if (!out.dst)
-			abort();
+		if (out.pos == out.size || !out.dst) {
+			if (out.dst && out.size == max + 1)
+				goto fail;
+			if (out.dst)
+				out.size *= 2;
+			if (out.size > max + 1)
+				out.size = max + 1;   /* one byte over max tells "too large" */
+			out.dst = realloc(out.dst, out.size);
+			if (!out.dst)
+				abort();
+		}
 		left = ZSTD_decompressStream(d, &out, &in);
 		if (ZSTD_isError(left) || out.pos > max)
 			goto fail;
-		if (left == 0 || out.pos < out.size)
-			break;                   /* the frame ended, or the input did */
-		if (out.size == max + 1)
-			goto fail;
-		out.size *= 2;
+		if (left == 0 || (in.pos == in.size && out.pos < out.size))
+			break;                    /* the frame ended, or the input did */
 	}
 	if (left != 0 || in.pos != in.size ||
 	    (size != ZSTD_CONTENTSIZE_UNKNOWN && out.pos != size))
