@@ -6,7 +6,6 @@
  * then applies nothing when the lease changed in between. */
 #include "store.h"
 #include "log.h"
-#include "buf.h"
 
 #include <errno.h>
 #include <hiredis/hiredis.h>
