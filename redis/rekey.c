@@ -189,18 +189,8 @@ static uint8_t *reseal(struct store *s, const char *key, const char *v, size_t l
 		return NULL;
 	if (!seal_open_alloc(s->ring, key, (const uint8_t *)v, len, SEAL_MAX_PLAIN, &plain, &n,
 	                     &version)) {
-		if (version == SEAL_VERSION_ZSTD) {
-			out = seal_packed(s->ring, key, plain, n, outlen);
-		} else {
-			out = malloc(n + SEAL_OVERHEAD);
-			if (!out)
-				abort();
-			*outlen = n + SEAL_OVERHEAD;
-			if (seal(s->ring, key, plain, n, out)) {
-				free(out);
-				out = NULL;
-			}
-		}
+		out = version == SEAL_VERSION_ZSTD ? seal_packed(s->ring, key, plain, n, outlen)
+		                                   : seal_alloc(s->ring, key, plain, n, outlen);
 		sodium_memzero(plain, n);
 		free(plain);
 	}

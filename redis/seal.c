@@ -234,17 +234,30 @@ static void *alloc_or_die(size_t n)
  * were slower and larger on it (`zstd -b1 -e3 vm.json`). */
 #define PACK_LEVEL 1
 
-uint8_t *seal_frame(const struct keyring *r, const char *keyname, const void *frame, size_t n,
-                    size_t *outlen)
+/* Seals len bytes as version v into a fresh buffer (seal_alloc, seal_frame). */
+static uint8_t *seal_new(uint8_t v, const struct keyring *r, const char *keyname,
+                         const void *plain, size_t len, size_t *outlen)
 {
-	uint8_t *out = alloc_or_die(n + SEAL_OVERHEAD);
+	uint8_t *out = alloc_or_die(len + SEAL_OVERHEAD);
 
-	if (seal_as(SEAL_VERSION_ZSTD, r, keyname, frame, n, out)) {
+	if (seal_as(v, r, keyname, plain, len, out)) {
 		free(out);
 		return NULL;
 	}
-	*outlen = n + SEAL_OVERHEAD;
+	*outlen = len + SEAL_OVERHEAD;
 	return out;
+}
+
+uint8_t *seal_alloc(const struct keyring *r, const char *keyname, const void *plain, size_t len,
+                    size_t *outlen)
+{
+	return seal_new(SEAL_VERSION, r, keyname, plain, len, outlen);
+}
+
+uint8_t *seal_frame(const struct keyring *r, const char *keyname, const void *frame, size_t n,
+                    size_t *outlen)
+{
+	return seal_new(SEAL_VERSION_ZSTD, r, keyname, frame, n, outlen);
 }
 
 uint8_t *seal_packed(const struct keyring *r, const char *keyname, const void *plain,

@@ -54,6 +54,10 @@ int keyring_generate_line(uint8_t id, char *out, size_t outlen);
  * Returns 0, -1 when the ring is empty. */
 int seal(const struct keyring *r, const char *keyname, const void *plain, size_t len,
          uint8_t *out);
+/* seal() into a fresh buffer: the sealed value (malloc'd, *outlen = len +
+ * SEAL_OVERHEAD bytes), or NULL when the ring is empty. */
+uint8_t *seal_alloc(const struct keyring *r, const char *keyname, const void *plain, size_t len,
+                    size_t *outlen);
 /* Opens a sealed value into out (len - SEAL_OVERHEAD bytes). Returns 0, or -1 when
  * the value is short, of an unknown version or key id, or fails authentication. */
 int seal_open(const struct keyring *r, const char *keyname, const uint8_t *sealed,

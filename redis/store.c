@@ -375,15 +375,11 @@ static int simple(struct store *s, int argc, const char **argv, const size_t *le
 
 static uint8_t *seal_value(struct store *s, const char *key, const void *data, size_t len)
 {
-	uint8_t *sealed = malloc(len + SEAL_OVERHEAD);
+	size_t slen;
+	uint8_t *sealed = seal_alloc(s->ring, key, data, len, &slen);
 
 	if (!sealed)
-		abort();
-	if (seal(s->ring, key, data, len, sealed)) {
-		free(sealed);
 		set_err(s, STORE_ECONFIG, "no data key to seal with");
-		return NULL;
-	}
 	return sealed;
 }
 

@@ -89,20 +89,10 @@ int store_batch_put_frame(struct store_batch *b, const char *key, const void *fr
 
 int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s)
 {
-	size_t slen = len + SEAL_OVERHEAD;
-	uint8_t *sealed;
+	size_t slen = 0;
+	uint8_t *sealed = len >= STORE_PACK_MIN ? seal_packed(b->s->ring, key, data, len, &slen)
+	                                        : seal_alloc(b->s->ring, key, data, len, &slen);
 
-	if (len >= STORE_PACK_MIN) {
-		sealed = seal_packed(b->s->ring, key, data, len, &slen);
-	} else {
-		sealed = malloc(slen);
-		if (!sealed)
-			abort();
-		if (seal(b->s->ring, key, data, len, sealed)) {
-			free(sealed);
-			sealed = NULL;
-		}
-	}
 	return push_sealed(b, key, sealed, slen, ttl_s);
 }
 

@@ -9,19 +9,18 @@
 
 int store_push(struct store *s, const char *key, const void *data, size_t len, long max_len)
 {
-	uint8_t *sealed = malloc(len + SEAL_OVERHEAD);
+	size_t slen = 0;
+	uint8_t *sealed = seal_alloc(s->ring, key, data, len, &slen);
 	char keep[24];
 	redisReply *r;
 	int rc = -1;
 
-	if (!sealed)
-		abort();
-	if (seal(s->ring, key, data, len, sealed) || store_ping(s)) {
+	if (!sealed || store_ping(s)) {
 		free(sealed);
 		return -1;
 	}
 	snprintf(keep, sizeof(keep), "%ld", -max_len);
-	redisAppendCommand(s->rc, "RPUSH %s %b", key, sealed, len + SEAL_OVERHEAD);
+	redisAppendCommand(s->rc, "RPUSH %s %b", key, sealed, slen);
 	redisAppendCommand(s->rc, "LTRIM %s %s -1", key, keep);
 	free(sealed);
 	for (int i = 0; i < 2; i++) {
