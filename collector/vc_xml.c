@@ -250,6 +250,8 @@ static int add_child(struct frame *parent, const char *name, json_t *v)
 	if (!parent->kids) {
 		parent->kids = parent->is_array ? json_array() : json_object();
 		buf_reset(&parent->text);
+		if (!parent->is_array)      /* the first child: no name to look for yet */
+			return json_object_set_new_nocheck(parent->kids, name, v);
 	}
 	if (parent->is_array)
 		return json_array_append_new(parent->kids, v);
