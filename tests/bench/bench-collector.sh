@@ -10,7 +10,7 @@
 #     answer; target: collector wall time within 1.2x of it. For three simulators
 #     the three replays run at once (each simulator then has the share of the two
 #     cores it has while the collector polls all three): the slowest of them.
-# Each figure is the median of BENCH_RUNS (3) runs, the collector, the replay and
+# Each figure is the median of BENCH_RUNS (5) runs, the collector, the replay and
 # pyvmomi taking turns; the last line gives the CPU per further 1,000 VMs (between
 # the smallest and the largest size), what the 20x target is about.
 # Usage: bench-collector.sh BUILD_DIR. BENCH_SIZES ("1000 5000 10000") picks sizes;
@@ -38,7 +38,7 @@ TUNABLES=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' \
 [ -n "$TUNABLES" ] || { echo "no GLIBC_TUNABLES in the collector's systemd unit" >&2; exit 1; }
 COLLECTOR=(env "GLIBC_TUNABLES=$TUNABLES" "$build/collector/vcompanion-collector")
 
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 
 # median: the median of the numbers on stdin, one per line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
@@ -142,10 +142,19 @@ bench_one() { # bench_one N
 	rig_stop_pid "$(eval echo "\$$(rig_vcsim_var "$name")_PID")"
 }
 
+# sims_cpu PID...: the simulators' CPU seconds so far (user + system, every thread).
+sims_cpu() {
+	local pid ticks=0
+	for pid in "$@"; do ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
+	awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
 # replay_together NAME...: the simulators' replays at once, their timed runs started
-# together (as the collector polls them); prints the slowest one's seconds.
+# together (as the collector polls them); prints the slowest one's seconds. SIM_PIDS
+# set: appends the simulators' CPU seconds from the start to the end of the timed
+# runs to $RIG_DIR/s-replay.
 replay_together() {
-	local nm pids=() i slow=0 r
+	local nm pids=() i slow=0 r a
 	rm -f "$RIG_DIR"/go "$RIG_DIR"/go.ready.*
 	for nm in "$@"; do
 		mkdir -p "$RIG_DIR/$nm"
@@ -158,8 +167,10 @@ replay_together() {
 		[ "$(find "$RIG_DIR" -maxdepth 1 -name 'go.ready.*' | wc -l)" -ge $# ] && break
 		sleep 0.05
 	done
+	a=$(sims_cpu "${SIM_PIDS[@]}")
 	touch "$RIG_DIR/go"
 	wait "${pids[@]}"
+	awk -v a="$a" -v b="$(sims_cpu "${SIM_PIDS[@]}")" 'BEGIN { print b - a }' >>"$RIG_DIR/s-replay"
 	for nm in "$@"; do
 		r=$(cat "$RIG_DIR/rp-$nm")
 		slow=$(awk -v a="$slow" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
@@ -167,8 +178,14 @@ replay_together() {
 	echo "$slow"
 }
 
-bench_parallel() { # three simulators of N VMs, one --once over all
-	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow i cruns=()
+# bench_parallel N: three simulators of N VMs, one --once over all. Below the row, what
+# the cores allow: the simulators' CPU during a poll plus the collector's, over the
+# cores, is the shortest wall any client could reach while sharing them; the same for
+# the replays (the simulators' CPU while they ran). The simulators are CPU-bound, so
+# the collector's own CPU lengthens their answers; the replays' curl hardly does.
+bench_parallel() {
+	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow i a cruns=() cores
+	SIM_PIDS=()
 	for nm in "${names[@]}"; do
 		# shellcheck disable=SC2046
 		rig_vcsim_spawn "$nm" $(flags "$n")
@@ -182,9 +199,12 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 		# shellcheck disable=SC2046
 		"$PY" "$HELPER" replay $(sim_args "$nm") "$RIG_DIR" >/dev/null
 	done
-	rm -f "$RIG_DIR/r-par"
+	for nm in "${names[@]}"; do SIM_PIDS+=("$(eval echo "\$$(rig_vcsim_var "$nm")_PID")"); done
+	rm -f "$RIG_DIR/r-par" "$RIG_DIR/s-poll" "$RIG_DIR/s-replay"
 	for ((i = 1; i <= RUNS; i++)); do
+		a=$(sims_cpu "${SIM_PIDS[@]}")
 		timed "$RIG_DIR/c-par.$i" "${COLLECTOR[@]}" -c "$RIG_CONFIG" --once
+		awk -v a="$a" -v b="$(sims_cpu "${SIM_PIDS[@]}")" 'BEGIN { print b - a }' >>"$RIG_DIR/s-poll"
 		cruns+=("$RIG_DIR/c-par.$i")
 		replay_together "${names[@]}" >>"$RIG_DIR/r-par"
 	done
@@ -192,6 +212,14 @@ bench_parallel() { # three simulators of N VMs, one --once over all
 	slow=$(median <"$RIG_DIR/r-par")
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "3x$n parallel" $((3 * n)) "$cpu" \
 		"$wall" "$rss" - - "$slow" "$(awk -v a="$wall" -v b="$slow" 'BEGIN { printf "%.2f", a / b }')"
+	cores=$(nproc)
+	awk -v s="$(median <"$RIG_DIR/s-poll")" -v c="$cpu" -v w="$wall" -v n="$cores" \
+		-v sr="$(median <"$RIG_DIR/s-replay")" -v r="$slow" 'BEGIN {
+		f = (s + c) / n; fr = sr / n
+		printf "  on %d cores: simulators %.2f s + collector %.2f s of CPU per poll: no wall below %.2f s " \
+			"(wall %.2f s, %.0f %% busy);\n", n, s, c, f, w, (w > 0 ? 100 * f / w : 0)
+		printf "  simulators %.2f s of CPU per replay: %.2f s (replay %.2f s, %.0f %% busy); " \
+			"the two floors alone: %.2f\n", sr, fr, r, (r > 0 ? 100 * fr / r : 0), (fr > 0 ? f / fr : 0) }'
 }
 
 for n in ${BENCH_SIZES:-1000 5000 10000}; do
