@@ -104,7 +104,7 @@ static void put_tier(struct store_batch *b, const char *vcenter, struct chunk_en
 
 	series_key(key, sizeof(key), vcenter, tier, ce->p->moref);
 	series_encode(&ce->ser[tier], &val);
-	store_batch_put(b, key, val.data, val.len, series_tiers[tier].keep + PERF_TTL_EXTRA);
+	store_batch_put_packed(b, key, val.data, val.len, series_tiers[tier].keep + PERF_TTL_EXTRA);
 	buf_free(&val);
 }
 

@@ -458,7 +458,7 @@ static int put_text(struct store_batch *b, const char *vcenter, const char *type
 	char key[128];
 
 	store_key_vc(key, sizeof(key), vcenter, type);
-	return store_batch_put(b, key, buf_str(text), text->len, 0);
+	return store_batch_put_packed(b, key, buf_str(text), text->len, 0);
 }
 
 static int put_json(struct store_batch *b, const char *vcenter, const char *type, json_t *v,
@@ -504,7 +504,7 @@ static int put_cached_vms(struct poll_target *t, struct store_batch *b, const st
 	if (!text)
 		return 0;
 	store_key_vc(key, sizeof(key), t->vc.id, "vm");
-	store_batch_put(b, key, text, len, 0);
+	store_batch_put_packed(b, key, text, len, 0);
 	free(text);
 	json_object_set_new(t->digests, "vm", json_string(mark));
 	return 1;

@@ -165,20 +165,52 @@ int keyring_generate_line(uint8_t id, char *out, size_t outlen)
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
+/* Longest key name a packed value can be sealed under (its associated data is built
+ * on the stack); the store's key names are a few dozen bytes. */
+#define PACKED_KEYNAME_MAX 1024
+
+/* The associated data of a value whose first two bytes are hdr (version, key id):
+ * the key name, and for a packed value the header before it too, so that changing
+ * the version byte makes the value fail to open rather than open as the other
+ * version (version 1 keeps the key name alone: values written before stay
+ * readable). buf holds PACKED_KEYNAME_MAX + 2 bytes. Returns the length, or -1. */
+static long assoc_data(const uint8_t *hdr, const char *keyname, uint8_t *buf,
+                       const uint8_t **ad)
+{
+	size_t n = strlen(keyname);
+
+	if (hdr[0] != SEAL_VERSION_ZSTD) {
+		*ad = (const uint8_t *)keyname;
+		return (long)n;
+	}
+	if (n > PACKED_KEYNAME_MAX)
+		return -1;
+	memcpy(buf, hdr, 2);
+	memcpy(buf + 2, keyname, n);
+	*ad = buf;
+	return (long)n + 2;
+}
+
 /* Seals len bytes as version v under the ring's first key into out. */
 static int seal_as(uint8_t v, const struct keyring *r, const char *keyname, const void *plain,
                    size_t len, uint8_t *out)
 {
 	const struct seal_key *k;
+	uint8_t buf[PACKED_KEYNAME_MAX + 2];
+	const uint8_t *ad;
+	long adlen;
 
 	if (!r || r->n == 0)
 		return -1;
 	k = &r->keys[0];
 	out[0] = v;
 	out[1] = k->id;
+	adlen = assoc_data(out, keyname, buf, &ad);
+	if (adlen < 0)
+		return -1;
 	randombytes_buf(out + 2, SEAL_NONCEBYTES);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_HEADER, NULL, plain, len,
-	        (const uint8_t *)keyname, strlen(keyname), NULL, out + 2, k->key);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_HEADER, NULL, plain, len, ad,
+	        (unsigned long long)adlen, NULL, out + 2, k->key);
 	return 0;
 }
 
@@ -194,14 +226,18 @@ static int open_any(const struct keyring *r, const char *keyname, const uint8_t 
                     size_t len, uint8_t *out)
 {
 	const struct seal_key *k;
+	uint8_t buf[PACKED_KEYNAME_MAX + 2];
+	const uint8_t *ad;
+	long adlen;
 
 	if (!r || len < SEAL_OVERHEAD)
 		return -1;
 	k = find_key(r, sealed[1]);
-	if (!k)
+	adlen = assoc_data(sealed, keyname, buf, &ad);
+	if (!k || adlen < 0)
 		return -1;
 	return crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, sealed + SEAL_HEADER,
-	        len - SEAL_HEADER, (const uint8_t *)keyname, strlen(keyname), sealed + 2, k->key);
+	        len - SEAL_HEADER, ad, (unsigned long long)adlen, sealed + 2, k->key);
 }
 
 int seal_open(const struct keyring *r, const char *keyname, const uint8_t *sealed,
@@ -378,6 +414,9 @@ static char *unpack(const uint8_t *frame, size_t n, size_t max, size_t *outlen)
 	size_t got;
 	char *plain;
 
+	if (n < 4 || ((uint32_t)frame[0] | (uint32_t)frame[1] << 8 | (uint32_t)frame[2] << 16 |
+	              (uint32_t)frame[3] << 24) != ZSTD_MAGICNUMBER)
+		return NULL;                          /* not a zstd frame (a skippable one holds nothing) */
 	if (ZSTD_findFrameCompressedSize(frame, n) != n)
 		return NULL;                          /* not one frame, or stray bytes after it */
 	size = ZSTD_getFrameContentSize(frame, n);

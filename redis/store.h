@@ -117,14 +117,18 @@ int store_list(struct store *s, const char *key, long start, long stop,
                void (*fn)(void *ctx, const char *data, size_t len), void *ctx);
 
 /* Pipelined writes: queue sealed puts, deletes and increments, send them at once,
- * wrapped in MULTI/EXEC so readers see all or nothing. A put of STORE_PACK_MIN
- * bytes or more is compressed before it is sealed (seal_packed): batches carry the
- * collector's inventory, status and performance records, which hold no secret
- * (docs/security.md); sessions, settings and users go through store_put. */
+ * wrapped in MULTI/EXEC so readers see all or nothing. store_batch_put seals a value
+ * as it is (version 1); store_batch_put_packed compresses one of STORE_PACK_MIN
+ * bytes or more before sealing it (seal_packed). Packing is the writer's choice, for
+ * values that hold no secret: the collector's inventory, status and performance
+ * records (docs/security.md). Settings, passwords, sessions, users and the audit
+ * log are never packed. */
 #define STORE_PACK_MIN 1024
 struct store_batch;
 struct store_batch *store_batch_new(struct store *s);
 int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s);
+int store_batch_put_packed(struct store_batch *b, const char *key, const void *data, size_t len,
+                           int ttl_s);
 /* Puts n bytes that are one zstd frame already (seal_pack_end), sealed as packed. */
 int store_batch_put_frame(struct store_batch *b, const char *key, const void *frame, size_t n,
                           int ttl_s);

@@ -90,9 +90,20 @@ int store_batch_put_frame(struct store_batch *b, const char *key, const void *fr
 int store_batch_put(struct store_batch *b, const char *key, const void *data, size_t len, int ttl_s)
 {
 	size_t slen = 0;
-	uint8_t *sealed = len >= STORE_PACK_MIN ? seal_packed(b->s->ring, key, data, len, &slen)
-	                                        : seal_alloc(b->s->ring, key, data, len, &slen);
+	uint8_t *sealed = seal_alloc(b->s->ring, key, data, len, &slen);
 
+	return push_sealed(b, key, sealed, slen, ttl_s);
+}
+
+int store_batch_put_packed(struct store_batch *b, const char *key, const void *data, size_t len,
+                           int ttl_s)
+{
+	size_t slen = 0;
+	uint8_t *sealed;
+
+	if (len < STORE_PACK_MIN)
+		return store_batch_put(b, key, data, len, ttl_s);
+	sealed = seal_packed(b->s->ring, key, data, len, &slen);
 	return push_sealed(b, key, sealed, slen, ttl_s);
 }
 

@@ -164,7 +164,7 @@ static size_t prepare_write(json_t *types, json_t *digests, const struct inv_cac
 		json_object_set_new(digests, type, json_string(hex));
 		uint8_t *out;
 		size_t slen = len + SEAL_OVERHEAD;
-		if (len >= STORE_PACK_MIN) {      /* as store_batch_put() seals it */
+		if (len >= STORE_PACK_MIN) {      /* as store_batch_put_packed() seals it */
 			out = seal_packed(ring, "vc:{bench}:type", text, len, &slen);
 		} else {
 			out = malloc(slen);

@@ -310,7 +310,7 @@ TEST(large_values_in_a_batch)
 		char key[32];
 		big[i] = malloc(sizes[i]);
 		ASSERT(big[i]);
-		randombytes_buf(big[i], sizes[i]);   /* packing leaves them as large */
+		randombytes_buf(big[i], sizes[i]);   /* as large packed as not */
 		snprintf(key, sizeof(key), "vc:{L}:t%d", i);
 		store_batch_put(b, key, big[i], sizes[i], i == 1 ? 600 : 0);
 		store_batch_incr(b, "vc:{L}:gen");
@@ -368,9 +368,16 @@ TEST(packed_batch_values)
 	for (int i = 0; len < 65536; i++)
 		len += (size_t)sprintf(text + len, "{\"moref\":\"vm-%d\",\"power_state\":\"poweredOn\"},", i);
 	b = store_batch_new(c_old);
-	store_batch_put(b, "vc:{P}:vm", text, len, 0);
-	store_batch_put(b, "vc:{P}:status", text, STORE_PACK_MIN - 1, 0);
+	store_batch_put_packed(b, "vc:{P}:vm", text, len, 0);
+	store_batch_put_packed(b, "vc:{P}:status", text, STORE_PACK_MIN - 1, 0);
+	store_batch_put(b, "cmd:packtest", text, len, 0);   /* as settings: never packed */
 	ASSERT_EQ(store_batch_exec(b), 0);
+	r = redisCommand(a, "GET cmd:packtest");
+	ASSERT(r && r->type == REDIS_REPLY_STRING);
+	ASSERT_EQ(r->str[0], SEAL_VERSION);
+	ASSERT_EQ(r->len, len + SEAL_OVERHEAD);
+	freeReplyObject(r);
+	freeReplyObject(redisCommand(a, "DEL cmd:packtest"));
 	r = redisCommand(a, "GET vc:{P}:vm");
 	ASSERT(r && r->type == REDIS_REPLY_STRING);
 	ASSERT_EQ(r->str[0], SEAL_VERSION_ZSTD);
