@@ -57,9 +57,6 @@ void inv_raw_add(struct inv_raw *r, const char *bucket, const char *moref, json_
 void inv_raw_add_field(struct inv_raw *r, json_int_t key, const char *name);
 /* Takes a new reference to the tags_fetch() result. */
 void inv_raw_set_tags(struct inv_raw *r, json_t *tags);
-/* Adds the host, datastores and networks a VM's props name to r->vm_refs
- * (inv_vms_add() does, as VMs stream in). */
-void inv_raw_count_vm(struct inv_raw *r, const json_t *props);
 /* Counts r->vm_refs again from the "vm" bucket's property sets (a full or incremental
  * model, where the bucket holds them whole; r's counts change, nothing else). */
 void inv_raw_recount_vms(const struct inv_raw *r);
@@ -80,6 +77,7 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
  * the records of every VM as JSON values (tens of MB of small allocations at 5,000
  * VMs, each freed again after the write), only their text and a small summary. */
 struct seal_pack;
+struct inv_vm;
 struct inv_vms {
 	json_t *records;               /* per VM a summary {"moref", "power_state",
 	                                * "cluster", "template"}: what the cluster totals
@@ -92,13 +90,19 @@ struct inv_vms {
 	struct seal_pack *pack;        /* inv_vms_pack(): text moves into it piece by
 	                                * piece, so it never grows past VMS_PACK_PIECE */
 	const char *vcenter, *vc_name; /* borrowed: the stamp */
+	struct inv_vm *reader;         /* the VM being read (inv_build.h) */
+	bool sunk;                     /* the reader is the parser's sink (inv_vms_sink) */
 };
 
 /* vcenter and vc_name are borrowed for the life of v. */
 void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcenter,
                   const char *vc_name);
-/* Builds moref's record from props (borrowed), appends its text, keeps its summary,
- * and keeps only its name in r. */
+/* The sink (vc.h) that reads each VM for v's next inv_vms_add(), and its ctx: for
+ * vc_bulk_set_sink(), so that a VM's properties are never built as JSON. */
+const struct vc_sink *inv_vms_sink(struct inv_vms *v, void **ctx);
+/* Builds moref's record from what the sink read of it (when inv_vms_sink() was
+ * used) and props (borrowed: everything in it is read too), appends its text, keeps
+ * its summary, and keeps only its name in r. */
 void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const json_t *props);
 void inv_vms_free(struct inv_vms *v);
 /* Once every VM was added: closes the "vm" value's text and moves it into out (whose

@@ -9,6 +9,7 @@
 #include "json_out.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *inv_names(const struct inv_raw *r, const json_t *mors)
@@ -359,6 +360,27 @@ void inv_vms_init(struct inv_vms *v, const struct inv_raw *r, const char *vcente
 	v->pack = NULL;
 	v->vcenter = vcenter;
 	v->vc_name = vc_name;
+	v->reader = NULL;
+	v->sunk = false;
+}
+
+/* The reader of v's VMs, made on first use. */
+static struct inv_vm *reader_of(struct inv_vms *v)
+{
+	if (!v->reader) {
+		v->reader = malloc(sizeof(*v->reader));
+		if (!v->reader)
+			abort();
+		inv_vm_init(v->reader);
+	}
+	return v->reader;
+}
+
+const struct vc_sink *inv_vms_sink(struct inv_vms *v, void **ctx)
+{
+	*ctx = reader_of(v);
+	v->sunk = true;
+	return &inv_vm_sink;
 }
 
 /* The fields of a VM record that other records and the poll read. */
@@ -387,17 +409,21 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 	 * scope (vc_bulk's objects), so what outlives this call -- summary, snapshot
 	 * entries, name, counts -- is copied out of it rather than shared */
 	json_t *snaps = json_array(), *seen = json_object(), *summary = NULL, *snap, *name_only;
+	struct inv_vm *vm = reader_of(v);
 	struct inv_out o;
 	size_t i;
 	int was, rc;
 
+	if (!v->sunk)
+		inv_vm_reset(vm);         /* else the sink's begin did, and it read the VM */
+	inv_vm_read_props(vm, props);
 	if (json_array_size(v->records))
 		buf_addc(&v->text, ',');
 	inv_out_text(&o, &v->text);
 	o.capture = seen;
 	o.capture_keys = summary_keys;
 	o.ncapture = NSUMMARY;
-	inv_vm_write(&o, r, moref, props, v->dvpg_by_key, snaps);
+	inv_vm_write(&o, r, moref, vm, v->dvpg_by_key, snaps);
 	inv_out_str(&o, "vcenter", v->vcenter);
 	inv_out_str(&o, "vcenter_name", v->vc_name);
 	inv_out_end(&o, &rc);
@@ -418,9 +444,9 @@ void inv_vms_add(struct inv_vms *v, struct inv_raw *r, const char *moref, const 
 		inv_stamp(kept, v->vcenter, v->vc_name);
 		json_array_append_new(v->snapshots, kept);
 	}
-	inv_raw_count_vm(r, props);
+	inv_raw_count_vm_read(r, vm);
 	name_only = json_object();
-	inv_set_str(name_only, "name", inv_str(props, "name"));
+	inv_set_str(name_only, "name", inv_vm_s(vm, &vm->f[VF_NAME]));
 	inv_raw_add(r, "vm", moref, name_only);
 	json_decref(name_only);
 	json_arena_resume(was);
@@ -438,6 +464,11 @@ void inv_vms_free(struct inv_vms *v)
 	json_decref(v->snapshots);
 	json_decref(v->dvpg_by_key);
 	v->records = v->snapshots = v->dvpg_by_key = NULL;
+	if (v->reader) {
+		inv_vm_free(v->reader);
+		free(v->reader);
+		v->reader = NULL;
+	}
 	buf_free(&v->text);
 	seal_pack_free(v->pack);
 	v->pack = NULL;

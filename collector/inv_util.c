@@ -3,6 +3,7 @@
  * element that occurs once from a single one), so every list goes through
  * inv_count()/inv_at(). */
 #include "inv.h"
+#include "inv_build.h"
 #include "buf.h"
 
 #include <stdio.h>
@@ -174,9 +175,14 @@ static void count_vm_into(json_t *refs, const json_t *props)
 	}
 }
 
-void inv_raw_count_vm(struct inv_raw *r, const json_t *props)
+void inv_raw_count_vm_read(struct inv_raw *r, const struct inv_vm *vm)
 {
-	count_vm_into(r->vm_refs, props);
+	static const int lists[] = { VL_DATASTORE, VL_NETWORK };
+
+	count_ref(r->vm_refs, inv_vm_mor(vm, &vm->f[VF_HOST]));
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (size_t i = 0; i < vm->n[lists[k]]; i++)
+			count_ref(r->vm_refs, inv_vm_mor(vm, &vm->items[lists[k]][i].f[0]));
 }
 
 void inv_raw_recount_vms(const struct inv_raw *r)

@@ -722,8 +722,10 @@ static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_
 {
 	struct inv_vms vms;
 	struct collect_ctx c = { raw, "vm", &vms };
+	const struct vc_sink *sink;
 	struct vc_bulk *bulk;
 	json_t *types = NULL;
+	void *reader;
 	int64_t t0;
 
 	if (ensure_session(t, deadline, res) || !(bulk = collect_vms_start(t, &c, res)))
@@ -736,6 +738,8 @@ static json_t *poll_collect(struct poll_target *t, int64_t deadline, struct inv_
 	collect_tags(t, deadline, raw, tags_err, errlen);
 	inv_vms_init(&vms, raw, t->vc.id, t->vc.name);
 	inv_vms_pack(&vms);
+	sink = inv_vms_sink(&vms, &reader);     /* no VM is built as JSON */
+	vc_bulk_set_sink(bulk, sink, reader);
 	if (collect_vms_finish(t, bulk, res) == 0) {
 		t0 = vc_now_ms();
 		types = inv_build_streamed(raw, &vms);

@@ -175,6 +175,10 @@ struct vc_bulk;
 struct vc_bulk *vc_bulk_start(struct vc_session *s, const char *type, const char *const *paths,
                               size_t npaths, size_t chunk, size_t lanes, vc_object_fn fn,
                               void *ctx);
+/* Hands the property values of every object to sink (vc_parser_set_sink) instead of
+ * building them as JSON; before vc_bulk_finish(). */
+struct vc_sink;
+void vc_bulk_set_sink(struct vc_bulk *b, const struct vc_sink *sink, void *ctx);
 int vc_bulk_finish(struct vc_bulk *b);
 void vc_bulk_free(struct vc_bulk *b);
 /* One object's properties. On success *props is a new reference the caller
@@ -235,6 +239,49 @@ void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size
  * a callback that copies whatever it keeps (a reference kept instead stays valid but
  * holds arena memory until it is freed). Kept across resets. */
 void vc_parser_set_arena(struct vc_parser *p, bool on);
+
+/* A value as the parser reads it, without building it: what would become a JSON
+ * value (docs/vsphere-client.md) arrives as events. A leaf is anything but an
+ * object or an array with members: */
+enum vc_kind {
+	VC_K_NULL,              /* xsi:nil */
+	VC_K_STRING,            /* text (an enum, an untyped leaf, xsd:string, ...) */
+	VC_K_INT,               /* xsd:int/long/short/byte: i */
+	VC_K_REAL,              /* xsd:double/float: d */
+	VC_K_BOOL,              /* xsd:boolean: b */
+	VC_K_MOR,               /* a managed object reference: type, text the moref */
+	VC_K_TYPED,             /* an empty element of a vim25 type: {"_type": type} */
+};
+struct vc_leaf {
+	enum vc_kind kind;
+	const char *text;       /* NUL-terminated; "" unless STRING or MOR */
+	size_t len;
+	const char *type;       /* MOR, TYPED: the type name; else NULL */
+	long long i;
+	double d;
+	bool b;
+};
+/* The events of one value, in document order. name: the property's path for the
+ * value itself, else the element's name (an array item's name carries nothing the
+ * JSON keeps); a child name repeated under an object arrives once per element (JSON
+ * makes an array of them). open: an object (type: its xsi:type, or NULL) or an array
+ * (array true), which has members or is empty; its members follow, then close. */
+struct vc_sink {
+	void (*begin)(void *ctx);   /* a streamed object starts */
+	void (*open)(void *ctx, const char *name, const char *type, bool array);
+	void (*leaf)(void *ctx, const char *name, const struct vc_leaf *v);
+	void (*close)(void *ctx);
+};
+/* With a sink (NULL: none), a streamed object's property values go to it as events
+ * rather than into the props its callback gets, which then hold only what the sink
+ * could not be given (a <val> before its <name>) and "_missing". Kept across resets;
+ * sink borrowed. */
+void vc_parser_set_sink(struct vc_parser *p, const struct vc_sink *sink, void *ctx);
+/* Properties the current streamed object gave the sink so far. */
+size_t vc_parser_sunk(const struct vc_parser *p);
+/* Replays a JSON value (one property's, as the parser builds them) to sink as the
+ * events the parser would have sent for it. */
+void vc_sink_json(const struct vc_sink *sink, void *ctx, const char *name, const json_t *v);
 enum vc_err vc_parser_errcode(const struct vc_parser *p);
 const char *vc_parser_errstr(const struct vc_parser *p);
 const char *vc_parser_fault_type(const struct vc_parser *p);  /* "" when none */

@@ -179,14 +179,15 @@ static int send_continue(struct vc_bulk *b, struct lane *l)
 }
 
 /* An object vCenter reports as missing (deleted since the listing) carries no
- * property, only a missingSet entry; it is skipped, as if omitted. */
-static bool object_missing(json_t *props)
+ * property, only a missingSet entry; it is skipped, as if omitted. sunk: the
+ * properties it gave the lane's sink. */
+static bool object_missing(json_t *props, size_t sunk)
 {
 	json_t *missing = json_object_get(props, "_missing");
 	const char *path;
 	json_t *fault;
 
-	if (json_object_size(props) != (missing ? 1u : 0u))
+	if (sunk || json_object_size(props) != (missing ? 1u : 0u))
 		return false;
 	json_object_foreach(missing, path, fault)
 		if (strcmp(json_string_value(fault) ? json_string_value(fault) : "",
@@ -199,7 +200,7 @@ static int deliver(void *ctx, const char *moref, json_t *props)
 {
 	struct lane *l = ctx;
 
-	if (object_missing(props)) {
+	if (object_missing(props, vc_parser_sunk(l->p))) {
 		l->b->skipped++;
 		log_debug("vc.bulk_missing", "moref=%s", log_q(moref));
 		return 0;
@@ -382,6 +383,12 @@ static bool all_done(const struct vc_bulk *b)
 		if (b->lanes[i].busy)
 			return false;
 	return b->ntodo == 0;
+}
+
+void vc_bulk_set_sink(struct vc_bulk *b, const struct vc_sink *sink, void *ctx)
+{
+	for (size_t i = 0; i < b->nlanes; i++)
+		vc_parser_set_sink(b->lanes[i].p, sink, ctx);
 }
 
 int vc_bulk_finish(struct vc_bulk *b)

@@ -76,6 +76,10 @@ struct frame {
 	bool taken;             /* a streamed propSet whose <val> went into the props */
 	bool streamed;          /* an ObjectContent handed to the callback (is_streamed_at) */
 	bool propset;           /* a propSet of such an object */
+	bool sunk;              /* inside a value that goes to the sink (vc_parser_set_sink) */
+	bool opened;            /* sunk: its open event was sent (a member started) */
+	bool kid_seen;          /* sunk: a member started, so its text no longer counts */
+	bool sink_root;         /* sunk: the <val> itself */
 	unsigned short plen;    /* inside a pruned value: length of this element's path */
 	json_t *kids;           /* object or array of converted children */
 	struct buf text;        /* kept allocated from element to element (reset only) */
@@ -110,6 +114,10 @@ struct vc_parser {
 	json_t *result;
 	json_t *names;          /* type name -> its one shared string value (type_name) */
 	json_t *props;          /* the streamed object's properties so far (take_property) */
+	const struct vc_sink *sink;    /* where streamed objects' values go, if anywhere */
+	void *sink_ctx;
+	int sink_depth;         /* level of the <val> being sent to the sink, 0 when none */
+	size_t sunk;            /* properties the current object gave the sink */
 	char prop[PROP_NAME_MAX];  /* the <name> of the open streamed propSet ... */
 	int prop_frame;         /* ... whose frame index this is, when has_prop */
 	bool has_prop;
@@ -156,27 +164,29 @@ static bool is_blank(const char *s)
 	return *s == '\0';
 }
 
-static json_t *scalar_value(const char *type, const struct buf *text)
+/* An xsd-typed leaf: a number or boolean when its text is one, else a string. */
+static void scalar_value(const char *type, const struct buf *text, struct vc_leaf *v)
 {
 	const char *s = buf_str(text);
 	char *end;
 
+	v->kind = VC_K_STRING;
 	if (!strcmp(type, "string"))
-		return json_stringn_nocheck(s, text->len);
+		return;
 	if (!strcmp(type, "int") || !strcmp(type, "long") || !strcmp(type, "short") ||
 	    !strcmp(type, "byte")) {
 		errno = 0;
-		long long v = strtoll(s, &end, 10);
+		v->i = strtoll(s, &end, 10);
 		if (!errno && end != s && *end == '\0')
-			return json_integer(v);
+			v->kind = VC_K_INT;
 	} else if (!strcmp(type, "boolean")) {
-		return json_boolean(!strcmp(s, "true") || !strcmp(s, "1"));
+		v->kind = VC_K_BOOL;
+		v->b = !strcmp(s, "true") || !strcmp(s, "1");
 	} else if (!strcmp(type, "double") || !strcmp(type, "float")) {
-		double d = strtod(s, &end);
+		v->d = strtod(s, &end);
 		if (end != s && *end == '\0')
-			return json_real(d);
+			v->kind = VC_K_REAL;
 	}
-	return json_stringn_nocheck(s, text->len);
 }
 
 /* The string value of a type name (xsi:type, a reference's type, "MOR"): a new
@@ -199,16 +209,6 @@ static json_t *type_name(struct vc_parser *p, const char *name)
 	return v;
 }
 
-static json_t *mor_value(struct vc_parser *p, const char *type, const struct buf *text)
-{
-	json_t *o = json_object();
-
-	json_object_set_new_nocheck(o, "_type", type_name(p, "MOR"));
-	json_object_set_new_nocheck(o, "type", type_name(p, type));
-	json_object_set_new_nocheck(o, "value", json_stringn_nocheck(buf_str(text), text->len));
-	return o;
-}
-
 static json_t *take_kids(struct frame *f)
 {
 	json_t *v = f->kids;
@@ -217,29 +217,83 @@ static json_t *take_kids(struct frame *f)
 	return v;
 }
 
+/* An element whose value is a leaf whatever it holds: nil, an xsd type, a reference
+ * by xsi:type (members it may have are dropped). */
+static bool leaf_typed(const struct frame *f)
+{
+	return f->nil || (f->xtype[0] && islower((unsigned char)f->xtype[0])) ||
+	       (f->xtype[0] == 'M' && !strcmp(f->xtype, "ManagedObjectReference"));
+}
+
+/* What a closed element that is no object or array is (the conversion table at the
+ * top). */
+static void classify(struct frame *f, struct vc_leaf *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->text = "";
+	if (f->nil) {
+		v->kind = VC_K_NULL;
+	} else if (f->xtype[0] && islower((unsigned char)f->xtype[0])) {
+		scalar_value(f->xtype, &f->text, v);
+	} else if (f->xtype[0] == 'M' ? !strcmp(f->xtype, "ManagedObjectReference") :
+	           !f->xtype[0] && f->mtype[0]) {
+		v->kind = VC_K_MOR;
+		v->type = f->mtype;
+	} else if (f->xtype[0] && is_blank(buf_str(&f->text))) {
+		v->kind = VC_K_TYPED;
+		v->type = f->xtype;
+	} else {
+		v->kind = VC_K_STRING;
+	}
+	if (v->kind == VC_K_STRING || v->kind == VC_K_MOR) {
+		v->text = buf_str(&f->text);
+		v->len = f->text.len;
+	}
+}
+
+static json_t *leaf_json(struct vc_parser *p, const struct vc_leaf *v)
+{
+	json_t *o;
+
+	switch (v->kind) {
+	case VC_K_NULL:
+		return json_null();
+	case VC_K_INT:
+		return json_integer(v->i);
+	case VC_K_REAL:
+		return json_real(v->d);
+	case VC_K_BOOL:
+		return json_boolean(v->b);
+	case VC_K_MOR:
+		o = json_object();
+		json_object_set_new_nocheck(o, "_type", type_name(p, "MOR"));
+		json_object_set_new_nocheck(o, "type", type_name(p, v->type));
+		json_object_set_new_nocheck(o, "value", json_stringn_nocheck(v->text, v->len));
+		return o;
+	case VC_K_TYPED:
+		o = json_object();
+		json_object_set_new_nocheck(o, "_type", type_name(p, v->type));
+		return o;
+	case VC_K_STRING:
+		break;
+	}
+	return json_stringn_nocheck(v->text, v->len);
+}
+
 /* The value of a closed element (new reference, NULL when out of memory). */
 static json_t *frame_value(struct vc_parser *p, struct frame *f)
 {
-	if (f->nil)
-		return json_null();
-	if (f->is_array)
+	struct vc_leaf v;
+
+	if (f->is_array && !f->nil)
 		return f->kids ? take_kids(f) : json_array();
-	if (f->xtype[0] && islower((unsigned char)f->xtype[0]))
-		return scalar_value(f->xtype, &f->text);
-	if ((f->xtype[0] == 'M' && !strcmp(f->xtype, "ManagedObjectReference")) ||
-	    (!f->kids && !f->xtype[0] && f->mtype[0]))
-		return mor_value(p, f->mtype, &f->text);
-	if (f->kids) {
+	if (f->kids && !leaf_typed(f)) {
 		if (f->xtype[0] && json_is_object(f->kids))
 			json_object_set_new_nocheck(f->kids, "_type", type_name(p, f->xtype));
 		return take_kids(f);
 	}
-	if (f->xtype[0] && is_blank(buf_str(&f->text))) {
-		json_t *o = json_object();
-		json_object_set_new_nocheck(o, "_type", type_name(p, f->xtype));
-		return o;
-	}
-	return json_stringn_nocheck(buf_str(&f->text), f->text.len);
+	classify(f, &v);
+	return leaf_json(p, &v);
 }
 
 /* Adds a child's value (reference stolen) to its parent; repeated names -> array. */
@@ -275,6 +329,7 @@ static void frame_clear(struct frame *f)
 	f->kids = NULL;
 	f->name[0] = f->xtype[0] = f->mtype[0] = f->promoted[0] = '\0';
 	f->nil = f->is_array = f->taken = f->streamed = f->propset = false;
+	f->sunk = f->opened = f->kid_seen = f->sink_root = false;
 	f->plen = 0;
 	buf_reset(&f->text);
 }
@@ -556,6 +611,68 @@ static bool item_skipped(const struct vc_parser *p, const struct frame *parent,
 
 static bool is_streamed_at(const struct vc_parser *p, int i);
 
+/* --- the sink --- */
+
+/* A sunk element's name in its events: the property's for the <val>. */
+static const char *sink_name(const struct vc_parser *p, const struct frame *f)
+{
+	return f->sink_root ? p->prop : f->name;
+}
+
+/* A sunk element's first member starts: it is an object or an array. */
+static void sink_open(struct vc_parser *p, struct frame *f)
+{
+	f->opened = f->kid_seen = true;
+	buf_reset(&f->text);
+	p->sink->open(p->sink_ctx, sink_name(p, f), !f->is_array && f->xtype[0] ? f->xtype : NULL,
+	              f->is_array);
+}
+
+/* Where a new element stands to the sink, its frame f pushed under parent. */
+static void sink_start(struct vc_parser *p, struct frame *parent, struct frame *f,
+                       const char *local)
+{
+	if (parent && parent->sunk) {
+		f->sunk = true;
+		if (!parent->opened)
+			sink_open(p, parent);
+	} else if (p->sink && parent && parent->propset && p->has_prop &&
+	           p->prop_frame == (int)(parent - p->stack) && !strcmp(local, "val")) {
+		f->sunk = f->sink_root = true;
+		p->sink_depth = p->depth;
+	}
+	if (f->streamed && p->sink) {
+		p->sunk = 0;
+		if (p->sink->begin)
+			p->sink->begin(p->sink_ctx);
+	}
+}
+
+/* A sunk element closes: its close event, or its leaf. */
+static void sink_end(struct vc_parser *p, struct frame *f)
+{
+	struct vc_leaf v;
+
+	if (++p->nodes > MAX_NODES) {
+		pfail(p, VC_ETOOBIG, "the answer holds more than %u values in one object", MAX_NODES);
+		return;
+	}
+	if (f->opened) {
+		p->sink->close(p->sink_ctx);
+	} else if (f->is_array && !f->nil) {
+		p->sink->open(p->sink_ctx, sink_name(p, f), NULL, true);
+		p->sink->close(p->sink_ctx);
+	} else {
+		classify(f, &v);
+		p->sink->leaf(p->sink_ctx, sink_name(p, f), &v);
+	}
+	if (f->sink_root) {
+		p->sink_depth = 0;
+		f[-1].taken = true;
+		p->sunk++;
+	}
+}
+
 static void start_frame(struct vc_parser *p, const char *local, const struct elem_attrs *a)
 {
 	struct frame *parent = p->nframes > 0 ? &p->stack[p->nframes - 1] : NULL;
@@ -565,6 +682,12 @@ static void start_frame(struct vc_parser *p, const char *local, const struct ele
 
 	if (p->rule && (item_skipped(p, parent, a) || !prune_keeps(p, parent, local, &plen))) {
 		p->ignore_from = p->depth;     /* nobody asked for this subtree */
+		return;
+	}
+	if (parent && parent->sunk && leaf_typed(parent)) {
+		parent->kid_seen = true;       /* members of a leaf: dropped, as by frame_value */
+		buf_reset(&parent->text);
+		p->ignore_from = p->depth;
 		return;
 	}
 	if (rule) {
@@ -595,6 +718,7 @@ static void start_frame(struct vc_parser *p, const char *local, const struct ele
 		p->in_object = true;
 		json_arena_enter();
 	}
+	sink_start(p, parent, f, local);
 }
 
 static void on_start(void *ud, const xmlChar *qname, const xmlChar **atts)
@@ -723,7 +847,20 @@ static void end_frame(struct vc_parser *p)
 	struct frame *f = &p->stack[p->nframes - 1];
 	json_t *v;
 
-	if (keep_prop_name(p, f)) {
+	if (f->sunk) {
+		sink_end(p, f);
+		if (p->rule && p->depth == p->rule_depth)
+			p->rule = NULL;
+		frame_clear(f);
+		p->nframes--;
+		return;
+	}
+	if (keep_prop_name(p, f) || (f->propset && f->taken && p->has_prop &&
+	                             p->prop_frame == (int)(f - p->stack))) {
+		/* a propSet whose <name> was kept and whose <val> was taken (or sunk):
+		 * nothing of it is left to read (take_property) */
+		if (f->propset)
+			p->has_prop = false;
 		frame_clear(f);
 		p->nframes--;
 		return;
@@ -776,7 +913,7 @@ static void on_text(void *ud, const xmlChar *ch, int len)
 	if (p->failed || p->ignore_from || p->nframes == 0)
 		return;
 	f = &p->stack[p->nframes - 1];
-	if (!f->kids)
+	if (!f->kids && !f->kid_seen)
 		buf_add(&f->text, ch, (size_t)len);
 }
 
@@ -849,6 +986,8 @@ void vc_parser_reset(struct vc_parser *p)
 	size_t nprune = p->nprune;
 	json_t *names = p->names;   /* kept from answer to answer: the same names recur */
 	bool arena = p->arena;
+	const struct vc_sink *sink = p->sink;
+	void *sink_ctx = p->sink_ctx;
 
 	while (p->nframes > 0)
 		frame_clear(&stack[--p->nframes]);
@@ -864,11 +1003,87 @@ void vc_parser_reset(struct vc_parser *p)
 	p->nprune = nprune;
 	p->names = names;
 	p->arena = arena;
+	p->sink = sink;
+	p->sink_ctx = sink_ctx;
 }
 
 void vc_parser_set_arena(struct vc_parser *p, bool on)
 {
 	p->arena = on;
+}
+
+void vc_parser_set_sink(struct vc_parser *p, const struct vc_sink *sink, void *ctx)
+{
+	p->sink = sink;
+	p->sink_ctx = ctx;
+}
+
+size_t vc_parser_sunk(const struct vc_parser *p)
+{
+	return p->sunk;
+}
+
+/* The events the parser sends for a value it would have built as v (the conversion
+ * table at the top, backwards): a MOR object and a lone "_type" are leaves, as they
+ * were in the XML; an array built from a repeated child name arrives as an array. */
+void vc_sink_json(const struct vc_sink *sink, void *ctx, const char *name, const json_t *v)
+{
+	struct vc_leaf l = { .kind = VC_K_NULL, .text = "" };
+	const char *type, *key;
+	json_t *m;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		type = json_string_value(json_object_get(v, "_type"));
+		if (type && !strcmp(type, "MOR")) {
+			m = json_object_get(v, "value");
+			l.kind = VC_K_MOR;
+			l.type = json_is_string(json_object_get(v, "type")) ?
+			         json_string_value(json_object_get(v, "type")) : "";
+			l.text = json_is_string(m) ? json_string_value(m) : "";
+			l.len = json_is_string(m) ? json_string_length(m) : 0;
+			break;
+		}
+		if (type && json_object_size(v) == 1) {
+			l.kind = VC_K_TYPED;
+			l.type = type;
+			break;
+		}
+		sink->open(ctx, name, type, false);
+		json_object_foreach((json_t *)v, key, m)
+			if (strcmp(key, "_type"))
+				vc_sink_json(sink, ctx, key, m);
+		sink->close(ctx);
+		return;
+	case JSON_ARRAY:
+		sink->open(ctx, name, NULL, true);
+		json_array_foreach(v, i, m)
+			vc_sink_json(sink, ctx, name, m);
+		sink->close(ctx);
+		return;
+	case JSON_STRING:
+		l.kind = VC_K_STRING;
+		l.text = json_string_value(v);
+		l.len = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		l.kind = VC_K_INT;
+		l.i = json_integer_value(v);
+		break;
+	case JSON_REAL:
+		l.kind = VC_K_REAL;
+		l.d = json_real_value(v);
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		l.kind = VC_K_BOOL;
+		l.b = json_is_true(v);
+		break;
+	case JSON_NULL:
+		break;
+	}
+	sink->leaf(ctx, name, &l);
 }
 
 void vc_parser_set_prune(struct vc_parser *p, const struct vc_prune *rules, size_t n)

@@ -132,13 +132,18 @@ static int round_once(char **data, size_t *len, int n, size_t *objects, size_t *
 	struct ctx c = { .objects = 0 };
 	struct vc_parser *p = vc_parser_new(on_object, &c);
 	struct buf text = BUF_INIT;
+	const struct vc_sink *sink;
+	void *reader;
 	int rc = 0;
 
 	inv_raw_init(&c.raw);
 	vc_parser_set_prune(p, inv_prune, inv_nprune);
 	for (int pass = 0; pass < 2 && !rc; pass++) {
-		if (pass == 1)
+		if (pass == 1) {
 			inv_vms_init(&c.vms, &c.raw, "bench", "bench");
+			sink = inv_vms_sink(&c.vms, &reader);    /* as a poll's VMs */
+			vc_parser_set_sink(p, sink, reader);
+		}
 		for (int i = 0; i < n && !rc; i++) {
 			if ((len[i] >= (2u << 20)) != (pass == 1))
 				continue;

@@ -307,12 +307,18 @@ TEST(datastore_usage_events)
 	inv_raw_free(&raw);
 }
 
+/* A RetrievePropertiesEx answer around its objects. */
+#define ANSWER_HEAD \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope " \
+	"xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" " \
+	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">" \
+	"<soapenv:Body><RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>"
+#define ANSWER_TAIL \
+	"</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"
+
 /* One VM as the simulator answers it (devices of every kind a VM has). */
 static const char vm_xml[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope "
-	"xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
-	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
-	"<soapenv:Body><RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>"
+	ANSWER_HEAD
 	"<obj type=\"VirtualMachine\">vm-42</obj>"
 	"<propSet><name>name</name><val xsi:type=\"xsd:string\">web01</val></propSet>"
 	"<propSet><name>runtime.host</name><val type=\"HostSystem\" xsi:type=\"ManagedObjectReference\">host-9</val></propSet>"
@@ -361,7 +367,7 @@ static const char vm_xml[] =
 	"<diskPath>/</diskPath><capacity>21474836480</capacity><freeSpace>5368709120</freeSpace>"
 	"<filesystemType>ext4</filesystemType><mappings><key>2000</key></mappings></GuestDiskInfo>"
 	"</val></propSet>"
-	"</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>";
+	ANSWER_TAIL;
 
 static int keep_props(void *ctx, const char *moref, json_t *props)
 {
@@ -550,6 +556,163 @@ TEST(cache_rebuilds_what_changed)
 /* Records streamed in (built, serialised and freed one by one, as a poll does) give
  * the same "vm" text, byte for byte, and the same other types as a full build; the
  * "vm" array of the streamed build holds the summaries. */
+/* A VM with what vm_xml lacks: a snapshot tree, custom values, reference lists, and
+ * the odd shapes a value can take (nil, a name given twice, an object where a string
+ * belongs, a <val> before its <name>, a property given twice). */
+static const char vm2_xml[] =
+	ANSWER_HEAD
+	"<obj type=\"VirtualMachine\">vm-77</obj>"
+	"<propSet><name>name</name><val xsi:type=\"xsd:string\">old</val></propSet>"
+	"<propSet><name>name</name><val xsi:type=\"xsd:string\">&lt;script&gt;{{x}}</val></propSet>"
+	"<propSet><name>parent</name><val type=\"Folder\" xsi:type=\"ManagedObjectReference\">group-h4</val></propSet>"
+	"<propSet><name>datastore</name><val xsi:type=\"ArrayOfManagedObjectReference\">"
+	"<ManagedObjectReference type=\"Datastore\" xsi:type=\"ManagedObjectReference\">datastore-3</ManagedObjectReference>"
+	"<ManagedObjectReference type=\"Datastore\" xsi:type=\"ManagedObjectReference\">datastore-404</ManagedObjectReference>"
+	"</val></propSet>"
+	"<propSet><name>network</name><val xsi:type=\"ArrayOfManagedObjectReference\"></val></propSet>"
+	"<propSet><name>config.template</name><val xsi:type=\"xsd:boolean\">true</val></propSet>"
+	"<propSet><name>config.hardware.numCPU</name><val xsi:type=\"xsd:int\">8</val></propSet>"
+	"<propSet><name>config.hardware.memoryMB</name><val xsi:type=\"xsd:int\">lots</val></propSet>"
+	"<propSet><name>config.annotation</name><val xsi:nil=\"true\"/></propSet>"
+	"<propSet><name>config.guestId</name><val xsi:type=\"GuestId\"><a>b</a></val></propSet>"
+	"<propSet><val xsi:type=\"xsd:string\">poweredOff</val><name>runtime.powerState</name></propSet>"
+	"<propSet><name>runtime.host</name><val type=\"HostSystem\" xsi:type=\"ManagedObjectReference\">host-9</val></propSet>"
+	"<propSet><name>summary.storage.committed</name><val xsi:type=\"xsd:long\">123456789012</val></propSet>"
+	"<propSet><name>config.hardware.device</name><val xsi:type=\"ArrayOfVirtualDevice\">"
+	"<VirtualDevice xsi:type=\"VirtualDisk\"><deviceInfo><label>Hard disk 1</label><label>again</label>"
+	"</deviceInfo><backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\"><fileName>[ds1] a.vmdk</fileName>"
+	"<datastore type=\"Datastore\">datastore-3</datastore><thinProvisioned>false</thinProvisioned></backing>"
+	"<capacityInKB>2048</capacityInKB></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualDisk\"><backing><fileName>[ds1] b.vmdk</fileName></backing>"
+	"<capacityInKB xsi:nil=\"true\"/></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualVmxnet3\"><macAddress>00:50:56:00:00:02</macAddress>"
+	"<backing><port><portgroupKey>dvportgroup-13</portgroupKey></port></backing></VirtualDevice>"
+	"<VirtualDevice xsi:type=\"VirtualKeyboard\"/></val></propSet>"
+	"<propSet><name>guest.net</name><val xsi:type=\"GuestNicInfo\"><ipAddress>10.1.1.1</ipAddress>"
+	"</val></propSet>"
+	"<propSet><name>guest.disk</name><val xsi:type=\"ArrayOfGuestDiskInfo\"><GuestDiskInfo>"
+	"<diskPath>C:\\</diskPath><capacity>100</capacity><freeSpace>40</freeSpace></GuestDiskInfo>"
+	"<GuestDiskInfo><diskPath>D:\\</diskPath></GuestDiskInfo></val></propSet>"
+	"<propSet><name>customValue</name><val xsi:type=\"ArrayOfCustomFieldValue\">"
+	"<CustomFieldValue xsi:type=\"CustomFieldStringValue\"><key>101</key><value>web team</value></CustomFieldValue>"
+	"<CustomFieldValue xsi:type=\"CustomFieldStringValue\"><key>999</key><value>x</value></CustomFieldValue>"
+	"</val></propSet>"
+	"<propSet><name>snapshot</name><val xsi:type=\"VirtualMachineSnapshotInfo\">"
+	"<currentSnapshot type=\"VirtualMachineSnapshot\">snapshot-3</currentSnapshot>"
+	"<rootSnapshotList><snapshot type=\"VirtualMachineSnapshot\">snapshot-1</snapshot><name>base</name>"
+	"<description>first</description><createTime>2026-01-01T00:00:00Z</createTime><quiesced>true</quiesced>"
+	"<childSnapshotList><snapshot type=\"VirtualMachineSnapshot\">snapshot-2</snapshot><name>a</name>"
+	"<childSnapshotList><snapshot type=\"VirtualMachineSnapshot\">snapshot-3</snapshot><name>a1</name>"
+	"</childSnapshotList></childSnapshotList>"
+	"<childSnapshotList><snapshot type=\"VirtualMachineSnapshot\">snapshot-4</snapshot><name>b</name>"
+	"</childSnapshotList></rootSnapshotList>"
+	"<rootSnapshotList><snapshot type=\"VirtualMachineSnapshot\">snapshot-5</snapshot><name>other</name>"
+	"</rootSnapshotList></val></propSet>"
+	ANSWER_TAIL;
+
+static int add_vm(void *ctx, const char *moref, json_t *props)
+{
+	void **c = ctx;
+
+	inv_vms_add(c[0], c[1], moref, props);
+	return 0;
+}
+
+/* A full poll reads a VM's answer through the parser's sink, never building it as
+ * JSON; the incremental mode reads the same properties from JSON. Both give the same
+ * record, pruned or not, byte for byte; and it holds what the answer says. */
+TEST(sink_and_props_give_the_same_vm_record)
+{
+	static const char *const xml[] = { vm_xml, vm2_xml };
+	json_t *dvpg = J("{\"dvportgroup-13\":\"PG-13\"}");
+
+	for (int k = 0; k < 2; k++) {
+		for (int pruned = 0; pruned < 2; pruned++) {
+			struct inv_raw r;
+			struct inv_vms v;
+			struct buf text = BUF_INIT;
+			json_t *props = NULL, *flat = json_array(), *rec, *arr;
+			struct vc_parser *p = vc_parser_new(keep_props, &props);
+			void *ctx[2] = { &v, &r }, *reader;
+			const struct vc_sink *sink;
+			char *want;
+
+			small_estate(&r);
+			add(&r, "network", "network-7", "{\"name\":\"VM Network\"}");
+			inv_raw_add_field(&r, 101, "team");
+			if (pruned)
+				vc_parser_set_prune(p, inv_prune, inv_nprune);
+			ASSERT_EQ(vc_parser_parse(p, xml[k], strlen(xml[k]), 7), 0);
+			ASSERT_EQ(vc_parser_finish(p, 200), 0);
+			ASSERT(props);
+			rec = inv_vm_record(&r, k ? "vm-77" : "vm-42", props, dvpg, flat);
+			inv_stamp(rec, "prod", "Prod");
+			arr = json_pack("[O]", rec);
+			want = json_dumps(arr, JSON_COMPACT);
+			json_decref(arr);
+
+			inv_vms_init(&v, &r, "prod", "Prod");
+			json_decref(v.dvpg_by_key);
+			v.dvpg_by_key = json_incref(dvpg);
+			sink = inv_vms_sink(&v, &reader);
+			vc_parser_free(p);
+			p = vc_parser_new(add_vm, ctx);
+			vc_parser_set_sink(p, sink, reader);
+			if (pruned)
+				vc_parser_set_prune(p, inv_prune, inv_nprune);
+			ASSERT_EQ(vc_parser_parse(p, xml[k], strlen(xml[k]), 7), 0);
+			ASSERT_EQ(vc_parser_finish(p, 200), 0);
+			inv_vms_take_text(&v, &text);
+			ASSERT_STREQ(buf_str(&text), want);
+			ASSERT_EQ(json_array_size(v.snapshots), json_array_size(flat));
+			if (k == 1) {
+				/* the last name given counts; text is only ever text */
+				ASSERT_STREQ(json_string_value(json_object_get(rec, "name")), "<script>{{x}}");
+				ASSERT(json_is_true(json_object_get(rec, "template")));
+				ASSERT_EQ(json_integer_value(json_object_get(rec, "cpus")), 8);
+				ASSERT_EQ(json_integer_value(json_object_get(rec, "memory_mb")), 0);
+				ASSERT_EQ(json_integer_value(json_object_get(rec, "committed_bytes")), 123456789012LL);
+				ASSERT(json_is_null(json_object_get(rec, "annotation")));
+				ASSERT(json_is_null(json_object_get(rec, "guest_id")));   /* an object */
+				ASSERT_STREQ(json_string_value(json_object_get(rec, "power_state")), "poweredOff");
+				ASSERT_STREQ(json_string_value(json_object_get(rec, "folder")), "host");
+				ASSERT_EQ(json_array_size(json_object_get(rec, "datastores")), 1);
+				ASSERT_EQ(json_array_size(json_object_get(rec, "networks")), 0);
+				/* a label given twice is none; a nil capacity still makes a disk */
+				ASSERT_EQ(json_integer_value(json_object_get(rec, "disk_count")), 2);
+				ASSERT(json_is_null(json_object_get(json_array_get(json_object_get(rec, "disks"), 0), "label")));
+				ASSERT_EQ(json_integer_value(json_object_get(rec, "provisioned_bytes")), 2048 * 1024);
+				ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(rec, "nics"), 0), "network")), "PG-13");
+				ASSERT_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(rec, "nics"), 0), "adapter")), "Vmxnet3");
+				ASSERT_STREQ(json_string_value(json_object_get(rec, "ip")), "10.1.1.1");
+				ASSERT_EQ(json_array_size(json_object_get(rec, "partitions")), 2);
+				ASSERT_STREQ(json_string_value(json_object_get(json_object_get(rec, "custom"), "team")), "web team");
+				ASSERT_STREQ(json_string_value(json_object_get(json_object_get(rec, "custom"), "999")), "x");
+				/* the tree depth first: base, a, a1, b, other */
+				ASSERT_EQ(json_integer_value(json_object_get(rec, "snapshot_count")), 5);
+				arr = json_object_get(rec, "snapshots");
+				ASSERT_STREQ(json_string_value(json_object_get(json_array_get(arr, 2), "name")), "a1");
+				ASSERT_EQ(json_integer_value(json_object_get(json_array_get(arr, 2), "depth")), 2);
+				ASSERT_STREQ(json_string_value(json_object_get(json_array_get(arr, 2), "parent")), "snapshot-2");
+				ASSERT(json_is_true(json_object_get(json_array_get(arr, 2), "current")));
+				ASSERT_STREQ(json_string_value(json_object_get(json_array_get(arr, 3), "parent")), "snapshot-1");
+				ASSERT(json_is_null(json_object_get(json_array_get(arr, 4), "parent")));
+				ASSERT(json_is_true(json_object_get(json_array_get(arr, 0), "quiesced")));
+				ASSERT_STREQ(json_string_value(json_object_get(json_array_get(flat, 0), "vm_name")), "<script>{{x}}");
+			}
+			free(want);
+			json_decref(rec);
+			json_decref(props);
+			json_decref(flat);
+			buf_free(&text);
+			inv_vms_free(&v);
+			inv_raw_free(&r);
+			vc_parser_free(p);
+		}
+	}
+	json_decref(dvpg);
+}
+
 TEST(streamed_build_equals_full_build)
 {
 	struct inv_raw full_raw, r;
@@ -705,6 +868,7 @@ TEST(inv_out_text_equals_object)
 TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_names),
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
           T(path_lookup), T(datastore_usage_events),
-          T(pruned_answer_builds_the_same_vm_record), T(cache_rebuilds_what_changed),
+          T(pruned_answer_builds_the_same_vm_record),
+          T(sink_and_props_give_the_same_vm_record), T(cache_rebuilds_what_changed),
           T(streamed_build_equals_full_build), T(unwritable_record_left_out),
           T(inv_out_text_equals_object))
