@@ -516,9 +516,12 @@ json_t *inv_build(const struct inv_raw *r, const char *vcenter, const char *vc_n
 {
 	json_t *vms = json_array(), *snaps = json_array(), *dvpg_by_key = inv_dvpg_keys(r), *props;
 	const char *moref;
+	struct inv_vm vm;
 
+	inv_vm_init(&vm);
 	json_object_foreach(bucket(r, "vm"), moref, props)
-		json_array_append_new(vms, inv_vm_record(r, moref, props, dvpg_by_key, snaps));
+		json_array_append_new(vms, inv_vm_record(&vm, r, moref, props, dvpg_by_key, snaps));
+	inv_vm_free(&vm);
 	json_decref(dvpg_by_key);
 	inv_raw_recount_vms(r);
 	return inv_build_types(r, vms, snaps, 0, vcenter, vc_name);

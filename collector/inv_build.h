@@ -78,9 +78,11 @@ json_int_t inv_vm_i(const struct inv_vm *vm, const struct inv_val *v, json_int_t
 int inv_vm_b(const struct inv_vm *vm, const struct inv_val *v);
 const char *inv_vm_mor(const struct inv_vm *vm, const struct inv_val *v);
 
-/* A VM's record (new reference); its snapshots are appended to flat_snapshots. */
-json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *props,
-                      const json_t *dvpg_by_key, json_t *flat_snapshots);
+/* A VM's record from its props (new reference); its snapshots are appended to
+ * flat_snapshots. vm: a reader to read them with, emptied first (one for many VMs
+ * spares its allocations). */
+json_t *inv_vm_record(struct inv_vm *vm, const struct inv_raw *r, const char *moref,
+                      const json_t *props, const json_t *dvpg_by_key, json_t *flat_snapshots);
 /* The same fields, read into vm, into an open inv_out record (inv_out.h). */
 struct inv_out;
 void inv_vm_write(struct inv_out *o, const struct inv_raw *r, const char *moref,

@@ -11,12 +11,21 @@ void inv_cache_init(struct inv_cache *c)
 {
 	c->vms = json_object();
 	c->version = 0;
+	c->reader = malloc(sizeof(*c->reader));
+	if (!c->reader)
+		abort();
+	inv_vm_init(c->reader);
 }
 
 void inv_cache_free(struct inv_cache *c)
 {
 	json_decref(c->vms);
 	c->vms = NULL;
+	if (c->reader) {
+		inv_vm_free(c->reader);
+		free(c->reader);
+		c->reader = NULL;
+	}
 }
 
 /* Builds moref's entry from props and swaps it in. Returns 1 when the record's text
@@ -33,7 +42,7 @@ static int rebuild_one(struct inv_cache *c, struct inv_raw *r, const char *moref
 
 	buf_addc(&deps, '\n');       /* every moref sits between two '\n': see depends_on */
 	r->seen = &deps;
-	rec = inv_vm_record(r, moref, props, dvpg_by_key, snaps);
+	rec = inv_vm_record(c->reader, r, moref, props, dvpg_by_key, snaps);
 	r->seen = NULL;
 	inv_stamp(rec, vcenter, vc_name);
 	json_array_foreach(snaps, i, snap)

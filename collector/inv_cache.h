@@ -17,6 +17,7 @@ struct inv_cache {
 	json_t *vms;          /* moref -> {"rec": record, "text": its JSON_COMPACT text,
 	                       * "snaps": its flat snapshot entries, "deps": "\nmoref\n..."} */
 	uint64_t version;     /* moves whenever a VM text changes or a VM comes or goes */
+	struct inv_vm *reader;/* reads each VM rebuilt (inv_build.h) */
 };
 
 void inv_cache_init(struct inv_cache *c);

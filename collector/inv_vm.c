@@ -236,16 +236,14 @@ void inv_vm_write(struct inv_out *o, const struct inv_raw *r, const char *moref,
 	add_snapshots(o, moref, vm, flat_snapshots);
 }
 
-json_t *inv_vm_record(const struct inv_raw *r, const char *moref, const json_t *props,
-                      const json_t *dvpg_by_key, json_t *flat_snapshots)
+json_t *inv_vm_record(struct inv_vm *vm, const struct inv_raw *r, const char *moref,
+                      const json_t *props, const json_t *dvpg_by_key, json_t *flat_snapshots)
 {
 	struct inv_out o;
-	struct inv_vm vm;
 
-	inv_vm_init(&vm);
-	inv_vm_read_props(&vm, props);
+	inv_vm_reset(vm);
+	inv_vm_read_props(vm, props);
 	inv_out_object(&o);
-	inv_vm_write(&o, r, moref, &vm, dvpg_by_key, flat_snapshots);
-	inv_vm_free(&vm);
+	inv_vm_write(&o, r, moref, vm, dvpg_by_key, flat_snapshots);
 	return inv_out_end(&o, NULL);
 }

@@ -1052,7 +1052,7 @@ void vc_sink_json(const struct vc_sink *sink, void *ctx, const char *name, const
 		}
 		sink->open(ctx, name, type, false);
 		json_object_foreach((json_t *)v, key, m)
-			if (strcmp(key, "_type"))
+			if (key[0] != '_' || strcmp(key, "_type"))
 				vc_sink_json(sink, ctx, key, m);
 		sink->close(ctx);
 		return;

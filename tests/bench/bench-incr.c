@@ -297,7 +297,7 @@ static void changed_cycles(struct vc_session *s, struct incr *in, struct inv_raw
 {
 	const char *sim_n = getenv("BENCH_SIM_CHANGES"), *inject = getenv("BENCH_INJECT");
 	size_t want = sim_n && *sim_n ? strtoul(sim_n, NULL, 10) : vms / 100 ? vms / 100 : 1;
-	struct writer w = { keyring_new(), json_object(), json_object(), { NULL, 0 } };
+	struct writer w = { keyring_new(), json_object(), json_object(), { NULL, 0, NULL } };
 	char line[80], label[64], *end;
 	json_t *types;
 

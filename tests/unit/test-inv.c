@@ -396,6 +396,7 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	json_t *whole = parse_vm(NULL, 0), *pruned = parse_vm(inv_prune, inv_nprune);
 	json_t *dvpg = J("{\"dvportgroup-13\":\"PG-13\"}"), *flat = json_array();
 	json_t *a, *b;
+	struct inv_vm vm;
 
 	small_estate(&r);
 	add(&r, "network", "network-7", "{\"name\":\"VM Network\"}");
@@ -409,8 +410,10 @@ TEST(pruned_answer_builds_the_same_vm_record)
 	ASSERT(json_object_get(json_array_get(json_object_get(whole, "guest.net"), 0), "ipConfig"));
 	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "guest.net"), 0), "ipConfig"));
 	ASSERT(!json_object_get(json_array_get(json_object_get(pruned, "guest.disk"), 0), "mappings"));
-	a = inv_vm_record(&r, "vm-42", whole, dvpg, flat);
-	b = inv_vm_record(&r, "vm-42", pruned, dvpg, flat);
+	inv_vm_init(&vm);
+	a = inv_vm_record(&vm, &r, "vm-42", whole, dvpg, flat);
+	b = inv_vm_record(&vm, &r, "vm-42", pruned, dvpg, flat);
+	inv_vm_free(&vm);
 	ASSERT(json_equal(a, b));
 	ASSERT_EQ(json_integer_value(json_object_get(a, "disk_count")), 1);
 	ASSERT_EQ(json_integer_value(json_object_get(a, "nic_count")), 2);
@@ -629,6 +632,7 @@ TEST(sink_and_props_give_the_same_vm_record)
 	for (int k = 0; k < 2; k++) {
 		for (int pruned = 0; pruned < 2; pruned++) {
 			struct inv_raw r;
+			struct inv_vm vm;
 			struct inv_vms v;
 			struct buf text = BUF_INIT;
 			json_t *props = NULL, *flat = json_array(), *rec, *arr;
@@ -645,7 +649,9 @@ TEST(sink_and_props_give_the_same_vm_record)
 			ASSERT_EQ(vc_parser_parse(p, xml[k], strlen(xml[k]), 7), 0);
 			ASSERT_EQ(vc_parser_finish(p, 200), 0);
 			ASSERT(props);
-			rec = inv_vm_record(&r, k ? "vm-77" : "vm-42", props, dvpg, flat);
+			inv_vm_init(&vm);
+			rec = inv_vm_record(&vm, &r, k ? "vm-77" : "vm-42", props, dvpg, flat);
+			inv_vm_free(&vm);
 			inv_stamp(rec, "prod", "Prod");
 			arr = json_pack("[O]", rec);
 			want = json_dumps(arr, JSON_COMPACT);
