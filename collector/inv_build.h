@@ -45,7 +45,6 @@ struct inv_item {                   /* a device, partition, snapshot or custom v
 	struct inv_val f[DF_N];         /* by the list's field enum */
 	struct inv_val type;            /* a device's xsi:type */
 	int depth, parent;              /* a snapshot's depth and its parent's index (-1) */
-	bool object;                    /* the item was an object, not a leaf */
 };
 
 enum inv_vm_list { VL_DEVICE, VL_PART, VL_SNAP, VL_CUSTOM, VL_DATASTORE, VL_NETWORK, VL_IP, VL_N };

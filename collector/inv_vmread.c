@@ -379,12 +379,22 @@ static void open_in_item(struct inv_vm *vm, struct inv_vm_frame *f, const char *
 	                                .plen = strlen(vm->path) });
 }
 
+/* An object that is an item of list opens; a device keeps its xsi:type ("_type"). */
+static void start_item(struct inv_vm *vm, int list, const char *type)
+{
+	int i = new_item(vm, list);
+
+	if (i >= 0 && list == VL_DEVICE && type)
+		put(vm, &vm->items[list][i].type,
+		    &(struct vc_leaf){ .kind = VC_K_STRING, .text = type, .len = strlen(type) });
+	open_item(vm, list, i);
+}
+
 static void on_open(void *ctx, const char *name, const char *type, bool array)
 {
 	struct inv_vm *vm = ctx;
 	struct inv_vm_frame *f = top(vm);
 	const struct prop *p;
-	int i;
 
 	if (!f) {
 		p = start_prop(vm, name);
@@ -398,29 +408,19 @@ static void on_open(void *ctx, const char *name, const char *type, bool array)
 		} else if (array) {
 			push(vm, (struct inv_vm_frame){ .role = R_LIST, .list = p->target });
 		} else {
-			i = new_item(vm, p->target);
-			open_item(vm, p->target, i);
-			if (i >= 0)
-				vm->items[p->target][i].object = true;
+			start_item(vm, p->target, type);   /* the value is the one item */
 		}
-		if (p && !array && p->kind == P_LIST && p->target == VL_DEVICE && type)
-			goto typed;
 		return;
 	}
 	switch (f->role) {
 	case R_LIST:
-		i = array ? -1 : new_item(vm, f->list);
 		if (array) {
 			if (f->list == VL_PART)
 				new_item(vm, VL_PART);   /* a member JSON cannot read: an empty row */
 			push_ignore(vm);
-			return;
+		} else {
+			start_item(vm, f->list, type);
 		}
-		open_item(vm, f->list, i);
-		if (i >= 0)
-			vm->items[f->list][i].object = true;
-		if (f->list == VL_DEVICE && type)
-			goto typed;
 		return;
 	case R_ITEM:
 		open_in_item(vm, f, name, array);
@@ -447,11 +447,6 @@ static void on_open(void *ctx, const char *name, const char *type, bool array)
 		push_ignore(vm);
 		return;
 	}
-typed:
-	/* the device just opened: its xsi:type ("_type" in JSON) */
-	i = (int)vm->n[VL_DEVICE] - 1;
-	put(vm, &vm->items[VL_DEVICE][i].type,
-	    &(struct vc_leaf){ .kind = VC_K_STRING, .text = type, .len = strlen(type) });
 }
 
 static void leaf_in_item(struct inv_vm *vm, struct inv_vm_frame *f, const char *name,

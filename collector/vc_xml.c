@@ -116,7 +116,6 @@ struct vc_parser {
 	json_t *props;          /* the streamed object's properties so far (take_property) */
 	const struct vc_sink *sink;    /* where streamed objects' values go, if anywhere */
 	void *sink_ctx;
-	int sink_depth;         /* level of the <val> being sent to the sink, 0 when none */
 	size_t sunk;            /* properties the current object gave the sink */
 	char prop[PROP_NAME_MAX];  /* the <name> of the open streamed propSet ... */
 	int prop_frame;         /* ... whose frame index this is, when has_prop */
@@ -639,7 +638,6 @@ static void sink_start(struct vc_parser *p, struct frame *parent, struct frame *
 	} else if (p->sink && parent && parent->propset && p->has_prop &&
 	           p->prop_frame == (int)(parent - p->stack) && !strcmp(local, "val")) {
 		f->sunk = f->sink_root = true;
-		p->sink_depth = p->depth;
 	}
 	if (f->streamed && p->sink) {
 		p->sunk = 0;
@@ -667,7 +665,6 @@ static void sink_end(struct vc_parser *p, struct frame *f)
 		p->sink->leaf(p->sink_ctx, sink_name(p, f), &v);
 	}
 	if (f->sink_root) {
-		p->sink_depth = 0;
 		f[-1].taken = true;
 		p->sunk++;
 	}
