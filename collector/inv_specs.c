@@ -124,10 +124,35 @@ static const char *const device_skip[] = {
 	"VirtualHdAudioCard", "VirtualEnsoniq1371", "VirtualSoundBlaster16", "VirtualSerialPort",
 	"VirtualParallelPort", "VirtualTPM", "VirtualWDT", "VirtualPrecisionClock",
 };
+/* The parts of a host's networking and services its records read (inv_host.c): the
+ * VMkernel adapters' services, the adapters, physical NICs, standard switches and
+ * portgroups, and the SSH service. The rest -- every portgroup's computed policy,
+ * each switch's spec and policy, each NIC's valid link speeds, each service's
+ * packages and rulesets -- is most of a host's answer. A field a host record starts
+ * to read must be added here; test-inv checks that records built from a pruned
+ * answer equal those built from the whole one. */
+static const char *const netconfig_keep[] = {
+	"nicType", "candidateVnic.key", "candidateVnic.device", "selectedVnic",
+};
+static const char *const vnic_keep[] = {
+	"device", "portgroup", "spec.distributedVirtualPort.portgroupKey", "spec.ip.ipAddress",
+	"spec.ip.subnetMask", "spec.ip.dhcp", "spec.mac", "spec.mtu",
+};
+static const char *const pnic_keep[] = { "key", "device", "mac", "driver", "linkSpeed.speedMb" };
+static const char *const vswitch_keep[] = { "name", "numPorts", "mtu", "pnic" };
+static const char *const portgroup_keep[] = { "spec.name", "spec.vlanId", "spec.vswitchName" };
+static const char *const service_keep[] = { "key", "running", "policy" };
+
 const struct vc_prune inv_prune[] = {
 	{ "config.hardware.device", device_keep, N(device_keep), device_skip, N(device_skip) },
 	{ "guest.net", guest_net_keep, N(guest_net_keep), NULL, 0 },
 	{ "guest.disk", guest_disk_keep, N(guest_disk_keep), NULL, 0 },
+	{ "config.virtualNicManagerInfo.netConfig", netconfig_keep, N(netconfig_keep), NULL, 0 },
+	{ "config.network.vnic", vnic_keep, N(vnic_keep), NULL, 0 },
+	{ "config.network.pnic", pnic_keep, N(pnic_keep), NULL, 0 },
+	{ "config.network.vswitch", vswitch_keep, N(vswitch_keep), NULL, 0 },
+	{ "config.network.portgroup", portgroup_keep, N(portgroup_keep), NULL, 0 },
+	{ "config.service.service", service_keep, N(service_keep), NULL, 0 },
 };
 
 const size_t inv_nprune = N(inv_prune);

@@ -568,7 +568,7 @@ static const struct vc_prune *rule_for(const struct vc_parser *p, const char *lo
 		return NULL;
 	prop = prop_name(p, (int)(parent - p->stack));
 	for (size_t i = 0; prop && i < p->nprune; i++)
-		if (!strcmp(p->prune[i].path, prop))
+		if (p->prune[i].path[0] == prop[0] && !strcmp(p->prune[i].path, prop))
 			return &p->prune[i];
 	return NULL;
 }

@@ -559,6 +559,66 @@ TEST(cache_rebuilds_what_changed)
 /* Records streamed in (built, serialised and freed one by one, as a poll does) give
  * the same "vm" text, byte for byte, and the same other types as a full build; the
  * "vm" array of the streamed build holds the summaries. */
+/* A host as the simulator answers it (tests/unit/data/host-answer.xml: one object of
+ * a RetrievePropertiesEx answer for the poll's host properties). */
+static json_t *parse_host(const struct vc_prune *rules, size_t n)
+{
+	FILE *f = fopen("unit/data/host-answer.xml", "rb");
+	char *xml = malloc(64 * 1024);
+	size_t len = f && xml ? fread(xml, 1, 64 * 1024, f) : 0;
+	json_t *props = NULL;
+	struct vc_parser *p = vc_parser_new(keep_props, &props);
+
+	vc_parser_set_prune(p, rules, n);
+	if (!len || vc_parser_parse(p, xml, len, 0) || vc_parser_finish(p, 200))
+		fprintf(stderr, "host answer: %s\n", len ? vc_parser_errstr(p) : "cannot read it");
+	vc_parser_free(p);
+	if (f)
+		fclose(f);
+	free(xml);
+	return props;
+}
+
+/* The poll prunes the hosts' networking and services (inv_prune) too: the host
+ * record and its VMkernel adapters, switches, portgroups and NICs must not notice. */
+TEST(pruned_host_answer_builds_the_same_records)
+{
+	json_t *props[2] = { parse_host(NULL, 0), parse_host(inv_prune, inv_nprune) };
+	json_t *out[2][5];
+	struct inv_raw r;
+	const char *s;
+
+	small_estate(&r);
+	ASSERT(props[0] && props[1]);
+	/* the rules did prune: a portgroup's computed policy is nothing a record shows */
+	ASSERT(json_object_get(json_array_get(json_object_get(props[0], "config.network.portgroup"), 0),
+	                       "computedPolicy"));
+	ASSERT(!json_object_get(json_array_get(json_object_get(props[1], "config.network.portgroup"), 0),
+	                        "computedPolicy"));
+	for (int k = 0; k < 2; k++) {
+		for (int i = 1; i < 5; i++)
+			out[k][i] = json_array();
+		out[k][0] = inv_host_record(&r, "host-21", props[k], out[k][1], out[k][2], out[k][3],
+		                            out[k][4]);
+	}
+	for (int i = 0; i < 5; i++)
+		ASSERT(json_equal(out[0][i], out[1][i]));
+	/* and they hold something: adapters with their services, switches, NICs, SSH */
+	ASSERT(json_array_size(out[1][1]) >= 1);
+	ASSERT(json_array_size(json_object_get(json_array_get(out[1][1], 0), "services")) >= 1);
+	ASSERT(json_array_size(out[1][2]) >= 1 && json_array_size(out[1][3]) >= 1);
+	ASSERT(json_array_size(out[1][4]) >= 1);
+	s = json_string_value(json_object_get(json_array_get(out[1][4], 0), "mac"));
+	ASSERT(s && strlen(s) == 17);
+	ASSERT(json_is_string(json_object_get(out[1][0], "ssh_policy")));
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 5; i++)
+			json_decref(out[k][i]);
+		json_decref(props[k]);
+	}
+	inv_raw_free(&r);
+}
+
 /* A VM with what vm_xml lacks: a snapshot tree, custom values, reference lists, and
  * the odd shapes a value can take (nil, a name given twice, an object where a string
  * belongs, a <val> before its <name>, a property given twice). */
@@ -875,6 +935,7 @@ TEST_MAIN(T(vm_and_cluster_records), T(host_ssh_service), T(custom_attribute_nam
           T(tags_build_joins_and_sorts), T(tags_build_empty_answers), T(tags_on_records), T(backoff),
           T(path_lookup), T(datastore_usage_events),
           T(pruned_answer_builds_the_same_vm_record),
-          T(sink_and_props_give_the_same_vm_record), T(cache_rebuilds_what_changed),
+          T(sink_and_props_give_the_same_vm_record), T(pruned_host_answer_builds_the_same_records),
+          T(cache_rebuilds_what_changed),
           T(streamed_build_equals_full_build), T(unwritable_record_left_out),
           T(inv_out_text_equals_object))
