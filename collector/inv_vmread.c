@@ -226,9 +226,11 @@ static void leaf_item(struct inv_vm *vm, int list, const struct vc_leaf *l)
 
 /* --- the stack --- */
 
-static struct inv_vm_frame *top(struct inv_vm *vm)
+/* The innermost open frame, NULL between properties; beyond STACK_MAX levels every
+ * frame is an ignored one. */
+static const struct inv_vm_frame *top(const struct inv_vm *vm)
 {
-	static struct inv_vm_frame ignored = { R_IGNORE, 0, 0, 0, 0 };
+	static const struct inv_vm_frame ignored = { R_IGNORE, 0, 0, 0, 0 };
 
 	if (vm->depth == 0 || vm->depth > STACK_MAX)
 		return vm->depth ? &ignored : NULL;
@@ -349,7 +351,8 @@ static void open_snapshots(struct inv_vm *vm, bool array, int d, int parent)
 		open_item(vm, VL_SNAP, new_node(vm, d, parent));
 }
 
-static void open_in_item(struct inv_vm *vm, struct inv_vm_frame *f, const char *name, bool array)
+static void open_in_item(struct inv_vm *vm, const struct inv_vm_frame *f, const char *name,
+                         bool array)
 {
 	bool prefix = false;
 	int k;
@@ -393,7 +396,7 @@ static void start_item(struct inv_vm *vm, int list, const char *type)
 static void on_open(void *ctx, const char *name, const char *type, bool array)
 {
 	struct inv_vm *vm = ctx;
-	struct inv_vm_frame *f = top(vm);
+	const struct inv_vm_frame *f = top(vm);
 	const struct prop *p;
 
 	if (!f) {
@@ -449,7 +452,7 @@ static void on_open(void *ctx, const char *name, const char *type, bool array)
 	}
 }
 
-static void leaf_in_item(struct inv_vm *vm, struct inv_vm_frame *f, const char *name,
+static void leaf_in_item(struct inv_vm *vm, const struct inv_vm_frame *f, const char *name,
                          const struct vc_leaf *l)
 {
 	bool prefix;
@@ -471,7 +474,7 @@ static void leaf_in_item(struct inv_vm *vm, struct inv_vm_frame *f, const char *
 static void on_leaf(void *ctx, const char *name, const struct vc_leaf *l)
 {
 	struct inv_vm *vm = ctx;
-	struct inv_vm_frame *f = top(vm);
+	const struct inv_vm_frame *f = top(vm);
 	const struct prop *p;
 
 	if (!f) {
@@ -510,7 +513,7 @@ static void on_leaf(void *ctx, const char *name, const struct vc_leaf *l)
 static void on_close(void *ctx)
 {
 	struct inv_vm *vm = ctx;
-	struct inv_vm_frame *f;
+	const struct inv_vm_frame *f;
 
 	if (vm->depth == 0)
 		return;
