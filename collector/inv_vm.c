@@ -134,12 +134,13 @@ static void add_snapshots(struct inv_out *o, const char *moref, const struct inv
 	for (size_t i = 0; i < vm->n[VL_SNAP]; i++) {
 		const struct inv_item *n = &nodes[i];
 		const char *snap = inv_vm_mor(vm, &n->f[SF_MOREF]);
+		const char *parent = n->parent < 0 ? NULL : inv_vm_mor(vm, &nodes[n->parent].f[SF_MOREF]);
 		json_t *s = json_object();
 		inv_set_str(s, "moref", snap);
 		inv_set_str(s, "name", inv_vm_s(vm, &n->f[SF_NAME]));
 		inv_set_str(s, "description", inv_vm_s(vm, &n->f[SF_DESCRIPTION]));
 		inv_set_str(s, "created", inv_vm_s(vm, &n->f[SF_CREATED]));
-		inv_set_str(s, "parent", n->parent < 0 ? NULL : inv_vm_mor(vm, &nodes[n->parent].f[SF_MOREF]));
+		inv_set_str(s, "parent", parent);
 		json_object_set_new_nocheck(s, "depth", json_integer(n->depth));
 		json_object_set_new_nocheck(s, "current", json_boolean(snap && current && !strcmp(snap, current)));
 		json_object_set_new_nocheck(s, "quiesced", json_boolean(inv_vm_b(vm, &n->f[SF_QUIESCED]) == 1));

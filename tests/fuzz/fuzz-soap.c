@@ -5,9 +5,9 @@
  * returns (0: all libxml2 asks for); an odd value also prunes property values
  * by the collector's rules and one nested rule of its own, and with bit 3 streamed
  * objects become VM records as in a poll (the values through the record reader's
- * sink, each record's text then checked to be a JSON object). The rest is the response body.
- * The result also goes through the ServiceContent, version and fingerprint
- * helpers. */
+ * sink, each record's text then checked to be a JSON object). The rest is the
+ * response body. The result also goes through the ServiceContent, version and
+ * fingerprint helpers. */
 #include "inv.h"
 #include "inv_build.h"
 #include "inv_out.h"
