@@ -672,16 +672,16 @@ static void shutdown_all(struct collector *c)
 }
 
 /* glibc's allocator as the collector is measured with (docs/performance.md, "Page
- * faults"): one arena for every thread, its heap grown 32 MB at a time and backed by
- * transparent huge pages. A poll builds tens of MB of small values; with 4 KB pages
- * each new page of heap is a page fault, and on a virtual machine the faults alone
+ * faults"): an arena per worker (up to eight), each heap grown 32 MB at a time and
+ * backed by transparent huge pages. A poll builds tens of MB of small values; with
+ * 4 KB pages each new page of heap is a page fault, and on a virtual machine the faults alone
  * cost a quarter of a poll's CPU. glibc reads these settings only from the
  * environment at start, so the collector runs itself again once with them -- unless
  * GLIBC_TUNABLES is set already (the administrator's choice wins, and the second run
  * sees its own). The systemd unit sets the same value (test-collector compares them),
  * which spares the daemon the second start: loading libcurl's forty libraries costs
  * about 650 page faults, 20 ms. A failed exec changes nothing. */
-#define ALLOC_TUNABLES "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.top_pad=33554432"
+#define ALLOC_TUNABLES "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=8:glibc.malloc.top_pad=33554432"
 
 static void tune_allocator(char **argv)
 {
