@@ -43,7 +43,6 @@
 /* Values held at once (one streamed object, or a whole vc_call result): JSON costs
  * several times the XML, so the byte cap alone would allow gigabytes. */
 #define MAX_NODES (4u << 20)
-#define PATH_LEN 256            /* a pruned value's element path beyond this is kept */
 #define MAX_NAMES 4096          /* type names shared per parser (see type_name) */
 #define PROP_NAME_MAX 256       /* a streamed property's <name> kept as text (prop_name) */
 #define MAX_NS 256              /* namespace prefixes declared in scope at once */
@@ -67,6 +66,15 @@ struct elem_attrs {
 	bool nil;               /* xsi:nil="true" */
 };
 
+/* Where an element of a pruned value stands (prune_keeps): the length of its dotted
+ * path below the <val>, the rule's keep paths that path leads to (bit i: keep[i]), or
+ * keep_all once the path is a kept one or lies below one. */
+struct prune_pos {
+	unsigned short plen;
+	bool keep_all;
+	uint64_t keep;
+};
+
 struct frame {
 	char name[NAME_LEN];
 	char xtype[NAME_LEN];   /* xsi:type without prefix, or the element name in an array */
@@ -80,7 +88,7 @@ struct frame {
 	bool opened;            /* sunk: its open event was sent (a member started) */
 	bool kid_seen;          /* sunk: a member started, so its text no longer counts */
 	bool sink_root;         /* sunk: the <val> itself */
-	unsigned short plen;    /* inside a pruned value: length of this element's path */
+	struct prune_pos pos;   /* inside a pruned value */
 	json_t *kids;           /* object or array of converted children */
 	struct buf text;        /* kept allocated from element to element (reset only) */
 };
@@ -108,7 +116,6 @@ struct vc_parser {
 	size_t nprune;
 	const struct vc_prune *rule;
 	int rule_depth;         /* level of the <val> the rule applies to */
-	char path[PATH_LEN];    /* dotted path of the open element below that <val> */
 	size_t bytes;
 	size_t nodes;           /* values converted since the last streamed object */
 	json_t *result;
@@ -118,6 +125,7 @@ struct vc_parser {
 	void *sink_ctx;
 	size_t sunk;            /* properties the current object gave the sink */
 	char prop[PROP_NAME_MAX];  /* the <name> of the open streamed propSet ... */
+	const struct vc_prune *prop_rule;  /* ... the rule for that name, if any ... */
 	int prop_frame;         /* ... whose frame index this is, when has_prop */
 	bool has_prop;
 	char sniff[81];
@@ -329,7 +337,7 @@ static void frame_clear(struct frame *f)
 	f->name[0] = f->xtype[0] = f->mtype[0] = f->promoted[0] = '\0';
 	f->nil = f->is_array = f->taken = f->streamed = f->propset = false;
 	f->sunk = f->opened = f->kid_seen = f->sink_root = false;
-	f->plen = 0;
+	f->pos = (struct prune_pos){ 0 };
 	buf_reset(&f->text);
 }
 
@@ -530,25 +538,6 @@ static void start_envelope(struct vc_parser *p, const char *local)
 
 /* --- pruning --- */
 
-/* Whether path (len bytes) is a kept path, leads to one, or lies below one. One pass
- * per rule path and no strlen: this runs for every element of a pruned value (most
- * of a VM's answer), and most paths differ at their first byte. */
-static bool path_kept(const struct vc_prune *r, const char *path, size_t len)
-{
-	for (size_t i = 0; i < r->nkeep; i++) {
-		const char *k = r->keep[i];
-		size_t n = 0;
-
-		while (n < len && k[n] && k[n] == path[n])
-			n++;
-		if (n == len && (k[n] == '\0' || k[n] == '.'))
-			return true;            /* the kept path itself, or on the way to it */
-		if (n < len && k[n] == '\0' && path[n] == '.')
-			return true;            /* below a kept path */
-	}
-	return false;
-}
-
 /* The property name of propSet (or changeSet) frame i: kept as text for a streamed
  * propSet (keep_prop_name), else its converted <name> child. NULL when none yet. */
 static const char *prop_name(const struct vc_parser *p, int i)
@@ -558,41 +547,72 @@ static const char *prop_name(const struct vc_parser *p, int i)
 	return json_string_value(json_object_get(p->stack[i].kids, "name"));
 }
 
-/* The rule for a <val> whose parent already holds the property's <name>. */
-static const struct vc_prune *rule_for(const struct vc_parser *p, const char *local,
-                                       const struct frame *parent)
+/* The rule for property prop, if any. */
+static const struct vc_prune *rule_named(const struct vc_parser *p, const char *prop)
 {
-	const char *prop;
-
-	if (!p->nprune || !parent || local[0] != 'v' || strcmp(local, "val"))
-		return NULL;
-	prop = prop_name(p, (int)(parent - p->stack));
 	for (size_t i = 0; prop && i < p->nprune; i++)
 		if (p->prune[i].path[0] == prop[0] && !strcmp(p->prune[i].path, prop))
 			return &p->prune[i];
 	return NULL;
 }
 
-/* Inside a pruned value: extends the path with local (array items add nothing) and
- * says whether the element is kept. *plen receives the new path length. */
-static bool prune_keeps(struct vc_parser *p, const struct frame *parent, const char *local,
-                        unsigned short *plen)
+/* The rule for a <val> whose parent already holds the property's <name> (looked up
+ * once per name when the name was kept as text, keep_prop_name). */
+static const struct vc_prune *rule_for(const struct vc_parser *p, const char *local,
+                                       const struct frame *parent)
 {
-	size_t len = parent->plen, n = strlen(local);
+	int i;
 
-	if (parent->is_array) {
-		*plen = (unsigned short)len;
+	if (!p->nprune || !parent || local[0] != 'v' || strcmp(local, "val"))
+		return NULL;
+	i = (int)(parent - p->stack);
+	if (p->has_prop && p->prop_frame == i)
+		return p->prop_rule;
+	return rule_named(p, prop_name(p, i));
+}
+
+/* The <val> a rule applies to: every keep path lies ahead. A rule of more keep
+ * paths than a frame has bits keeps everything (never loses data). */
+static struct prune_pos prune_root(const struct vc_prune *r)
+{
+	return (struct prune_pos){
+		.keep_all = r->nkeep > 64,
+		.keep = r->nkeep >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << r->nkeep) - 1,
+	};
+}
+
+/* Inside a pruned value: whether the element `local` under parent is kept, and where
+ * it stands (*pos). Only the keep paths
+ * the parent's path leads to are compared, from the parent's length on: one name
+ * compare per candidate, where the whole dotted path was compared with every keep
+ * path before. Array items stand for their array: their names add nothing. */
+static bool prune_keeps(const struct vc_prune *r, const struct frame *parent, const char *local,
+                        struct prune_pos *pos)
+{
+	const struct prune_pos *up = &parent->pos;
+	size_t off, n;
+	uint64_t ahead = 0;
+
+	*pos = *up;
+	if (up->keep_all || parent->is_array)
 		return true;
+	off = up->plen ? up->plen + 1u : 0;   /* past the '.' every candidate has there */
+	n = strlen(local);
+	for (uint64_t m = up->keep; m; m &= m - 1) {
+		int i = __builtin_ctzll(m);
+		const char *k = r->keep[i] + off;
+
+		if (k[0] != local[0] || strncmp(k, local, n))
+			continue;
+		if (k[n] == '\0')
+			pos->keep_all = true;           /* a kept path: all of it below */
+		else if (k[n] == '.')
+			ahead |= (uint64_t)1 << i;      /* on the way to a kept path */
 	}
-	if (len + n + 2 > sizeof(p->path)) {
-		*plen = (unsigned short)len;   /* too deep to name: keep, never lose data */
-		return true;
-	}
-	if (len)
-		p->path[len++] = '.';
-	memcpy(p->path + len, local, n);
-	*plen = (unsigned short)(len + n);
-	return path_kept(p->rule, p->path, len + n);
+	/* kept only if no longer than a keep path: the length fits */
+	pos->plen = (unsigned short)(off + n);
+	pos->keep = ahead;
+	return pos->keep_all || ahead;
 }
 
 /* An item of the pruned array value whose xsi:type the rule skips. */
@@ -674,10 +694,10 @@ static void start_frame(struct vc_parser *p, const char *local, const struct ele
 {
 	struct frame *parent = p->nframes > 0 ? &p->stack[p->nframes - 1] : NULL;
 	const struct vc_prune *rule = p->rule ? NULL : rule_for(p, local, parent);
-	unsigned short plen = 0;
+	struct prune_pos pos = { 0 };
 	struct frame *f;
 
-	if (p->rule && (item_skipped(p, parent, a) || !prune_keeps(p, parent, local, &plen))) {
+	if (p->rule && (item_skipped(p, parent, a) || !prune_keeps(p->rule, parent, local, &pos))) {
 		p->ignore_from = p->depth;     /* nobody asked for this subtree */
 		return;
 	}
@@ -690,9 +710,10 @@ static void start_frame(struct vc_parser *p, const char *local, const struct ele
 	if (rule) {
 		p->rule = rule;
 		p->rule_depth = p->depth;
+		pos = prune_root(rule);
 	}
 	f = &p->stack[p->nframes++];
-	f->plen = plen;
+	f->pos = pos;
 	copy_str(f->name, sizeof(f->name), local, strlen(local));
 	if (a->xtype)
 		copy_str(f->xtype, sizeof(f->xtype), a->xtype, strlen(a->xtype));
@@ -834,6 +855,7 @@ static bool keep_prop_name(struct vc_parser *p, struct frame *f)
 	    f->xtype[0] || f->mtype[0] || f->text.len >= sizeof(p->prop))
 		return false;
 	memcpy(p->prop, buf_str(&f->text), f->text.len + 1);
+	p->prop_rule = rule_named(p, p->prop);
 	p->prop_frame = i - 1;
 	p->has_prop = true;
 	return true;
