@@ -582,10 +582,10 @@ static struct prune_pos prune_root(const struct vc_prune *r)
 }
 
 /* Inside a pruned value: whether the element `local` under parent is kept, and where
- * it stands (*pos). Only the keep paths
- * the parent's path leads to are compared, from the parent's length on: one name
- * compare per candidate, where the whole dotted path was compared with every keep
- * path before. Array items stand for their array: their names add nothing. */
+ * it stands (*pos). Only the keep paths the parent's path leads to are compared, from
+ * the parent's length on: one name compare per candidate, where the whole dotted path
+ * was compared with every keep path before. Array items stand for their array: their
+ * names add nothing. */
 static bool prune_keeps(const struct vc_prune *r, const struct frame *parent, const char *local,
                         struct prune_pos *pos)
 {
