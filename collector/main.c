@@ -674,8 +674,8 @@ static void shutdown_all(struct collector *c)
 /* glibc's allocator as the collector is measured with (docs/performance.md, "Page
  * faults"): an arena per worker (up to eight), each heap grown 32 MB at a time and
  * backed by transparent huge pages. A poll builds tens of MB of small values; with
- * 4 KB pages each new page of heap is a page fault, and on a virtual machine the faults alone
- * cost a quarter of a poll's CPU. glibc reads these settings only from the
+ * 4 KB pages each new page of heap is a page fault, and on a virtual machine the
+ * faults alone cost a quarter of a poll's CPU. glibc reads these settings only from the
  * environment at start, so the collector runs itself again once with them -- unless
  * GLIBC_TUNABLES is set already (the administrator's choice wins, and the second run
  * sees its own). The systemd unit sets the same value (test-collector compares them),

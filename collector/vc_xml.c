@@ -44,6 +44,7 @@
  * several times the XML, so the byte cap alone would allow gigabytes. */
 #define MAX_NODES (4u << 20)
 #define MAX_NAMES 4096          /* type names shared per parser (see type_name) */
+#define PRUNE_BITS 64           /* keep paths a rule can have compared (struct prune_pos) */
 #define PROP_NAME_MAX 256       /* a streamed property's <name> kept as text (prop_name) */
 #define MAX_NS 256              /* namespace prefixes declared in scope at once */
 #define NS_NAMES 4096           /* bytes of those prefixes */
@@ -576,8 +577,8 @@ static const struct vc_prune *rule_for(const struct vc_parser *p, const char *lo
 static struct prune_pos prune_root(const struct vc_prune *r)
 {
 	return (struct prune_pos){
-		.keep_all = r->nkeep > 64,
-		.keep = r->nkeep >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << r->nkeep) - 1,
+		.keep_all = r->nkeep > PRUNE_BITS,
+		.keep = r->nkeep >= PRUNE_BITS ? ~(uint64_t)0 : ((uint64_t)1 << r->nkeep) - 1,
 	};
 }
 
