@@ -5,9 +5,12 @@
 # /usr/bin/time. Against two yardsticks on the same simulator:
 #   - pyvmomi: a PropertyCollector script fetching the same properties
 #     (bench-collector.py pyvmomi); target: collector CPU at least 20x lower;
-#   - replay: the collector's RetrievePropertiesEx bodies replayed with one curl
-#     process (bench-collector.py replay), i.e. the time the simulator needs to
-#     answer; target: collector wall time within 1.2x of it. For three simulators
+#   - replay: the requests of a poll (service versions, login, each type's view and
+#     RetrievePropertiesEx, custom fields, the tags over REST, the VM chunks, alarms,
+#     logout) replayed with one curl process (bench-collector.py replay), i.e. the
+#     time the simulator needs to answer them; target: collector wall time within
+#     1.2x of it. Also the same run less all but the RetrievePropertiesEx requests
+#     (the stricter yardstick the bench used until 2026-12-05). For three simulators
 #     the three replays run at once (each simulator then has the share of the two
 #     cores it has while the collector polls all three): the slowest of them.
 # Each figure is the median of BENCH_RUNS (5) runs, the collector, the replay and
@@ -46,6 +49,9 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] :
 
 # minimum: the smallest of the numbers on stdin.
 minimum() { sort -g | head -n 1; }
+
+# over A B: A / B to two decimals.
+over() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # medians FILE...: per column, the median over the files (each "cpu wall rss").
 medians() {
@@ -99,13 +105,13 @@ sim_args() { # sim_args NAME: URL USER PASSFILE CAFILE
 
 rig_redis_start
 rig_keygen
-printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' size VMs "coll CPU" wall "RSS MB" \
-	"pyvm CPU" ratio replay "wall/rp"
+printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s | %8s %7s\n' size VMs "coll CPU" wall "RSS MB" \
+	"pyvm CPU" ratio replay "wall/rp" "RPE only" "wall/rp"
 
 declare -A CPU PCPU MCPU MPCPU VMS_OF
 
 bench_one() { # bench_one N
-	local n=$1 name="s$1" vms r cpu wall rss pcpu ratio rp i cruns=() pruns=()
+	local n=$1 name="s$1" vms r rpe cpu wall rss pcpu ratio i cruns=() pruns=()
 	# shellcheck disable=SC2046
 	rig_vcsim_start "$name" $(flags "$n")
 	# shellcheck disable=SC2034  # read by rig_config
@@ -128,7 +134,8 @@ bench_one() { # bench_one N
 		fi
 	done
 	read -r cpu wall rss <<<"$(medians "${cruns[@]}")"
-	r=$(median <"$RIG_DIR/r-$n")
+	r=$(awk '{ print $1 }' "$RIG_DIR/r-$n" | median)
+	rpe=$(awk '{ print $2 }' "$RIG_DIR/r-$n" | median)
 	pcpu=- ratio=-
 	if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
 		read -r pcpu _ _ <<<"$(medians "${pruns[@]}")"
@@ -150,9 +157,8 @@ bench_one() { # bench_one N
 		echo "  sealing the VM text: $("$build/tests/bench-seal" 5 "$RIG_DIR/vm-$n.json")"
 		rm -f "$RIG_DIR/vm-$n.json"
 	fi
-	rp=$(awk -v a="$wall" -v b="$r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "$n" "$vms" "$cpu" "$wall" "$rss" \
-		"$pcpu" "$ratio" "$r" "$rp"
+	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s | %8s %7s\n' "$n" "$vms" "$cpu" "$wall" \
+		"$rss" "$pcpu" "$ratio" "$r" "$(over "$wall" "$r")" "$rpe" "$(over "$wall" "$rpe")"
 	rig_stop_pid "$(eval echo "\$$(rig_vcsim_var "$name")_PID")"
 }
 
@@ -164,11 +170,12 @@ sims_cpu() {
 }
 
 # replay_together NAME...: the simulators' replays at once, their timed runs started
-# together (as the collector polls them); prints the slowest one's seconds. SIM_PIDS
+# together (as the collector polls them); prints the slowest one's seconds, all
+# requests and RetrievePropertiesEx alone (each the slowest of the three). SIM_PIDS
 # set: appends the simulators' CPU seconds from the start to the end of the timed
 # runs to $RIG_DIR/s-replay.
 replay_together() {
-	local nm pids=() i slow=0 r a
+	local nm pids=() i slow=0 slowrpe=0 r rpe a
 	rm -f "$RIG_DIR"/go "$RIG_DIR"/go.ready.*
 	for nm in "$@"; do
 		mkdir -p "$RIG_DIR/$nm"
@@ -186,10 +193,11 @@ replay_together() {
 	wait "${pids[@]}"
 	awk -v a="$a" -v b="$(sims_cpu "${SIM_PIDS[@]}")" 'BEGIN { print b - a }' >>"$RIG_DIR/s-replay"
 	for nm in "$@"; do
-		r=$(cat "$RIG_DIR/rp-$nm")
+		read -r r rpe <"$RIG_DIR/rp-$nm"
 		slow=$(awk -v a="$slow" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+		slowrpe=$(awk -v a="$slowrpe" -v b="$rpe" 'BEGIN { print (b > a ? b : a) }')
 	done
-	echo "$slow"
+	echo "$slow $slowrpe"
 }
 
 # bench_parallel N: three simulators of N VMs, one --once over all. Below the row, what
@@ -198,7 +206,7 @@ replay_together() {
 # the replays (the simulators' CPU while they ran). The simulators are CPU-bound, so
 # the collector's own CPU lengthens their answers; the replays' curl hardly does.
 bench_parallel() {
-	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow i a cruns=() cores
+	local n=$1 names=(p1 p2 p3) nm cpu wall rss slow rpe i a cruns=() cores
 	SIM_PIDS=()
 	for nm in "${names[@]}"; do
 		# shellcheck disable=SC2046
@@ -223,9 +231,10 @@ bench_parallel() {
 		replay_together "${names[@]}" >>"$RIG_DIR/r-par"
 	done
 	read -r cpu wall rss <<<"$(medians "${cruns[@]}")"
-	slow=$(median <"$RIG_DIR/r-par")
-	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s\n' "3x$n parallel" $((3 * n)) "$cpu" \
-		"$wall" "$rss" - - "$slow" "$(awk -v a="$wall" -v b="$slow" 'BEGIN { printf "%.2f", a / b }')"
+	slow=$(awk '{ print $1 }' "$RIG_DIR/r-par" | median)
+	rpe=$(awk '{ print $2 }' "$RIG_DIR/r-par" | median)
+	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s | %8s %7s\n' "3x$n parallel" $((3 * n)) \
+		"$cpu" "$wall" "$rss" - - "$slow" "$(over "$wall" "$slow")" "$rpe" "$(over "$wall" "$rpe")"
 	cores=$(nproc)
 	awk -v s="$(median <"$RIG_DIR/s-poll")" -v c="$cpu" -v w="$wall" -v n="$cores" \
 		-v sr="$(median <"$RIG_DIR/s-replay")" -v r="$slow" 'BEGIN {
@@ -257,5 +266,6 @@ if [ "${BENCH_PYVMOMI:-1}" = 1 ] && [ "$lo" != "$hi" ]; then
 	slope "$lo" "$hi" "${MCPU[$lo]}" "${MCPU[$hi]}" "${MPCPU[$lo]}" "${MPCPU[$hi]}" "least of the runs"
 fi
 echo "(medians of $RUNS runs; CPU and wall in seconds; replay: the simulator answering the same"
-echo " RetrievePropertiesEx bodies to one curl process; wall/rp: collector wall over replay; the"
-echo " parallel row: the three simulators' replays run at once, over the slowest of them)"
+echo " requests as a poll, one after the other, to one curl process; RPE only: that run less all"
+echo " but the RetrievePropertiesEx requests (the yardstick until 2026-12-05); wall/rp: collector"
+echo " wall over either; the parallel row: the three simulators' replays run at once, the slowest)"
