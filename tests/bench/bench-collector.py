@@ -22,8 +22,9 @@
       timed run is ONE curl process over one keep-alive connection, one request after
       the other, answers discarded (the collector overlaps them on two connections
       and opens a third for the tags). Prints two wall times: the curl run, and the
-      curl run less every request but the RetrievePropertiesEx ones (curl's
-      time_total of each), the yardstick the bench used until 2026-12-05. Any answer
+      curl run less every request but the types' passes and the VM chunks (curl's
+      time_total of each), i.e. the RetrievePropertiesEx requests the replay sent
+      until 2026-12-05, the bench's yardstick then ("rpe" below). Any answer
       but HTTP 200 fails the run. With BENCH_SAVE=1 in the environment the
       RetrievePropertiesEx answers are kept instead, as WORKDIR/answer-NNN.xml (for
       bench-parse; the time then includes writing them). With BENCH_GO=FILE it

@@ -9,8 +9,9 @@
 #     RetrievePropertiesEx, custom fields, the tags over REST, the VM chunks, alarms,
 #     logout) replayed with one curl process (bench-collector.py replay), i.e. the
 #     time the simulator needs to answer them; target: collector wall time within
-#     1.2x of it. Also the same run less all but the RetrievePropertiesEx requests
-#     (the stricter yardstick the bench used until 2026-12-05). For three simulators
+#     1.2x of it. Also the same run less all but the types' and the VM chunks'
+#     RetrievePropertiesEx requests (the stricter yardstick the bench used until
+#     2026-12-05). For three simulators
 #     the three replays run at once (each simulator then has the share of the two
 #     cores it has while the collector polls all three): the slowest of them.
 # Each figure is the median of BENCH_RUNS (5) runs, the collector, the replay and
@@ -267,5 +268,6 @@ if [ "${BENCH_PYVMOMI:-1}" = 1 ] && [ "$lo" != "$hi" ]; then
 fi
 echo "(medians of $RUNS runs; CPU and wall in seconds; replay: the simulator answering the same"
 echo " requests as a poll, one after the other, to one curl process; RPE only: that run less all"
-echo " but the RetrievePropertiesEx requests (the yardstick until 2026-12-05); wall/rp: collector"
-echo " wall over either; the parallel row: the three simulators' replays run at once, the slowest)"
+echo " but the types' and the VM chunks' RetrievePropertiesEx (the yardstick until 2026-12-05);"
+echo " wall/rp: collector wall over either; the parallel row: the three simulators' replays run at"
+echo " once, the slowest)"
