@@ -24,7 +24,7 @@
       and opens a third for the tags). Prints two wall times: the curl run, and the
       curl run less every request but the types' passes and the VM chunks (curl's
       time_total of each), i.e. the RetrievePropertiesEx requests the replay sent
-      until 2026-12-05, the bench's yardstick then ("rpe" below). Any answer
+      until 2026-12-05, the bench's yardstick then ("RPE only"). Any answer
       but HTTP 200 fails the run. With BENCH_SAVE=1 in the environment the
       RetrievePropertiesEx answers are kept instead, as WORKDIR/answer-NNN.xml (for
       bench-parse; the time then includes writing them). With BENCH_GO=FILE it
@@ -208,6 +208,11 @@ def one_body(pc, vim_type, moref, paths):
                     % (pc, propset(vim_type, paths), vim_type, escape(moref)))
 
 
+def vapi_base(url):
+    """The vAPI REST endpoint of the vCenter at URL (https://host:port/sdk), as tags.c."""
+    return url.rsplit("/sdk", 1)[0] + "/rest/com/vmware/cis"
+
+
 def rest_call(base, cafile, method, path, session=None, auth=None, body=None):
     """A vAPI REST call (the tags, tags.c); its "value"."""
     req = urllib.request.Request(base + path, data=body, method=method)
@@ -227,7 +232,6 @@ class Run:
 
     def __init__(self, url, cafile, workdir):
         self.url, self.cafile, self.workdir = url, cafile, workdir
-        self.base = url.split("//", 1)[0] + "//" + url.split("//", 1)[1].split("/", 1)[0]
         self.entries, self.answers = [], 0
 
     def add(self, kind, url, lines, out="/dev/null"):
@@ -258,7 +262,7 @@ class Run:
             lines.append('header = "Authorization: Basic %s"' % base64.b64encode(auth.encode()).decode())
         if body is not None:
             lines += ['header = "Content-Type: application/json"', "data-binary = %s" % json.dumps(body)]
-        self.add("other", self.base + "/rest/com/vmware/cis" + path, lines, out or "/dev/null")
+        self.add("other", vapi_base(self.url) + path, lines, out or "/dev/null")
 
 
 def out_path(workdir, i):
@@ -290,7 +294,7 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     other = Soap(url, cafile)
     other.call_body(login_body(sm, user, password))
     auth = "%s:%s" % (user, password)
-    rest_base = url.rsplit("/sdk", 1)[0] + "/rest/com/vmware/cis"
+    rest_base = vapi_base(url)
     rsess = rest_call(rest_base, cafile, "POST", "/session", auth=auth, body=b"")
     cats = rest_call(rest_base, cafile, "GET", "/tagging/category", session=rsess) or []
     tags = rest_call(rest_base, cafile, "GET", "/tagging/tag", session=rsess) or []
@@ -341,7 +345,7 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
         sys.exit("replay: %d of %d requests answered, not 200: %s"
                  % (len(done), len(run.entries), ", ".join("#%d %s" % (i, done[i][1]) for i in bad)))
     others = sum(float(t) for kind, _, t in done if kind == "other")
-    # all requests; the RetrievePropertiesEx bodies alone (the curl run less the others)
+    # every request; "RPE only": the types' passes and the VM chunks (kind "rpe")
     print("%.3f %.3f" % (total, total - others))
 
     for path in created:
@@ -353,6 +357,8 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
         third.call("Logout", '<_this type="SessionManager">%s</_this>' % sm)
     with open(rest_login) as f:
         rest_call(rest_base, cafile, "DELETE", "/session", session=json.load(f)["value"])
+    os.unlink(login_hdr)    # the two sessions' tokens, ended now
+    os.unlink(rest_login)
     for v in views:
         s.call("DestroyView", '<_this type="ContainerView">%s</_this>' % escape(v))
     s.call("Logout", '<_this type="SessionManager">%s</_this>' % sm)

@@ -10,10 +10,10 @@
 #     logout) replayed with one curl process (bench-collector.py replay), i.e. the
 #     time the simulator needs to answer them; target: collector wall time within
 #     1.2x of it. Also the same run less all but the types' and the VM chunks'
-#     RetrievePropertiesEx requests (the stricter yardstick the bench used until
-#     2026-12-05). For three simulators
-#     the three replays run at once (each simulator then has the share of the two
-#     cores it has while the collector polls all three): the slowest of them.
+#     RetrievePropertiesEx requests ("RPE only": the stricter yardstick the bench
+#     used until 2026-12-05). For three simulators the three replays run at once
+#     (each simulator then has the share of the two cores it has while the
+#     collector polls all three): the slowest of them.
 # Each figure is the median of BENCH_RUNS (5) runs, the collector, the replay and
 # pyvmomi taking turns; the last lines give the CPU per further 1,000 VMs (between
 # the smallest and the largest size), what the 20x target is about: from the medians,
@@ -172,7 +172,7 @@ sims_cpu() {
 
 # replay_together NAME...: the simulators' replays at once, their timed runs started
 # together (as the collector polls them); prints the slowest one's seconds, all
-# requests and RetrievePropertiesEx alone (each the slowest of the three). SIM_PIDS
+# requests and RPE only (each the slowest of the three). SIM_PIDS
 # set: appends the simulators' CPU seconds from the start to the end of the timed
 # runs to $RIG_DIR/s-replay.
 replay_together() {
