@@ -208,6 +208,31 @@ def one_body(pc, vim_type, moref, paths):
                     % (pc, propset(vim_type, paths), vim_type, escape(moref)))
 
 
+def destroy_body(view):
+    return envelope("DestroyView", '<_this type="ContainerView">%s</_this>' % escape(view))
+
+
+def logout_body(sm):
+    return envelope("Logout", '<_this type="SessionManager">%s</_this>' % sm)
+
+
+def basic_auth(auth):
+    return "Basic " + base64.b64encode(auth.encode()).decode()
+
+
+def write_private(path, text):
+    """Writes a file only its owner reads (request bodies and configs with secrets)."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(text)
+
+
+def q(value):
+    """VALUE as a quoted string of a curl config file: what the simulator sent (cookies,
+    session ids) cannot end the string and add options of its own."""
+    return '"%s"' % (value.replace("\\", "\\\\").replace('"', '\\"')
+                     .replace("\n", "\\n").replace("\r", "\\r"))
+
+
 def vapi_base(url):
     """The vAPI REST endpoint of the vCenter at URL (https://host:port/sdk), as tags.c."""
     return url.rsplit("/sdk", 1)[0] + "/rest/com/vmware/cis"
@@ -219,7 +244,7 @@ def rest_call(base, cafile, method, path, session=None, auth=None, body=None):
     if session:
         req.add_header("vmware-api-session-id", session)
     if auth:
-        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+        req.add_header("Authorization", basic_auth(auth))
     if body is not None:
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, context=ssl.create_default_context(cafile=cafile), timeout=600) as r:
@@ -235,19 +260,18 @@ class Run:
         self.entries, self.answers = [], 0
 
     def add(self, kind, url, lines, out="/dev/null"):
-        self.entries.append('url = "%s"\n%scacert = "%s"\noutput = "%s"\n'
+        self.entries.append('url = %s\n%scacert = %s\noutput = %s\n'
                             'write-out = "%s %%{http_code} %%{time_total}\\n"\nsilent\n'
-                            % (url, "".join(l + "\n" for l in lines), self.cafile, out, kind))
+                            % (q(url), "".join(l + "\n" for l in lines), q(self.cafile), q(out), kind))
 
     def soap(self, body, cookie, kind="other", out=None, extra=()):
         """A SOAP request; its body's file (0600: the Login's holds the password)."""
         path = os.path.join(self.workdir, "body-%03d.xml" % len(self.entries))
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-            f.write(body)
-        lines = ['data-binary = "@%s"' % path, 'header = "Content-Type: text/xml; charset=utf-8"',
+        write_private(path, body)
+        lines = ["data-binary = " + q("@" + path), 'header = "Content-Type: text/xml; charset=utf-8"',
                  'header = "SOAPAction: urn:vim25/6.5"'] + list(extra)
         if cookie:
-            lines.append('header = "Cookie: %s"' % cookie)
+            lines.append("header = " + q("Cookie: " + cookie))
         if kind == "rpe" and out is None:
             out = out_path(self.workdir, self.answers)
             self.answers += 1
@@ -255,13 +279,13 @@ class Run:
         return path
 
     def rest(self, method, path, session=None, body=None, auth=None, out=None):
-        lines = ['request = "%s"' % method]
+        lines = ["request = " + q(method)]
         if session:
-            lines.append('header = "vmware-api-session-id: %s"' % session)
+            lines.append("header = " + q("vmware-api-session-id: " + session))
         if auth:
-            lines.append('header = "Authorization: Basic %s"' % base64.b64encode(auth.encode()).decode())
+            lines.append("header = " + q("Authorization: " + basic_auth(auth)))
         if body is not None:
-            lines += ['header = "Content-Type: application/json"', "data-binary = %s" % json.dumps(body)]
+            lines += ['header = "Content-Type: application/json"', "data-binary = " + q(body)]
         self.add("other", vapi_base(self.url) + path, lines, out or "/dev/null")
 
 
@@ -300,16 +324,16 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     tags = rest_call(rest_base, cafile, "GET", "/tagging/tag", session=rsess) or []
 
     run = Run(url, cafile, workdir)
-    run.add("other", url.rsplit("/sdk", 1)[0] + "/sdk/vimServiceVersions.xml", [])
+    run.add("other", url + "/vimServiceVersions.xml", [])
     run.soap(sc_call(), None)
     login_hdr = os.path.join(workdir, "login.hdr")
-    secret = run.soap(login_body(sm, user, password), None, extra=['dump-header = "%s"' % login_hdr])
+    secret = run.soap(login_body(sm, user, password), None, extra=["dump-header = " + q(login_hdr)])
     created = []
     for i, (vim_type, _) in enumerate(poll_order()):
         created.append(os.path.join(workdir, "ccv-%02d.xml" % i))
         run.soap(envelope("CreateContainerView", ccv_inner(vm, root, vim_type)), s.cookie, out=created[-1])
         run.soap(passes[i], s.cookie, "rpe")
-        run.soap(envelope("DestroyView", '<_this type="ContainerView">%s</_this>' % escape(doomed[i])), s.cookie)
+        run.soap(destroy_body(doomed[i]), s.cookie)
     run.soap(sc_call(), s.cookie)
     run.soap(one_body(pc, "CustomFieldsManager", cfm, ["field"]), s.cookie)
     rest_login = os.path.join(workdir, "rest-login.json")
@@ -324,11 +348,10 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
     for body in chunks:
         run.soap(body, s.cookie, "rpe")
     run.soap(one_body(pc, "Folder", root, ["triggeredAlarmState"]), s.cookie)
-    run.soap(envelope("Logout", '<_this type="SessionManager">%s</_this>' % sm), other.cookie)
+    run.soap(logout_body(sm), other.cookie)
 
     conf = os.path.join(workdir, "replay.curl")   # 0600: it holds the vAPI login
-    with os.fdopen(os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-        f.write("next\n".join(run.entries))
+    write_private(conf, "next\n".join(run.entries))
     go = os.environ.get("BENCH_GO")
     if go:
         open("%s.ready.%d" % (go, os.getpid()), "w").close()
@@ -350,18 +373,18 @@ def replay(url, user, passfile, cafile, workdir, chunk="1000", connections="2"):
 
     for path in created:
         with open(path) as f:
-            s.call("DestroyView", '<_this type="ContainerView">%s</_this>' % escape(tag(f.read(), "returnval")))
+            s.call_body(destroy_body(tag(f.read(), "returnval")))
     with open(login_hdr) as f:
         third = Soap(url, cafile)
         third.cookie = re.search(r"(vmware_soap_session=[^;\s]+)", f.read()).group(1)
-        third.call("Logout", '<_this type="SessionManager">%s</_this>' % sm)
+        third.call_body(logout_body(sm))
     with open(rest_login) as f:
         rest_call(rest_base, cafile, "DELETE", "/session", session=json.load(f)["value"])
     os.unlink(login_hdr)    # the two sessions' tokens, ended now
     os.unlink(rest_login)
     for v in views:
-        s.call("DestroyView", '<_this type="ContainerView">%s</_this>' % escape(v))
-    s.call("Logout", '<_this type="SessionManager">%s</_this>' % sm)
+        s.call_body(destroy_body(v))
+    s.call_body(logout_body(sm))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ minimum() { sort -g | head -n 1; }
 # over A B: A / B to two decimals.
 over() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-# medians FILE...: per column, the median over the files (each "cpu wall rss").
+# medians FILE...: per column (three at most), the median over the files' lines ("cpu
+# wall rss", or the replays' "all rpe").
 medians() {
 	local c cols=()
 	for c in 1 2 3; do cols+=("$(cat "$@" | awk -v c="$c" '{ print $c }' | median)"); done
@@ -135,8 +136,7 @@ bench_one() { # bench_one N
 		fi
 	done
 	read -r cpu wall rss <<<"$(medians "${cruns[@]}")"
-	r=$(awk '{ print $1 }' "$RIG_DIR/r-$n" | median)
-	rpe=$(awk '{ print $2 }' "$RIG_DIR/r-$n" | median)
+	read -r r rpe _ <<<"$(medians "$RIG_DIR/r-$n")"
 	pcpu=- ratio=-
 	if [ "${BENCH_PYVMOMI:-1}" = 1 ]; then
 		read -r pcpu _ _ <<<"$(medians "${pruns[@]}")"
@@ -232,8 +232,7 @@ bench_parallel() {
 		replay_together "${names[@]}" >>"$RIG_DIR/r-par"
 	done
 	read -r cpu wall rss <<<"$(medians "${cruns[@]}")"
-	slow=$(awk '{ print $1 }' "$RIG_DIR/r-par" | median)
-	rpe=$(awk '{ print $2 }' "$RIG_DIR/r-par" | median)
+	read -r slow rpe _ <<<"$(medians "$RIG_DIR/r-par")"
 	printf '%-14s %8s | %9s %8s %8s | %9s %8s | %8s %7s | %8s %7s\n' "3x$n parallel" $((3 * n)) \
 		"$cpu" "$wall" "$rss" - - "$slow" "$(over "$wall" "$slow")" "$rpe" "$(over "$wall" "$rpe")"
 	cores=$(nproc)
